@@ -1,0 +1,128 @@
+//! Reading the archive back: the versions of a document, its text at a date, at a commit.
+//! Read-only; used by `log`, `show` and `diff`.
+
+use std::path::Path;
+
+use git2::{ErrorCode, Oid, Repository, Sort};
+
+use super::{ArchiveError, MAIN};
+use crate::document::{DocumentFilter, DocumentId};
+
+/// One version commit on `main`.
+#[derive(Debug, Clone)]
+pub struct VersionEntry {
+    /// The commit.
+    pub commit: Oid,
+    /// Commit time (= fetch time), Unix seconds.
+    pub time: i64,
+    /// The document it records (from its `Document:` trailer).
+    pub doc: Option<DocumentId>,
+    /// The first line of the message.
+    pub summary: String,
+    /// The whole message.
+    pub message: String,
+}
+
+/// Read access to the versions on `main`.
+pub struct History<'r> {
+    repo: &'r Repository,
+}
+
+fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
+    message
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+}
+
+impl<'r> History<'r> {
+    /// Reads `repo`.
+    pub fn new(repo: &'r Repository) -> Self {
+        Self { repo }
+    }
+
+    fn entry(&self, commit: &git2::Commit<'_>) -> VersionEntry {
+        let message = commit.message().unwrap_or_default().to_owned();
+        VersionEntry {
+            commit: commit.id(),
+            time: commit.time().seconds(),
+            doc: trailer(&message, "Document").and_then(|d| DocumentId::parse(d).ok()),
+            summary: commit.summary().unwrap_or_default().to_owned(),
+            message,
+        }
+    }
+
+    /// Versions on `main`, newest first, optionally only those of documents passing `filter`.
+    pub fn versions(
+        &self,
+        filter: Option<&DocumentFilter>,
+    ) -> Result<Vec<VersionEntry>, ArchiveError> {
+        let mut walk = self.repo.revwalk().map_err(super::git("walk history"))?;
+        match walk.push_ref(MAIN) {
+            Ok(()) => {}
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(super::git("walk history")(e)),
+        }
+        walk.set_sorting(Sort::TOPOLOGICAL)
+            .map_err(super::git("walk history"))?;
+        let mut out = Vec::new();
+        for id in walk {
+            let id = id.map_err(super::git("walk history"))?;
+            let commit = self
+                .repo
+                .find_commit(id)
+                .map_err(super::git("read commit"))?;
+            let entry = self.entry(&commit);
+            if filter.is_none_or(|f| entry.doc.as_ref().is_some_and(|d| f.matches(d))) {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The text of `doc` in the tree of `commit`, if it exists there.
+    pub fn text_in(&self, commit: Oid, doc: &DocumentId) -> Result<Option<String>, ArchiveError> {
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .map_err(super::git("read commit"))?;
+        let tree = commit.tree().map_err(super::git("read tree"))?;
+        let Ok(entry) = tree.get_path(Path::new(&doc.version_path())) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(super::git("read blob"))?;
+        Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+    }
+
+    /// The version of `doc` in force at Unix time `at` (the latest one when `None`), with its text.
+    pub fn version_at(
+        &self,
+        doc: &DocumentId,
+        at: Option<i64>,
+    ) -> Result<Option<(VersionEntry, String)>, ArchiveError> {
+        let filter =
+            DocumentFilter::parse(&doc.to_string()).expect("a document id is a valid filter");
+        for v in self.versions(Some(&filter))? {
+            if at.is_none_or(|t| v.time <= t) {
+                let text = self.text_in(v.commit, doc)?.unwrap_or_default();
+                return Ok(Some((v, text)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Resolves a revision (commit id, prefix, ref) to a commit.
+    pub fn resolve(&self, rev: &str) -> Result<Oid, ArchiveError> {
+        let obj = self
+            .repo
+            .revparse_single(rev)
+            .map_err(super::git("resolve revision"))?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(super::git("resolve revision"))?;
+        Ok(commit.id())
+    }
+}

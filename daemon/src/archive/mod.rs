@@ -1,0 +1,448 @@
+//! The archive: one git repository (bare), two branches.
+//!
+//! - `snapshots`: the raw bytes as fetched, `PLATFORM/KIND.html`, committed only when they change.
+//! - `main`: the extracted text, `PLATFORM/KIND.md`, committed only when it changes.
+//!
+//! Commits are dated at fetch time and carry trailers (`Source-URL`, `Fetched-At`, `Snapshot`,
+//! `Content-SHA256`, `Extractor`). History is only ever appended to: every branch update is a
+//! compare-and-swap on the previous tip (libgit2 refuses the commit if the tip moved). Objects are
+//! written before the ref that names them, each flushed to disk when `archive.fsync` is on, so a
+//! crash at any point leaves at worst unreferenced objects, which `git fsck --strict` accepts.
+
+mod history;
+mod lock;
+mod state;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::SystemTime;
+
+use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time, Tree};
+use sha2::{Digest, Sha256};
+
+use crate::config::ArchiveSettings;
+use crate::document::DocumentId;
+pub use history::{History, VersionEntry};
+pub use lock::{ArchiveLock, LockError};
+pub use state::{DocState, State};
+pub use writer::{ArchiveHandle, VersionRequest, WriterThread};
+
+/// The branch of extracted versions.
+pub const MAIN: &str = "refs/heads/main";
+/// The branch of raw snapshots.
+pub const SNAPSHOTS: &str = "refs/heads/snapshots";
+
+/// Why an archive operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// Another process writes this archive.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The repository cannot be opened or created.
+    #[error("cannot open or create the archive at {path}: {source}")]
+    Open {
+        /// The repository path.
+        path: PathBuf,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+    /// The path exists but is not a termtrail archive.
+    #[error(
+        "{path} exists and is not a git repository; point archive.path at an empty or new folder"
+    )]
+    NotARepository {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A git operation failed.
+    #[error("git {op} failed: {source}")]
+    Git {
+        /// What was being done.
+        op: &'static str,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+    /// The writer task has stopped (the daemon is shutting down).
+    #[error("the archive writer has stopped")]
+    Closed,
+}
+
+fn git(op: &'static str) -> impl FnOnce(git2::Error) -> ArchiveError {
+    move |source| ArchiveError::Git { op, source }
+}
+
+/// Metadata of one fetch, for snapshot trailers.
+#[derive(Debug, Clone)]
+pub struct SnapshotMeta {
+    /// The URL configured.
+    pub source_url: String,
+    /// The URL after redirects.
+    pub final_url: String,
+    /// When the response arrived.
+    pub fetched_at: SystemTime,
+    /// `Content-Type` as served.
+    pub content_type: Option<String>,
+    /// HTTP status.
+    pub status: u16,
+}
+
+/// What recording a snapshot did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotResult {
+    /// The snapshot commit holding these bytes (the new one, or the tip when unchanged).
+    pub commit: Oid,
+    /// Whether a new commit was made (the bytes differ from the last snapshot).
+    pub changed: bool,
+    /// Whether `main` already holds a version of the document.
+    pub has_version: bool,
+}
+
+/// What recording a version did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionResult {
+    /// The text is the one already recorded.
+    Unchanged,
+    /// The first version of the document.
+    First(Oid),
+    /// A new version of a known document.
+    Updated(Oid),
+}
+
+/// RFC 3339 UTC, to the second.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Turns on fsync of objects and refs in libgit2 (process-wide).
+fn enable_fsync() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `git_libgit2_opts` with GIT_OPT_ENABLE_FSYNC_GITDIR takes one int argument;
+        // git2::opts has no wrapper for this option. libgit2 is initialised first.
+        unsafe {
+            libgit2_sys::init();
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_ENABLE_FSYNC_GITDIR as libc::c_int,
+                1 as libc::c_int,
+            );
+        }
+    });
+}
+
+/// The archive opened for writing. Owned by the single writer task.
+pub struct Archive {
+    repo: Repository,
+    dir: PathBuf,
+    author_name: String,
+    author_email: String,
+    _lock: ArchiveLock,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive").field("dir", &self.dir).finish()
+    }
+}
+
+/// Opens an existing archive for reading (log, show, diff); no lock is taken.
+pub fn open_read_only(path: &Path) -> Result<Repository, ArchiveError> {
+    Repository::open_bare(path).map_err(|source| match source.code() {
+        ErrorCode::NotFound => ArchiveError::Open {
+            path: path.to_path_buf(),
+            source: git2::Error::from_str("no archive here yet; run `termtrail check` first"),
+        },
+        _ => ArchiveError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
+impl Archive {
+    /// Opens the archive for writing, creating the repository if needed, and takes its lock.
+    pub fn open(settings: &ArchiveSettings) -> Result<Self, ArchiveError> {
+        if settings.fsync {
+            enable_fsync();
+        }
+        let path = &settings.path;
+        let open_err = |source| ArchiveError::Open {
+            path: path.clone(),
+            source,
+        };
+        let repo = match Repository::open_bare(path) {
+            Ok(r) => r,
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                if path.exists()
+                    && path
+                        .read_dir()
+                        .map(|mut d| d.next().is_some())
+                        .unwrap_or(true)
+                {
+                    return Err(ArchiveError::NotARepository { path: path.clone() });
+                }
+                let mut opts = RepositoryInitOptions::new();
+                opts.bare(true).initial_head("main").mkpath(true);
+                let repo = Repository::init_opts(path, &opts).map_err(open_err)?;
+                repo.config()
+                    .and_then(|mut c| {
+                        c.set_str("core.logAllRefUpdates", "true")?;
+                        c.set_str("gc.auto", "0")
+                    })
+                    .map_err(open_err)?;
+                std::fs::write(
+                    path.join("description"),
+                    "termtrail archive: branch main holds the extracted versions, branch snapshots the raw pages\n",
+                )
+                .ok();
+                repo
+            }
+            Err(e) => return Err(open_err(e)),
+        };
+        let lock = ArchiveLock::acquire(repo.path())?;
+        Ok(Self {
+            dir: repo.path().to_path_buf(),
+            repo,
+            author_name: settings.author_name.clone(),
+            author_email: settings.author_email.clone(),
+            _lock: lock,
+        })
+    }
+
+    /// The repository folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn tip(&self, branch: &str) -> Result<Option<git2::Commit<'_>>, ArchiveError> {
+        match self.repo.find_reference(branch) {
+            Ok(r) => Ok(Some(r.peel_to_commit().map_err(git("read branch tip"))?)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git("read branch")(e)),
+        }
+    }
+
+    fn blob_at(tree: Option<&Tree<'_>>, path: &str) -> Option<Oid> {
+        let entry = tree?.get_path(Path::new(path)).ok()?;
+        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+    }
+
+    /// The tree of `base` with the blob at `dir/file` set to `blob`.
+    fn tree_with(
+        &self,
+        base: Option<&Tree<'_>>,
+        dir: &str,
+        file: &str,
+        blob: Oid,
+    ) -> Result<Oid, ArchiveError> {
+        let sub = base
+            .and_then(|t| t.get_name(dir))
+            .and_then(|e| e.to_object(&self.repo).ok())
+            .and_then(|o| o.into_tree().ok());
+        let mut sb = self
+            .repo
+            .treebuilder(sub.as_ref())
+            .map_err(git("build tree"))?;
+        sb.insert(file, blob, 0o100_644)
+            .map_err(git("build tree"))?;
+        let sub_id = sb.write().map_err(git("write tree"))?;
+        let mut rb = self.repo.treebuilder(base).map_err(git("build tree"))?;
+        rb.insert(dir, sub_id, 0o040_000)
+            .map_err(git("build tree"))?;
+        rb.write().map_err(git("write tree"))
+    }
+
+    fn commit(
+        &self,
+        branch: &str,
+        at: SystemTime,
+        message: &str,
+        tree: Oid,
+        parent: Option<&git2::Commit<'_>>,
+    ) -> Result<Oid, ArchiveError> {
+        let sig = Signature::new(
+            &self.author_name,
+            &self.author_email,
+            &Time::new(unix(at), 0),
+        )
+        .map_err(git("make signature"))?;
+        let tree = self.repo.find_tree(tree).map_err(git("read tree"))?;
+        let parents: Vec<&git2::Commit<'_>> = parent.into_iter().collect();
+        // With `update_ref`, libgit2 moves the branch only if its tip is still `parent`: a
+        // compare-and-swap, so history can only grow.
+        self.repo
+            .commit(Some(branch), &sig, &sig, message, &tree, &parents)
+            .map_err(git("commit"))
+    }
+
+    /// Records the raw bytes of a fetch on `snapshots` if they differ from the last ones.
+    pub fn record_snapshot(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        meta: &SnapshotMeta,
+        ext: &str,
+        bytes: &[u8],
+    ) -> Result<SnapshotResult, ArchiveError> {
+        let path = doc.snapshot_path(ext);
+        let has_version = {
+            let main = self.tip(MAIN)?;
+            let tree = main
+                .as_ref()
+                .map(|c| c.tree())
+                .transpose()
+                .map_err(git("read tree"))?;
+            Self::blob_at(tree.as_ref(), &doc.version_path()).is_some()
+        };
+        let tip = self.tip(SNAPSHOTS)?;
+        let tree = tip
+            .as_ref()
+            .map(|c| c.tree())
+            .transpose()
+            .map_err(git("read tree"))?;
+        let previous = Self::blob_at(tree.as_ref(), &path);
+        let blob_id = Oid::hash_object(ObjectType::Blob, bytes).map_err(git("hash snapshot"))?;
+        if previous == Some(blob_id) {
+            let commit = tip
+                .as_ref()
+                .map(|c| c.id())
+                .expect("a stored blob implies a snapshots tip");
+            return Ok(SnapshotResult {
+                commit,
+                changed: false,
+                has_version,
+            });
+        }
+        let blob = self.repo.blob(bytes).map_err(git("write snapshot blob"))?;
+        let tree_id = self.tree_with(
+            tree.as_ref(),
+            doc.platform(),
+            &format!("{}.{ext}", doc.kind()),
+            blob,
+        )?;
+        let mut msg = format!(
+            "{} snapshot of {title}\n\n",
+            if previous.is_none() { "First" } else { "New" }
+        );
+        msg.push_str(&format!(
+            "Document: {doc}\nSource-URL: {}\n",
+            meta.source_url
+        ));
+        if meta.final_url != meta.source_url {
+            msg.push_str(&format!("Final-URL: {}\n", meta.final_url));
+        }
+        msg.push_str(&format!(
+            "Fetched-At: {}\nHTTP-Status: {}\n",
+            rfc3339(meta.fetched_at),
+            meta.status
+        ));
+        if let Some(ct) = &meta.content_type {
+            msg.push_str(&format!(
+                "Content-Type: {}\n",
+                ct.replace(['\r', '\n'], " ")
+            ));
+        }
+        msg.push_str(&format!(
+            "Content-SHA256: {}\n",
+            hex::encode(Sha256::digest(bytes))
+        ));
+        let commit = self.commit(SNAPSHOTS, meta.fetched_at, &msg, tree_id, tip.as_ref())?;
+        Ok(SnapshotResult {
+            commit,
+            changed: true,
+            has_version,
+        })
+    }
+
+    /// Records extracted text on `main` if it differs from the last version.
+    pub fn record_version(&mut self, req: &VersionRequest) -> Result<VersionResult, ArchiveError> {
+        let path = req.doc.version_path();
+        let tip = self.tip(MAIN)?;
+        let tree = tip
+            .as_ref()
+            .map(|c| c.tree())
+            .transpose()
+            .map_err(git("read tree"))?;
+        let previous = Self::blob_at(tree.as_ref(), &path);
+        let blob_id =
+            Oid::hash_object(ObjectType::Blob, req.text.as_bytes()).map_err(git("hash version"))?;
+        if previous == Some(blob_id) {
+            return Ok(VersionResult::Unchanged);
+        }
+        let old_text = match previous {
+            Some(id) => Some(
+                self.repo
+                    .find_blob(id)
+                    .map_err(git("read previous version"))?
+                    .content()
+                    .to_vec(),
+            ),
+            None => None,
+        };
+        let blob = self
+            .repo
+            .blob(req.text.as_bytes())
+            .map_err(git("write version blob"))?;
+        let tree_id = self.tree_with(
+            tree.as_ref(),
+            req.doc.platform(),
+            &format!("{}.md", req.doc.kind()),
+            blob,
+        )?;
+        let mut msg = match &old_text {
+            None => format!("First record of {}\n\n", req.title),
+            Some(old) => {
+                let (added, removed) = line_counts(&String::from_utf8_lossy(old), &req.text);
+                format!(
+                    "Update {}\n\n{added} line(s) added, {removed} removed.\n\n",
+                    req.title
+                )
+            }
+        };
+        msg.push_str(&format!(
+            "Document: {}\nSource-URL: {}\nFetched-At: {}\nSnapshot: {}\nContent-SHA256: {}\nExtractor: {}\n",
+            req.doc,
+            req.source_url,
+            rfc3339(req.fetched_at),
+            req.snapshot,
+            hex::encode(Sha256::digest(req.text.as_bytes())),
+            req.extractor,
+        ));
+        let commit = self.commit(MAIN, req.fetched_at, &msg, tree_id, tip.as_ref())?;
+        Ok(if old_text.is_none() {
+            VersionResult::First(commit)
+        } else {
+            VersionResult::Updated(commit)
+        })
+    }
+}
+
+/// Lines added and removed between two texts.
+pub fn line_counts(old: &str, new: &str) -> (usize, usize) {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let (mut added, mut removed) = (0, 0);
+    for op in diff.ops() {
+        for change in diff.iter_changes(op) {
+            match change.tag() {
+                similar::ChangeTag::Insert => added += 1,
+                similar::ChangeTag::Delete => removed += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+    }
+    (added, removed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! What termtrail remembers between runs that is not evidence: HTTP validators for conditional
+//! requests, when each document was last checked, and its run of failures. Kept as JSON beside the
+//! repository data (`termtrail-state.json`), never committed. Losing it costs one full fetch per
+//! document, nothing else: the archive itself is the record.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::DocumentId;
+use crate::fetch::Validators;
+
+/// The state of one document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocState {
+    /// The URL the validators belong to; a new URL must not send the old ones.
+    #[serde(default)]
+    pub url: String,
+    /// `ETag` of the stored snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// `Last-Modified` of the stored snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// Unix time of the last completed check (success or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_checked: Option<i64>,
+    /// Consecutive failed checks.
+    #[serde(default)]
+    pub failures: u32,
+}
+
+/// All documents' state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct State {
+    /// Keyed by `PLATFORM/KIND`.
+    #[serde(default)]
+    pub documents: BTreeMap<String, DocState>,
+}
+
+impl State {
+    /// The state file of the repository at `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("termtrail-state.json")
+    }
+
+    /// Loads the state; a missing or unreadable file gives an empty state (logged), since it is a
+    /// cache.
+    pub fn load(dir: &Path) -> Self {
+        let path = Self::path(dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "state file unreadable; starting without validators");
+                Self::default()
+            }),
+            Err(_) => Self::default(),
+        }
+    }
+
+    /// Writes the state atomically (temporary file, then rename).
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        let path = Self::path(dir);
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &path)
+    }
+
+    /// The validators to send for `doc` fetched from `url`.
+    pub fn validators(&self, doc: &DocumentId, url: &str) -> Validators {
+        match self.documents.get(&doc.to_string()) {
+            Some(s) if s.url == url => Validators {
+                etag: s.etag.clone(),
+                last_modified: s.last_modified.clone(),
+            },
+            _ => Validators::default(),
+        }
+    }
+
+    /// The mutable state of `doc`.
+    pub fn doc_mut(&mut self, doc: &DocumentId) -> &mut DocState {
+        self.documents.entry(doc.to_string()).or_default()
+    }
+}

@@ -1,0 +1,201 @@
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use super::*;
+
+fn settings(dir: &Path) -> ArchiveSettings {
+    ArchiveSettings {
+        path: dir.join("archive"),
+        author_name: "termtrail".into(),
+        author_email: "termtrail@localhost".into(),
+        fsync: false,
+    }
+}
+
+fn git_cli(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn meta(t: u64) -> SnapshotMeta {
+    SnapshotMeta {
+        source_url: "https://example.org/p".into(),
+        final_url: "https://example.org/p".into(),
+        fetched_at: SystemTime::UNIX_EPOCH + Duration::from_secs(t),
+        content_type: Some("text/html".into()),
+        status: 200,
+    }
+}
+
+fn version(doc: &DocumentId, snapshot: Oid, t: u64, text: &str) -> VersionRequest {
+    VersionRequest {
+        doc: doc.clone(),
+        title: doc.default_title(),
+        source_url: "https://example.org/p".into(),
+        fetched_at: SystemTime::UNIX_EPOCH + Duration::from_secs(t),
+        snapshot,
+        extractor: "test".into(),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn snapshots_and_versions_are_committed_only_on_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let mut a = Archive::open(&s).expect("created");
+    let doc = DocumentId::parse("openai/privacy-policy").expect("id");
+
+    let s1 = a
+        .record_snapshot(
+            &doc,
+            "OpenAI privacy policy",
+            &meta(1_700_000_000),
+            "html",
+            b"<p>v1</p>",
+        )
+        .expect("ok");
+    assert!(s1.changed && !s1.has_version);
+    let v1 = a
+        .record_version(&version(&doc, s1.commit, 1_700_000_000, "v1\n"))
+        .expect("ok");
+    assert!(matches!(v1, VersionResult::First(_)));
+
+    let s2 = a
+        .record_snapshot(
+            &doc,
+            "OpenAI privacy policy",
+            &meta(1_700_000_100),
+            "html",
+            b"<p>v1</p>",
+        )
+        .expect("ok");
+    assert_eq!(
+        s2,
+        SnapshotResult {
+            commit: s1.commit,
+            changed: false,
+            has_version: true
+        }
+    );
+
+    let s3 = a
+        .record_snapshot(
+            &doc,
+            "OpenAI privacy policy",
+            &meta(1_700_000_200),
+            "html",
+            b"<p>v1</p><!-- x -->",
+        )
+        .expect("ok");
+    assert!(s3.changed);
+    assert_eq!(
+        a.record_version(&version(&doc, s3.commit, 1_700_000_200, "v1\n"))
+            .expect("ok"),
+        VersionResult::Unchanged
+    );
+
+    let s4 = a
+        .record_snapshot(
+            &doc,
+            "OpenAI privacy policy",
+            &meta(1_700_000_300),
+            "html",
+            b"<p>v2</p>",
+        )
+        .expect("ok");
+    let v2 = a
+        .record_version(&version(&doc, s4.commit, 1_700_000_300, "v2\n"))
+        .expect("ok");
+    let VersionResult::Updated(v2) = v2 else {
+        panic!("expected an update, got {v2:?}")
+    };
+    drop(a);
+
+    let repo = tmp.path().join("archive");
+    git_cli(&repo, &["fsck", "--strict"]);
+    assert_eq!(git_cli(&repo, &["rev-list", "--count", "main"]).trim(), "2");
+    assert_eq!(
+        git_cli(&repo, &["rev-list", "--count", "snapshots"]).trim(),
+        "3"
+    );
+    assert_eq!(
+        git_cli(&repo, &["show", "main:openai/privacy-policy.md"]),
+        "v2\n"
+    );
+    let log = git_cli(
+        &repo,
+        &[
+            "log",
+            "--format=%s|%ct",
+            "main",
+            "--",
+            "openai/privacy-policy.md",
+        ],
+    );
+    assert_eq!(log, "Update OpenAI privacy policy|1700000300\nFirst record of OpenAI privacy policy|1700000000\n");
+    let trailers = git_cli(
+        &repo,
+        &[
+            "log",
+            "-1",
+            "--format=%(trailers:only,unfold)",
+            &v2.to_string(),
+        ],
+    );
+    for key in [
+        "Source-URL: https://example.org/p",
+        "Fetched-At: 2023-11-14T22:18:20Z",
+        &format!("Snapshot: {}", s4.commit),
+        "Content-SHA256: ",
+        "Extractor: test",
+    ] {
+        assert!(trailers.contains(key), "missing {key:?} in\n{trailers}");
+    }
+    // The history reader sees the same.
+    let repo = open_read_only(&repo).expect("opens");
+    let h = History::new(&repo);
+    let (entry, text) = h
+        .version_at(&doc, Some(1_700_000_250))
+        .expect("ok")
+        .expect("exists");
+    assert_eq!(
+        (entry.summary.as_str(), text.as_str()),
+        ("First record of OpenAI privacy policy", "v1\n")
+    );
+    assert!(h
+        .version_at(&doc, Some(1_600_000_000))
+        .expect("ok")
+        .is_none());
+}
+
+#[test]
+fn a_second_writer_is_refused_and_a_non_repository_is_not_touched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let _a = Archive::open(&s).expect("created");
+    let err = Archive::open(&s).expect_err("locked").to_string();
+    assert!(err.contains("in use by another termtrail process"), "{err}");
+
+    let other = tmp.path().join("notes");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("a.txt"), "mine").expect("write");
+    let err = Archive::open(&ArchiveSettings {
+        path: other.clone(),
+        ..s
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(err.contains("is not a git repository"), "{err}");
+    assert_eq!(std::fs::read_dir(&other).expect("dir").count(), 1);
+}

@@ -1,0 +1,195 @@
+//! The single writer: a dedicated thread that owns the repository and the state file, fed by a
+//! channel. Fetch tasks send it requests and await the answers; they never touch git themselves.
+//!
+//! On shutdown the channel is closed: the thread finishes the request in hand and those already
+//! queued, saves the state and ends; [`ArchiveHandle::close`] waits for that.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use git2::Oid;
+use tokio::sync::oneshot;
+
+use super::{Archive, ArchiveError, SnapshotMeta, SnapshotResult, State, VersionResult};
+use crate::document::DocumentId;
+use crate::fetch::Validators;
+
+/// A version to record.
+#[derive(Debug, Clone)]
+pub struct VersionRequest {
+    /// The document.
+    pub doc: DocumentId,
+    /// Its human name.
+    pub title: String,
+    /// The URL configured.
+    pub source_url: String,
+    /// When the snapshot it comes from was fetched.
+    pub fetched_at: SystemTime,
+    /// The snapshot commit it was extracted from.
+    pub snapshot: Oid,
+    /// Which extractor and rules produced it.
+    pub extractor: String,
+    /// The normalised text.
+    pub text: String,
+}
+
+struct SnapshotRequest {
+    doc: DocumentId,
+    title: String,
+    meta: SnapshotMeta,
+    ext: &'static str,
+    bytes: Vec<u8>,
+    validators: Validators,
+}
+
+enum Request {
+    Snapshot(
+        Box<SnapshotRequest>,
+        oneshot::Sender<Result<SnapshotResult, ArchiveError>>,
+    ),
+    Version(
+        Box<VersionRequest>,
+        oneshot::Sender<Result<VersionResult, ArchiveError>>,
+    ),
+    SaveState(oneshot::Sender<()>),
+}
+
+/// The handle through which tasks reach the writer. Cheap to clone.
+#[derive(Clone)]
+pub struct ArchiveHandle {
+    tx: mpsc::Sender<Request>,
+    state: Arc<Mutex<State>>,
+}
+
+/// Owns the writer thread; closing it waits for queued writes to finish.
+pub struct WriterThread {
+    thread: JoinHandle<()>,
+}
+
+impl ArchiveHandle {
+    /// Starts the writer thread for `archive`.
+    pub fn start(archive: Archive) -> (Self, WriterThread) {
+        let state = Arc::new(Mutex::new(State::load(archive.dir())));
+        let (tx, rx) = mpsc::channel();
+        let thread_state = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("archive-writer".into())
+            .spawn(move || run(archive, rx, thread_state))
+            .expect("the OS can start one thread");
+        (Self { tx, state }, WriterThread { thread })
+    }
+
+    /// The shared state (validators, check times); the writer saves it.
+    pub fn state(&self) -> &Arc<Mutex<State>> {
+        &self.state
+    }
+
+    /// Records a snapshot (if its bytes changed) and, once committed, its validators.
+    pub async fn snapshot(
+        &self,
+        doc: &DocumentId,
+        title: &str,
+        meta: SnapshotMeta,
+        ext: &'static str,
+        bytes: Vec<u8>,
+        validators: Validators,
+    ) -> Result<SnapshotResult, ArchiveError> {
+        let (reply, answer) = oneshot::channel();
+        let req = SnapshotRequest {
+            doc: doc.clone(),
+            title: title.to_owned(),
+            meta,
+            ext,
+            bytes,
+            validators,
+        };
+        self.tx
+            .send(Request::Snapshot(Box::new(req), reply))
+            .map_err(|_| ArchiveError::Closed)?;
+        answer.await.map_err(|_| ArchiveError::Closed)?
+    }
+
+    /// Records a version if its text changed.
+    pub async fn version(&self, req: VersionRequest) -> Result<VersionResult, ArchiveError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Version(Box::new(req), reply))
+            .map_err(|_| ArchiveError::Closed)?;
+        answer.await.map_err(|_| ArchiveError::Closed)?
+    }
+
+    /// Asks the writer to save the state now and waits until it has.
+    pub async fn save_state(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send(Request::SaveState(reply)).is_ok() {
+            let _ = answer.await;
+        }
+    }
+}
+
+impl WriterThread {
+    /// Waits for the writer to finish its queue; every [`ArchiveHandle`] must be dropped first.
+    pub fn close(self) {
+        if self.thread.join().is_err() {
+            tracing::error!("the archive writer thread panicked");
+        }
+    }
+}
+
+fn save(archive: &Archive, state: &Mutex<State>) {
+    let snapshot = state.lock().map(|s| s.clone()).unwrap_or_default();
+    if let Err(e) = snapshot.save(archive.dir()) {
+        tracing::warn!(error = %e, "cannot save the state file; validators will be re-learned");
+    }
+}
+
+fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State>>) {
+    let mut dirty = false;
+    loop {
+        // Save the state whenever the queue runs dry, not after every write.
+        let req = match rx.try_recv() {
+            Ok(r) => r,
+            Err(mpsc::TryRecvError::Empty) => {
+                if dirty {
+                    save(&archive, &state);
+                    dirty = false;
+                }
+                match rx.recv() {
+                    Ok(r) => r,
+                    Err(_) => break,
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
+        };
+        match req {
+            Request::Snapshot(req, reply) => {
+                let result =
+                    archive.record_snapshot(&req.doc, &req.title, &req.meta, req.ext, &req.bytes);
+                if result.is_ok() {
+                    // Validators are stored only once the bytes they vouch for are committed: a 304
+                    // must never stand for bytes the archive does not hold.
+                    if let Ok(mut s) = state.lock() {
+                        let d = s.doc_mut(&req.doc);
+                        d.url = req.meta.source_url.clone();
+                        d.etag = req.validators.etag.clone();
+                        d.last_modified = req.validators.last_modified.clone();
+                    }
+                    dirty = true;
+                }
+                // The asking task may have been cancelled by a shutdown; the write stands anyway.
+                let _ = reply.send(result);
+            }
+            Request::Version(req, reply) => {
+                let _ = reply.send(archive.record_version(&req));
+            }
+            Request::SaveState(reply) => {
+                save(&archive, &state);
+                dirty = false;
+                let _ = reply.send(());
+            }
+        }
+    }
+    save(&archive, &state);
+}

@@ -1,0 +1,374 @@
+//! The commands behind the command line. Each returns a typed error; `main` reports it.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::archive::{open_read_only, History, VersionEntry};
+use crate::check::{CycleReport, Engine};
+use crate::cli::{Cli, Command};
+use crate::config::{Config, DEFAULT_CONFIG};
+use crate::diff_view::{self, Style};
+use crate::document::{DocumentFilter, DocumentId};
+use crate::scheduler;
+
+/// Exit status for an unusable config.
+pub const EXIT_CONFIG: u8 = 2;
+/// Exit status for an unusable archive.
+pub const EXIT_ARCHIVE: u8 = 3;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let interactive_check = matches!(&cli.command, Command::Check { json: false, .. })
+        && std::io::stderr().is_terminal();
+    // On a terminal, `check` shows a progress bar; routine log lines would tear it.
+    crate::telemetry::init(
+        cli.log_format,
+        if interactive_check { "warn" } else { "info" },
+    );
+    match cli.command {
+        Command::Init { dir, force } => init(&dir, force),
+        command => {
+            let config = Config::load(cli.config.as_deref())?;
+            for w in &config.warnings {
+                tracing::warn!("{w}");
+            }
+            match command {
+                Command::Run => run_daemon(&config),
+                Command::Check { only, json } => check(&config, &only, json, interactive_check),
+                Command::Log { filter, max_count } => log(&config, filter.as_deref(), max_count),
+                Command::Show { document, at } => show(&config, &document, at.as_deref()),
+                Command::Diff { document, from, to } => {
+                    diff(&config, &document, from.as_deref(), to.as_deref())
+                }
+                Command::Validate => validate(&config),
+                Command::Extract {
+                    document,
+                    file,
+                    url,
+                } => extract(&config, &document, &file, url.as_deref()),
+                Command::Init { .. } => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_daemon(config: &Config) -> Result<()> {
+    if config.documents.is_empty() {
+        bail!(
+            "{} declares no [[document]]; nothing to watch",
+            config.source
+        );
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (engine, writer) = Engine::start(config)?;
+        tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
+        scheduler::run(engine, config, scheduler::shutdown_signal()).await;
+        writer.close();
+        tracing::info!("stopped cleanly");
+        Ok(())
+    })
+}
+
+fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result<()> {
+    let filters = only
+        .iter()
+        .map(|s| DocumentFilter::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let docs: Vec<_> = config
+        .documents
+        .iter()
+        .filter(|d| filters.is_empty() || filters.iter().any(|f| f.matches(&d.id)))
+        .cloned()
+        .collect();
+    if docs.is_empty() {
+        bail!(
+            "no document in {} matches --only {}",
+            config.source,
+            only.join(" ")
+        );
+    }
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let (engine, writer) = Engine::start(config)?;
+        let bar = progress.then(|| {
+            let bar = indicatif::ProgressBar::new(docs.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} documents [{elapsed}] {msg}",
+                )
+                .expect("static template is valid"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        let mut failures = Vec::new();
+        let cycle = engine.cycle(&docs, |r| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+                bar.set_message(r.id.to_string());
+            }
+            if let Some(e) = &r.error {
+                failures.push(format!("{}: {e}", r.id));
+            }
+        });
+        let report = tokio::select! {
+            r = cycle => Some(r),
+            _ = scheduler::shutdown_signal() => None,
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        drop(engine);
+        // Finishes the commits already handed to the writer, then releases the lock.
+        writer.close();
+        anyhow::Ok((report, failures))
+    })?;
+    let (Some(report), failures) = report else {
+        tracing::info!("interrupted; commits in hand were finished");
+        return Ok(());
+    };
+    print_report(&report, &failures, json)
+}
+
+fn print_report(report: &CycleReport, failures: &[String], json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "checked {}: {} new, {} changed, {} unchanged, {} failed",
+        report.checked, report.new, report.changed, report.unchanged, report.errors
+    )?;
+    for id in &report.new_ids {
+        writeln!(out, "  new      {id}")?;
+    }
+    for id in &report.changed_ids {
+        writeln!(out, "  changed  {id}")?;
+    }
+    let mut failures = failures.to_vec();
+    failures.sort();
+    for f in failures {
+        writeln!(out, "  FAILED   {f}")?;
+    }
+    Ok(())
+}
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Parses `YYYY-MM-DD` (the end of that day, UTC) or RFC 3339 into Unix seconds.
+pub fn parse_date(s: &str) -> Option<i64> {
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Some(t.unix_timestamp());
+    }
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(d.with_hms(23, 59, 59).ok()?.assume_utc().unix_timestamp())
+}
+
+fn log(config: &Config, filter: Option<&str>, max: Option<usize>) -> Result<()> {
+    let filter = filter.map(DocumentFilter::parse).transpose()?;
+    let repo = open_read_only(&config.archive.path)?;
+    let versions = History::new(&repo).versions(filter.as_ref())?;
+    let mut out = std::io::stdout().lock();
+    for v in versions.iter().take(max.unwrap_or(usize::MAX)) {
+        let id = v.doc.as_ref().map(ToString::to_string).unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {:<40}  {}",
+            &v.commit.to_string()[..10],
+            date(v.time),
+            id,
+            v.summary
+        )?;
+    }
+    if versions.is_empty() {
+        eprintln!("no versions recorded yet");
+    }
+    Ok(())
+}
+
+fn show(config: &Config, document: &str, at: Option<&str>) -> Result<()> {
+    let doc = DocumentId::parse(document)?;
+    let at = at
+        .map(|s| {
+            parse_date(s)
+                .with_context(|| format!("--at {s:?}: expected YYYY-MM-DD or an RFC 3339 time"))
+        })
+        .transpose()?;
+    let repo = open_read_only(&config.archive.path)?;
+    let Some((v, text)) = History::new(&repo).version_at(&doc, at)? else {
+        bail!(
+            "no version of {doc} recorded{}",
+            if at.is_some() { " at that date" } else { "" }
+        );
+    };
+    eprintln!(
+        "{doc} as recorded by {} on {}",
+        &v.commit.to_string()[..10],
+        date(v.time)
+    );
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// A commit of this document's history chosen by revision or date.
+fn pick(history: &History<'_>, versions: &[VersionEntry], spec: &str) -> Result<usize> {
+    if let Some(t) = parse_date(spec) {
+        return versions
+            .iter()
+            .position(|v| v.time <= t)
+            .with_context(|| format!("no version at or before {spec}"));
+    }
+    let id = history.resolve(spec)?;
+    versions
+        .iter()
+        .position(|v| v.commit == id)
+        .with_context(|| format!("{spec} is not a version of this document (see `termtrail log`)"))
+}
+
+fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -> Result<()> {
+    let doc = DocumentId::parse(document)?;
+    let repo = open_read_only(&config.archive.path)?;
+    let history = History::new(&repo);
+    let filter = DocumentFilter::parse(document)?;
+    let versions = history.versions(Some(&filter))?;
+    if versions.is_empty() {
+        bail!("no version of {doc} recorded yet");
+    }
+    let to_i = match to {
+        Some(s) => pick(&history, &versions, s)?,
+        None => 0,
+    };
+    let from_i = match from {
+        Some(s) => pick(&history, &versions, s)?,
+        None if to_i + 1 < versions.len() => to_i + 1,
+        None => bail!("{doc} has a single version; nothing to compare"),
+    };
+    let (old, new) = (&versions[from_i], &versions[to_i]);
+    let old_text = history.text_in(old.commit, &doc)?.unwrap_or_default();
+    let new_text = history.text_in(new.commit, &doc)?.unwrap_or_default();
+    let (added, removed) = crate::archive::line_counts(&old_text, &new_text);
+    let style = if std::io::stdout().is_terminal() {
+        Style::Color
+    } else {
+        Style::Plain
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{doc}: {} ({}) -> {} ({})",
+        &old.commit.to_string()[..10],
+        date(old.time),
+        &new.commit.to_string()[..10],
+        date(new.time)
+    )?;
+    writeln!(out, "{added} line(s) added, {removed} removed\n")?;
+    out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
+    Ok(())
+}
+
+fn validate(config: &Config) -> Result<()> {
+    let hosts: std::collections::BTreeSet<_> = config
+        .documents
+        .iter()
+        .filter_map(|d| d.url.host_str())
+        .collect();
+    println!(
+        "{}: OK, {} document(s) on {} host(s), archive at {}",
+        config.source,
+        config.documents.len(),
+        hosts.len(),
+        config.archive.path.display()
+    );
+    for d in &config.documents {
+        println!(
+            "  {:<40} every {:<8} {}",
+            d.id.to_string(),
+            humantime::format_duration(d.interval).to_string(),
+            d.url
+        );
+    }
+    for w in &config.warnings {
+        println!("warning: {w}");
+    }
+    Ok(())
+}
+
+fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> Result<()> {
+    let id = DocumentId::parse(document)?;
+    let doc = config
+        .document(&id)
+        .with_context(|| format!("{id} is not declared in {}", config.source))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let base = match url {
+        Some(u) => url::Url::parse(u).with_context(|| format!("--url {u:?} is not a URL"))?,
+        None => doc.url.clone(),
+    };
+    let html = crate::fetch::decode(&bytes, None);
+    let text = doc
+        .extractor
+        .extract(&html, &base)
+        .with_context(|| format!("{id} from {}", file.display()))?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn init(dir: &Path, force: bool) -> Result<()> {
+    let path = dir.join(crate::config::DEFAULT_CONFIG_PATH);
+    if path.exists() && !force {
+        bail!(
+            "{} already exists; edit it, or pass --force to overwrite it",
+            path.display()
+        );
+    }
+    let parent = path.parent().expect("the config path has a folder");
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    std::fs::write(&path, DEFAULT_CONFIG)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    println!(
+        "next: edit it, then `termtrail validate` and `termtrail check` from {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// The exit status for an error: 2 for config, 3 for archive problems, 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<crate::config::ConfigError>().is_some() {
+        EXIT_CONFIG
+    } else if e.downcast_ref::<crate::archive::ArchiveError>().is_some()
+        || matches!(
+            e.downcast_ref::<crate::check::StartError>(),
+            Some(crate::check::StartError::Archive(_))
+        )
+    {
+        EXIT_ARCHIVE
+    } else {
+        1
+    }
+}

@@ -1,0 +1,629 @@
+//! Configuration: parse the TOML (serde, unknown keys refused), then validate into typed values
+//! (parsed URLs, compiled selectors, durations). Every error names the file, the line and the key,
+//! and says what is expected.
+
+mod raw;
+mod units;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use termtrail_extract::{Extractor, RuleSpec};
+use toml::Spanned;
+use url::Url;
+
+use crate::document::{is_slug, DocumentId, OTA_TERMS_TYPES};
+use raw::{RawConfig, RawHost};
+pub use units::{parse_duration, parse_size};
+
+/// The default configuration: the main policy documents of the major AI platforms. Compiled in so
+/// that `termtrail run` works from any folder, and written out by `termtrail init`.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../config/termtrail.toml");
+
+/// Where the config is looked for when no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/termtrail.toml";
+
+/// The name shown for the compiled-in config in messages.
+pub const BUILT_IN_NAME: &str = "<built-in default config>";
+
+/// One problem in a config file, at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key in dotted form, e.g. `document[3].url`.
+    pub key: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// Why a config cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown keys or wrong types.
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// Values that parse but are not valid.
+    #[error("{}", render_issues(.file, .issues))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Every problem found, in file order.
+        issues: Vec<Issue>,
+    },
+}
+
+fn render_issues(file: &str, issues: &[Issue]) -> String {
+    let mut out = format!("{} error(s) in config {file}:", issues.len());
+    for i in issues {
+        match i.line {
+            Some(line) => out.push_str(&format!("\n  {file}:{line}: {}: {}", i.key, i.message)),
+            None => out.push_str(&format!("\n  {file}: {}: {}", i.key, i.message)),
+        }
+    }
+    out
+}
+
+/// Settings that may differ per host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostSettings {
+    /// The `User-Agent` sent.
+    pub user_agent: String,
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    /// Largest body accepted; a larger one is an error for that document.
+    pub max_body: u64,
+    /// Requests in flight to one host at most.
+    pub per_host_concurrency: usize,
+    /// Minimum time between the starts of two requests to one host.
+    pub per_host_delay: Duration,
+    /// Extra attempts after a timeout, a connection error, a 5xx or a 429.
+    pub retries: u32,
+}
+
+impl Default for HostSettings {
+    fn default() -> Self {
+        Self {
+            user_agent: format!(
+                "termtrail/{} (+https://example.org/termtrail; policy archiver)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout: Duration::from_secs(30),
+            max_body: 20_000_000,
+            per_host_concurrency: 2,
+            per_host_delay: Duration::from_millis(500),
+            retries: 2,
+        }
+    }
+}
+
+/// `[fetch]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    /// Defaults for every host.
+    pub defaults: HostSettings,
+    /// Overrides by host name (as in the URL, without port).
+    pub hosts: HashMap<String, HostSettings>,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    /// Documents fetched at once across all hosts.
+    pub max_concurrency: usize,
+    /// First retry delay; doubled at each attempt, with jitter.
+    pub retry_backoff: Duration,
+    /// Longest `Retry-After` honoured; a longer one fails the fetch for this cycle.
+    pub max_retry_after: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            defaults: HostSettings::default(),
+            hosts: HashMap::new(),
+            connect_timeout: Duration::from_secs(10),
+            max_redirects: 10,
+            max_concurrency: 32,
+            retry_backoff: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl FetchSettings {
+    /// The settings in force for `host`.
+    pub fn for_host(&self, host: &str) -> &HostSettings {
+        self.hosts.get(host).unwrap_or(&self.defaults)
+    }
+}
+
+/// `[archive]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveSettings {
+    /// The git repository (created on first run). Relative paths are from the working directory.
+    pub path: PathBuf,
+    /// Author and committer name of every commit.
+    pub author_name: String,
+    /// Author and committer email of every commit.
+    pub author_email: String,
+    /// Flush every object and ref to disk before going on (survives power loss, not just crashes).
+    pub fsync: bool,
+}
+
+/// `[schedule]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSettings {
+    /// Default interval between two checks of a document.
+    pub interval: Duration,
+    /// Each interval is stretched or shrunk at random by up to this fraction, so that documents
+    /// drift apart instead of being fetched in bursts.
+    pub jitter: f64,
+}
+
+/// One tracked document, validated.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// `PLATFORM/KIND`.
+    pub id: DocumentId,
+    /// Human name used in commit messages.
+    pub title: String,
+    /// Where it is fetched from.
+    pub url: Url,
+    /// The compiled `select` / `remove` rules.
+    pub extractor: Arc<Extractor>,
+    /// Names the extraction rules in commit trailers, so a rules change can be told from a text
+    /// change.
+    pub extractor_id: String,
+    /// Time between checks.
+    pub interval: Duration,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from (a path or [`BUILT_IN_NAME`]).
+    pub source: String,
+    /// `[archive]`.
+    pub archive: ArchiveSettings,
+    /// `[schedule]`.
+    pub schedule: ScheduleSettings,
+    /// `[fetch]`.
+    pub fetch: FetchSettings,
+    /// `[[document]]`, in file order.
+    pub documents: Vec<Document>,
+    /// Things that work but look wrong (unknown document kinds).
+    pub warnings: Vec<String>,
+}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Checker<'a> {
+    src: &'a str,
+    issues: Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        message: impl fmt::Display,
+    ) {
+        self.issues.push(Issue {
+            line: span.map(|s| line_of(self.src, s.start)),
+            key: key.into(),
+            message: message.to_string(),
+        });
+    }
+
+    fn duration(&mut self, v: &Option<Spanned<String>>, key: &str, default: Duration) -> Duration {
+        match v {
+            None => default,
+            Some(s) => parse_duration(s.get_ref()).unwrap_or_else(|e| {
+                self.push(Some(s.span()), key, e);
+                default
+            }),
+        }
+    }
+
+    fn size(&mut self, v: &Option<Spanned<String>>, key: &str, default: u64) -> u64 {
+        match v {
+            None => default,
+            Some(s) => match parse_size(s.get_ref()) {
+                Ok(0) => {
+                    self.push(Some(s.span()), key, "must be more than 0 bytes");
+                    default
+                }
+                Ok(n) => n,
+                Err(e) => {
+                    self.push(Some(s.span()), key, e);
+                    default
+                }
+            },
+        }
+    }
+
+    fn count(
+        &mut self,
+        v: &Option<Spanned<i64>>,
+        key: &str,
+        min: i64,
+        max: i64,
+        default: u64,
+    ) -> u64 {
+        match v {
+            None => default,
+            Some(n) if (min..=max).contains(n.get_ref()) => *n.get_ref() as u64,
+            Some(n) => {
+                self.push(
+                    Some(n.span()),
+                    key,
+                    format!("{} is out of range; expected {min} to {max}", n.get_ref()),
+                );
+                default
+            }
+        }
+    }
+
+    fn host(&mut self, raw: &RawHost, prefix: &str, base: &HostSettings) -> HostSettings {
+        let key = |k: &str| format!("{prefix}{k}");
+        let user_agent = match &raw.user_agent {
+            Some(ua) if ua.get_ref().trim().is_empty() || ua.get_ref().contains(['\r', '\n']) => {
+                self.push(
+                    Some(ua.span()),
+                    key("user_agent"),
+                    "must be one non-empty line",
+                );
+                base.user_agent.clone()
+            }
+            Some(ua) => ua.get_ref().clone(),
+            None => base.user_agent.clone(),
+        };
+        let timeout = self.duration(&raw.timeout, &key("timeout"), base.timeout);
+        if timeout.is_zero() {
+            self.push(
+                raw.timeout.as_ref().map(|s| s.span()),
+                key("timeout"),
+                "must be more than 0s",
+            );
+        }
+        HostSettings {
+            user_agent,
+            timeout,
+            max_body: self.size(&raw.max_body, &key("max_body"), base.max_body),
+            per_host_concurrency: self.count(
+                &raw.per_host_concurrency,
+                &key("per_host_concurrency"),
+                1,
+                256,
+                base.per_host_concurrency as u64,
+            ) as usize,
+            per_host_delay: self.duration(
+                &raw.per_host_delay,
+                &key("per_host_delay"),
+                base.per_host_delay,
+            ),
+            retries: self.count(
+                &raw.retries,
+                &key("retries"),
+                0,
+                10,
+                u64::from(base.retries),
+            ) as u32,
+        }
+    }
+}
+
+/// Hashes the rules so that commits can say which rules produced a text.
+fn extractor_id(select: &[RuleSpec], remove: &[RuleSpec]) -> String {
+    let rules = serde_json::json!({ "select": select, "remove": remove });
+    let digest = Sha256::digest(rules.to_string().as_bytes());
+    format!(
+        "termtrail-declarative/{} rules:{}",
+        env!("CARGO_PKG_VERSION"),
+        &hex::encode(digest)[..12]
+    )
+}
+
+impl Config {
+    /// Loads the config: `explicit` if given, else `config/termtrail.toml` if it exists, else the
+    /// compiled-in default.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.is_file()),
+        };
+        match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Self::parse(&text, &path.display().to_string())
+            }
+            None => Self::parse(DEFAULT_CONFIG, BUILT_IN_NAME),
+        }
+    }
+
+    /// Parses and validates config text; `file` names it in errors.
+    pub fn parse(src: &str, file: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let line = line_of(src, span.start);
+                    let line_start = src[..span.start.min(src.len())]
+                        .rfind('\n')
+                        .map_or(0, |i| i + 1);
+                    (line, span.start - line_start + 1)
+                }
+                None => (1, 1),
+            };
+            ConfigError::Syntax {
+                file: file.to_owned(),
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
+        })?;
+        let mut c = Checker {
+            src,
+            issues: Vec::new(),
+        };
+
+        let archive = ArchiveSettings {
+            path: match &raw.archive.path {
+                Some(p) if p.get_ref().trim().is_empty() => {
+                    c.push(Some(p.span()), "archive.path", "must not be empty");
+                    PathBuf::from("archive")
+                }
+                Some(p) => PathBuf::from(p.get_ref()),
+                None => PathBuf::from("archive"),
+            },
+            author_name: raw
+                .archive
+                .author_name
+                .as_ref()
+                .map_or_else(|| "termtrail".to_owned(), |s| s.get_ref().clone()),
+            author_email: raw
+                .archive
+                .author_email
+                .as_ref()
+                .map_or_else(|| "termtrail@localhost".to_owned(), |s| s.get_ref().clone()),
+            fsync: raw.archive.fsync.unwrap_or(true),
+        };
+        for (key, v) in [
+            ("archive.author_name", &raw.archive.author_name),
+            ("archive.author_email", &raw.archive.author_email),
+        ] {
+            if let Some(v) = v {
+                if v.get_ref().trim().is_empty() || v.get_ref().contains(['<', '>', '\n']) {
+                    c.push(
+                        Some(v.span()),
+                        key,
+                        "must be non-empty, on one line, without < or >",
+                    );
+                }
+            }
+        }
+
+        let interval = c.duration(
+            &raw.schedule.interval,
+            "schedule.interval",
+            Duration::from_secs(12 * 3600),
+        );
+        if interval < Duration::from_secs(1) {
+            c.push(
+                raw.schedule.interval.as_ref().map(|s| s.span()),
+                "schedule.interval",
+                "must be at least 1s",
+            );
+        }
+        let jitter = match &raw.schedule.jitter {
+            None => 0.1,
+            Some(j) if (0.0..=0.5).contains(j.get_ref()) => *j.get_ref(),
+            Some(j) => {
+                c.push(
+                    Some(j.span()),
+                    "schedule.jitter",
+                    "expected a fraction from 0.0 to 0.5",
+                );
+                0.1
+            }
+        };
+        let schedule = ScheduleSettings { interval, jitter };
+
+        let f = &raw.fetch;
+        let fetch_defaults = FetchSettings::default();
+        let defaults = c.host(&f.host_keys(), "fetch.", &fetch_defaults.defaults);
+        let mut hosts = HashMap::new();
+        for (host, table) in &f.hosts {
+            if host.is_empty() || host.contains(['/', ':', ' ']) {
+                c.push(
+                    Some(table.span()),
+                    format!("fetch.hosts.{host:?}"),
+                    "expected a host name such as \"example.org\" (no scheme, port or path)",
+                );
+            }
+            let settings = c.host(
+                table.get_ref(),
+                &format!("fetch.hosts.{host:?}."),
+                &defaults,
+            );
+            hosts.insert(host.to_ascii_lowercase(), settings);
+        }
+        let fetch = FetchSettings {
+            defaults,
+            hosts,
+            connect_timeout: c.duration(
+                &f.connect_timeout,
+                "fetch.connect_timeout",
+                fetch_defaults.connect_timeout,
+            ),
+            max_redirects: c.count(
+                &f.max_redirects,
+                "fetch.max_redirects",
+                0,
+                50,
+                fetch_defaults.max_redirects as u64,
+            ) as usize,
+            max_concurrency: c.count(
+                &f.max_concurrency,
+                "fetch.max_concurrency",
+                1,
+                1024,
+                fetch_defaults.max_concurrency as u64,
+            ) as usize,
+            retry_backoff: c.duration(
+                &f.retry_backoff,
+                "fetch.retry_backoff",
+                fetch_defaults.retry_backoff,
+            ),
+            max_retry_after: c.duration(
+                &f.max_retry_after,
+                "fetch.max_retry_after",
+                fetch_defaults.max_retry_after,
+            ),
+        };
+
+        let mut documents = Vec::new();
+        let mut warnings = Vec::new();
+        let mut seen: BTreeMap<DocumentId, usize> = BTreeMap::new();
+        for (i, d) in raw.documents.iter().enumerate() {
+            let key = |k: &str| format!("document[{}].{k}", i + 1);
+            let line = line_of(src, d.span().start);
+            let d = d.get_ref();
+            let mut ok = true;
+            for (name, v) in [("platform", &d.platform), ("kind", &d.kind)] {
+                if !is_slug(v.get_ref()) {
+                    c.push(Some(v.span()), key(name), format!("{:?} is not a slug; expected lowercase letters, digits and single hyphens, e.g. \"privacy-policy\"", v.get_ref()));
+                    ok = false;
+                }
+            }
+            let url = match Url::parse(d.url.get_ref()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    Some(u)
+                }
+                Ok(u) => {
+                    c.push(
+                        Some(d.url.span()),
+                        key("url"),
+                        format!(
+                            "scheme {:?} is not supported; expected an http:// or https:// URL",
+                            u.scheme()
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    c.push(Some(d.url.span()), key("url"), format!("{:?} is not a URL ({e}); expected e.g. \"https://example.org/privacy\"", d.url.get_ref()));
+                    None
+                }
+            };
+            let select = d
+                .select
+                .as_ref()
+                .map(|s| s.get_ref().0.clone())
+                .unwrap_or_default();
+            let remove = d
+                .remove
+                .as_ref()
+                .map(|s| s.get_ref().0.clone())
+                .unwrap_or_default();
+            let extractor = match Extractor::new(&select, &remove) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    // Name the list in error: try each separately to find which one failed.
+                    let (name, span) = if Extractor::new(&select, &[]).is_err() {
+                        ("select", d.select.as_ref().map(|s| s.span()))
+                    } else {
+                        ("remove", d.remove.as_ref().map(|s| s.span()))
+                    };
+                    c.push(span, key(name), e);
+                    None
+                }
+            };
+            let interval = c.duration(&d.interval, &key("interval"), schedule.interval);
+            if interval < Duration::from_secs(1) {
+                c.push(
+                    d.interval.as_ref().map(|s| s.span()),
+                    key("interval"),
+                    "must be at least 1s",
+                );
+            }
+            if !ok {
+                continue;
+            }
+            let id = DocumentId::new(d.platform.get_ref(), d.kind.get_ref())
+                .expect("both slugs were checked above");
+            if let Some(first) = seen.insert(id.clone(), line) {
+                c.push(Some(d.platform.span()), key("platform"), format!("{id} is already declared at line {first}; each platform/kind pair must be unique"));
+                continue;
+            }
+            if !OTA_TERMS_TYPES.contains(&id.kind()) {
+                warnings.push(format!("{file}:{line}: {}: kind {:?} is not one of Open Terms Archive's terms types (e.g. privacy-policy, terms-of-service, acceptable-use-policy); archives of both tools will not line up", key("kind"), id.kind()));
+            }
+            let (Some(url), Some(extractor)) = (url, extractor) else {
+                continue;
+            };
+            documents.push(Document {
+                title: d.title.clone().unwrap_or_else(|| id.default_title()),
+                extractor_id: extractor_id(&select, &remove),
+                id,
+                url,
+                extractor: Arc::new(extractor),
+                interval,
+            });
+        }
+        if !c.issues.is_empty() {
+            return Err(ConfigError::Invalid {
+                file: file.to_owned(),
+                issues: c.issues,
+            });
+        }
+        Ok(Config {
+            source: file.to_owned(),
+            archive,
+            schedule,
+            fetch,
+            documents,
+            warnings,
+        })
+    }
+
+    /// The document with this id.
+    pub fn document(&self, id: &DocumentId) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == *id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

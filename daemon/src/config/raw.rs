@@ -1,0 +1,93 @@
+//! The config file as written: serde structs that refuse unknown keys. Values that need checking
+//! keep their `Spanned` position so that validation errors can name the line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use termtrail_extract::RuleList;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub archive: RawArchive,
+    #[serde(default)]
+    pub schedule: RawSchedule,
+    #[serde(default)]
+    pub fetch: RawFetch,
+    #[serde(default, rename = "document")]
+    pub documents: Vec<Spanned<RawDocument>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawArchive {
+    pub path: Option<Spanned<String>>,
+    pub author_name: Option<Spanned<String>>,
+    pub author_email: Option<Spanned<String>>,
+    pub fsync: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub interval: Option<Spanned<String>>,
+    pub jitter: Option<Spanned<f64>>,
+}
+
+/// Keys that may be set globally in `[fetch]` and per host in `[fetch.hosts."HOST"]`.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHost {
+    pub user_agent: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub max_body: Option<Spanned<String>>,
+    pub per_host_concurrency: Option<Spanned<i64>>,
+    pub per_host_delay: Option<Spanned<String>>,
+    pub retries: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    pub user_agent: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub max_body: Option<Spanned<String>>,
+    pub per_host_concurrency: Option<Spanned<i64>>,
+    pub per_host_delay: Option<Spanned<String>>,
+    pub retries: Option<Spanned<i64>>,
+    pub connect_timeout: Option<Spanned<String>>,
+    pub max_redirects: Option<Spanned<i64>>,
+    pub max_concurrency: Option<Spanned<i64>>,
+    pub retry_backoff: Option<Spanned<String>>,
+    pub max_retry_after: Option<Spanned<String>>,
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Spanned<RawHost>>,
+}
+
+impl RawFetch {
+    /// The keys shared with the per-host tables.
+    pub fn host_keys(&self) -> RawHost {
+        RawHost {
+            user_agent: self.user_agent.clone(),
+            timeout: self.timeout.clone(),
+            max_body: self.max_body.clone(),
+            per_host_concurrency: self.per_host_concurrency.clone(),
+            per_host_delay: self.per_host_delay.clone(),
+            retries: self.retries.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocument {
+    pub platform: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub url: Spanned<String>,
+    pub title: Option<String>,
+    pub select: Option<Spanned<RuleList>>,
+    pub remove: Option<Spanned<RuleList>>,
+    pub interval: Option<Spanned<String>>,
+}

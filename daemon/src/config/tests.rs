@@ -1,0 +1,171 @@
+use super::*;
+
+fn parse(src: &str) -> Result<Config, ConfigError> {
+    Config::parse(src, "t.toml")
+}
+
+const DOC: &str = r#"
+[[document]]
+platform = "openai"
+kind = "privacy-policy"
+url = "https://openai.com/policies/row-privacy-policy/"
+select = ["main article"]
+remove = ["nav", ".cookie-banner"]
+interval = "12h"
+"#;
+
+#[test]
+fn the_default_config_is_valid_and_covers_the_ten_platforms() {
+    let c = Config::parse(DEFAULT_CONFIG, BUILT_IN_NAME).expect("default config is valid");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    for p in [
+        "openai",
+        "anthropic",
+        "mistral",
+        "google",
+        "meta",
+        "microsoft",
+        "xai",
+        "perplexity",
+        "deepseek",
+        "cohere",
+    ] {
+        let kinds: Vec<_> = c
+            .documents
+            .iter()
+            .filter(|d| d.id.platform() == p)
+            .map(|d| d.id.kind())
+            .collect();
+        assert!(
+            kinds.contains(&"privacy-policy"),
+            "{p} has no privacy policy"
+        );
+        assert!(kinds.contains(&"terms-of-service"), "{p} has no terms");
+    }
+    // The file in config/ is the same text as the compiled-in copy (include_str! of it).
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../config/termtrail.toml"
+    ))
+    .expect("config/termtrail.toml exists");
+    assert_eq!(on_disk, DEFAULT_CONFIG);
+}
+
+#[test]
+fn a_full_document_parses_into_typed_values() {
+    let c = parse(&format!(
+        "[fetch]\nper_host_delay = \"0s\"\n[fetch.hosts.\"127.0.0.1\"]\nper_host_concurrency = 8\n{DOC}"
+    ))
+    .expect("valid");
+    let d = &c.documents[0];
+    assert_eq!(d.id.to_string(), "openai/privacy-policy");
+    assert_eq!(d.title, "OpenAI privacy policy");
+    assert_eq!(d.interval, Duration::from_secs(43200));
+    assert_eq!(c.fetch.defaults.per_host_delay, Duration::ZERO);
+    assert_eq!(c.fetch.for_host("127.0.0.1").per_host_concurrency, 8);
+    // Per-host tables inherit the global values they do not set.
+    assert_eq!(c.fetch.for_host("127.0.0.1").per_host_delay, Duration::ZERO);
+    assert_eq!(c.fetch.for_host("example.org").per_host_concurrency, 2);
+    assert_eq!(c.archive.path, PathBuf::from("archive"));
+}
+
+/// Each bad config gives an error naming the line and key, and saying what is expected.
+#[test]
+fn errors_name_the_line_the_key_and_what_is_expected() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[archive]\npath = \"a\"\nbogus = 1\n",
+            "t.toml:3:1: unknown field `bogus`",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nslect = [\"main\"]\n",
+            "t.toml:5:1: unknown field `slect`",
+        ),
+        (
+            "[[document]]\nplatform = \"Open AI\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\n",
+            "t.toml:2: document[1].platform: \"Open AI\" is not a slug",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"../../etc\"\nurl = \"https://x.org/\"\n",
+            "t.toml:3: document[1].kind: \"../../etc\" is not a slug",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"openai.com/privacy\"\n",
+            "t.toml:4: document[1].url: \"openai.com/privacy\" is not a URL",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"ftp://x.org/p\"\n",
+            "t.toml:4: document[1].url: scheme \"ftp\" is not supported",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = [\"main[\"]\n",
+            "t.toml:5: document[1].select: invalid CSS selector \"main[\"",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nremove = [{ startBefore = \"a\" }]\n",
+            "t.toml:5: document[1].remove: a range needs exactly one of startBefore/startAfter",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = [{ startBefor = \"a\", endAfter = \"b\" }]\n",
+            "unknown field `startBefor`, expected one of `startBefore`, `startAfter`, `endBefore`, `endAfter`",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\ninterval = \"often\"\n",
+            "t.toml:5: document[1].interval: ",
+        ),
+        (
+            "[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\n[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://y.org/\"\n",
+            "t.toml:6: document[2].platform: a/privacy-policy is already declared at line 1",
+        ),
+        ("[fetch]\nmax_body = \"20 parsecs\"\n", "t.toml:2: fetch.max_body: unknown size unit"),
+        ("[fetch]\nper_host_concurrency = 0\n", "t.toml:2: fetch.per_host_concurrency: 0 is out of range; expected 1 to 256"),
+        ("[fetch]\ntimeout = 30\n", "t.toml:2:11: invalid type: integer `30`, expected a string"),
+        ("[fetch.hosts.\"127.0.0.1\"]\nper_host_delay = \"-1s\"\n", "t.toml:2: fetch.hosts.\"127.0.0.1\".per_host_delay: "),
+        ("[fetch.hosts.\"x.org\"]\nconnect_timeout = \"1s\"\n", "t.toml:2:1: unknown field `connect_timeout`"),
+        ("[schedule]\njitter = 2.0\n", "t.toml:2: schedule.jitter: expected a fraction from 0.0 to 0.5"),
+        ("[[document]]\nplatform = \"a\"\n", "missing field `kind`"),
+    ];
+    for (src, want) in cases {
+        let err = parse(src).expect_err(src).to_string();
+        assert!(
+            err.contains(want),
+            "config:\n{src}\nerror:\n{err}\nwanted: {want}"
+        );
+    }
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let src = "[[document]]\nplatform = \"A\"\nkind = \"B\"\nurl = \"nope\"\n";
+    let ConfigError::Invalid { issues, .. } = parse(src).expect_err("invalid") else {
+        panic!("expected validation errors");
+    };
+    let keys: Vec<_> = issues.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "document[1].platform",
+            "document[1].kind",
+            "document[1].url"
+        ]
+    );
+}
+
+#[test]
+fn unknown_kinds_warn_and_ota_select_strings_are_accepted() {
+    let c = parse("[[document]]\nplatform = \"a\"\nkind = \"secret-sauce\"\nurl = \"https://x.org/\"\nselect = \"main\"\n")
+        .expect("valid");
+    assert_eq!(c.warnings.len(), 1);
+    assert!(c.warnings[0].contains("secret-sauce"), "{}", c.warnings[0]);
+}
+
+#[test]
+fn rules_change_the_extractor_id() {
+    let a = parse(DOC).expect("valid");
+    let b = parse(&DOC.replace("main article", "main")).expect("valid");
+    assert_ne!(a.documents[0].extractor_id, b.documents[0].extractor_id);
+    assert_eq!(
+        a.documents[0].extractor_id,
+        parse(DOC).expect("valid").documents[0].extractor_id
+    );
+}

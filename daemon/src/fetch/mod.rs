@@ -1,0 +1,321 @@
+//! HTTP fetching: timeouts, a body cap, a redirect cap, decompression, conditional requests,
+//! retries with backoff, and per-host politeness. Fetching never touches the archive.
+
+mod charset;
+mod limiter;
+mod retry;
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::{FetchSettings, HostSettings};
+pub use charset::decode;
+use limiter::HostLimiter;
+pub use retry::{backoff, retry_after};
+
+/// Validators from the last stored snapshot, sent so that an unchanged document costs a 304.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag` last served.
+    pub etag: Option<String>,
+    /// The `Last-Modified` last served.
+    pub last_modified: Option<String>,
+}
+
+/// A document as fetched.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL after redirects.
+    pub final_url: Url,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// Validators for the next conditional request.
+    pub validators: Validators,
+    /// The raw (decompressed) body.
+    pub body: Vec<u8>,
+    /// When the response arrived; commits are dated with it.
+    pub fetched_at: SystemTime,
+}
+
+/// What a fetch gave.
+#[derive(Debug)]
+pub enum FetchOutcome {
+    /// 304: the document has not changed since the validators were stored.
+    NotModified,
+    /// A new body.
+    Fetched(Box<Fetched>),
+}
+
+/// Why a document could not be fetched this cycle.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// No complete answer within the timeout.
+    #[error("timed out after {timeout:?} ({attempts} attempt(s)); raise fetch.timeout if the site is slow")]
+    Timeout {
+        /// Time allowed per attempt.
+        timeout: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The connection failed.
+    #[error("cannot connect ({attempts} attempt(s)): {reason}")]
+    Connect {
+        /// The cause, from the HTTP client.
+        reason: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The server answered with an error status.
+    #[error("HTTP {status} ({attempts} attempt(s))")]
+    Status {
+        /// The status.
+        status: StatusCode,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The server asked to come back later than we are willing to wait in this cycle.
+    #[error("HTTP {status} with Retry-After {wait:?}, longer than fetch.max_retry_after ({max:?}); will try again next cycle")]
+    RetryAfterTooLong {
+        /// 429 or 503.
+        status: StatusCode,
+        /// The wait asked for.
+        wait: Duration,
+        /// The configured ceiling.
+        max: Duration,
+    },
+    /// The body is larger than allowed.
+    #[error("body larger than fetch.max_body ({limit} bytes); raise it if this document is really that big")]
+    TooLarge {
+        /// The limit in force.
+        limit: u64,
+    },
+    /// More redirects than allowed.
+    #[error("more than {max} redirects; check the URL (fetch.max_redirects)")]
+    TooManyRedirects {
+        /// The limit in force.
+        max: usize,
+    },
+    /// The HTTP client cannot be built (for example the TLS backend failed to start).
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+    /// Anything else the HTTP client reported.
+    #[error("request failed: {0}")]
+    Other(String),
+}
+
+/// One attempt's failure, before the retry decision.
+enum AttemptError {
+    Retry {
+        error: FetchError,
+        retry_after: Option<Duration>,
+    },
+    Fatal(FetchError),
+}
+
+/// Fetches documents politely. One per process, shared by every task.
+#[derive(Debug)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+    hosts: HostLimiter,
+    in_flight: Semaphore,
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+impl Fetcher {
+    /// Builds the HTTP client from `[fetch]`.
+    pub fn new(settings: &FetchSettings) -> Result<Self, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5",
+            ),
+        );
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en;q=0.9"),
+        );
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(settings.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        Ok(Self {
+            client,
+            settings: settings.clone(),
+            hosts: HostLimiter::default(),
+            in_flight: Semaphore::new(settings.max_concurrency),
+        })
+    }
+
+    /// Fetches `url`, sending `validators` as a conditional request, retrying transient failures.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let _slot = self
+            .in_flight
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let hs = self.settings.for_host(&host).clone();
+        let mut attempt = 0u32;
+        loop {
+            let permit = self
+                .hosts
+                .acquire(&host, hs.per_host_concurrency, hs.per_host_delay)
+                .await;
+            let result = self.attempt(url, validators, &hs, attempt + 1).await;
+            drop(permit);
+            match result {
+                Ok(outcome) => return Ok(outcome),
+                Err(AttemptError::Fatal(e)) => return Err(e),
+                Err(AttemptError::Retry { error, retry_after }) => {
+                    if let (Some(wait), FetchError::Status { status, .. }) = (retry_after, &error) {
+                        if wait > self.settings.max_retry_after {
+                            return Err(FetchError::RetryAfterTooLong {
+                                status: *status,
+                                wait,
+                                max: self.settings.max_retry_after,
+                            });
+                        }
+                    }
+                    if attempt >= hs.retries {
+                        return Err(error);
+                    }
+                    let wait = retry_after.unwrap_or_else(|| {
+                        backoff(self.settings.retry_backoff, attempt, fastrand::f64())
+                    });
+                    tracing::debug!(url = %url, attempt = attempt + 1, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        hs: &HostSettings,
+        attempts: u32,
+    ) -> Result<FetchOutcome, AttemptError> {
+        let mut req = self
+            .client
+            .get(url.clone())
+            .timeout(hs.timeout)
+            .header(header::USER_AGENT, &hs.user_agent);
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let classify = |e: reqwest::Error| -> AttemptError {
+            if e.is_timeout() {
+                AttemptError::Retry {
+                    error: FetchError::Timeout {
+                        timeout: hs.timeout,
+                        attempts,
+                    },
+                    retry_after: None,
+                }
+            } else if e.is_redirect() {
+                AttemptError::Fatal(FetchError::TooManyRedirects {
+                    max: self.settings.max_redirects,
+                })
+            } else if e.is_connect() || e.is_request() || e.is_body() {
+                AttemptError::Retry {
+                    error: FetchError::Connect {
+                        reason: error_chain(&e),
+                        attempts,
+                    },
+                    retry_after: None,
+                }
+            } else {
+                AttemptError::Fatal(FetchError::Other(error_chain(&e)))
+            }
+        };
+        let mut resp = req.send().await.map_err(classify)?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            let retry_after = if matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            ) {
+                resp.headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, SystemTime::now()))
+            } else {
+                None
+            };
+            return Err(AttemptError::Retry {
+                error: FetchError::Status { status, attempts },
+                retry_after,
+            });
+        }
+        if !status.is_success() {
+            return Err(AttemptError::Fatal(FetchError::Status { status, attempts }));
+        }
+        let limit = hs.max_body;
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(AttemptError::Fatal(FetchError::TooLarge { limit }));
+        }
+        let header_str = |name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header_str(header::CONTENT_TYPE);
+        let validators = Validators {
+            etag: header_str(header::ETAG),
+            last_modified: header_str(header::LAST_MODIFIED),
+        };
+        let final_url = resp.url().clone();
+        let fetched_at = SystemTime::now();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(AttemptError::Fatal(FetchError::TooLarge { limit }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
+            final_url,
+            status: status.as_u16(),
+            content_type,
+            validators,
+            body,
+            fetched_at,
+        })))
+    }
+}

@@ -1,0 +1,14 @@
+//! termtrail: watches platform policy documents and records every version in git.
+//!
+//! See ARCHITECTURE.md at the repository root for the map of these modules and their invariants.
+
+pub mod archive;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod diff_view;
+pub mod document;
+pub mod fetch;
+pub mod scheduler;
+pub mod telemetry;

@@ -1,0 +1,165 @@
+//! The daemon loop: each document is checked every `interval`, stretched or shrunk at random by
+//! up to `jitter`, so that a large set drifts apart instead of being fetched in bursts. A shutdown
+//! signal stops new checks, cancels fetches in flight, and lets the archive writer finish the
+//! commits it has been handed.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::check::{DocReport, Engine};
+use crate::config::Config;
+
+/// The interval until the next check: `interval × (1 ± jitter)`, `unit` uniform in [0, 1).
+pub fn jittered(interval: Duration, jitter: f64, unit: f64) -> Duration {
+    interval.mul_f64(1.0 + jitter * (2.0 * unit.clamp(0.0, 1.0) - 1.0))
+}
+
+/// How long after start-up a document is first due: the rest of its interval since its last check
+/// (none if overdue), or, never checked, a slot spread over a short window so that the first
+/// cycle of a large set is not one burst.
+pub fn first_delay(
+    last_checked: Option<i64>,
+    now: i64,
+    interval: Duration,
+    index: usize,
+    count: usize,
+) -> Duration {
+    match last_checked {
+        Some(last) => {
+            let elapsed = Duration::from_secs(now.saturating_sub(last).max(0) as u64);
+            interval.saturating_sub(elapsed)
+        }
+        None => {
+            let window = (interval / 10).min(Duration::from_secs(30));
+            window.mul_f64(index as f64 / count.max(1) as f64)
+        }
+    }
+}
+
+/// Runs until `shutdown` completes.
+pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output = ()>) {
+    let docs = &config.documents;
+    let now_unix = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let start = Instant::now();
+    let mut due: Vec<Option<Instant>> = {
+        let state = engine
+            .archive
+            .state()
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        docs.iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let last = state
+                    .documents
+                    .get(&d.id.to_string())
+                    .and_then(|s| s.last_checked);
+                Some(start + first_delay(last, now_unix, d.interval, i, docs.len()))
+            })
+            .collect()
+    };
+    tracing::info!(documents = docs.len(), "daemon started");
+    let mut running: JoinSet<(usize, DocReport)> = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        // `None` marks a document in flight.
+        let next = due.iter().flatten().min().copied();
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = async { match next { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                let now = Instant::now();
+                for (i, slot) in due.iter_mut().enumerate() {
+                    if slot.is_some_and(|t| t <= now) {
+                        *slot = None;
+                        let engine = engine.clone();
+                        let doc = docs[i].clone();
+                        running.spawn(async move { (i, engine.check(&doc).await) });
+                    }
+                }
+            }
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                if let Ok((i, _report)) = done {
+                    let wait = jittered(docs[i].interval, config.schedule.jitter, fastrand::f64());
+                    due[i] = Some(Instant::now() + wait);
+                    tracing::debug!(document = %docs[i].id, next_in_s = wait.as_secs(), "scheduled");
+                }
+                if running.is_empty() {
+                    engine.archive.save_state().await;
+                }
+            }
+        }
+    }
+    tracing::info!(
+        in_flight = running.len(),
+        "shutting down: finishing the commits in hand"
+    );
+    running.abort_all();
+    while running.join_next().await.is_some() {}
+    engine.archive.save_state().await;
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        let h = Duration::from_secs(3600);
+        assert_eq!(jittered(h, 0.1, 0.5), h);
+        assert_eq!(jittered(h, 0.1, 0.0), Duration::from_secs(3240));
+        assert!(jittered(h, 0.1, 0.999_999) < Duration::from_secs(3960));
+        assert_eq!(jittered(h, 0.0, 0.9), h);
+    }
+
+    #[test]
+    fn first_checks_resume_or_spread() {
+        let h = Duration::from_secs(3600);
+        // Checked 10 minutes ago: due in 50 minutes.
+        assert_eq!(
+            first_delay(Some(1000), 1600, h, 0, 1),
+            Duration::from_secs(3000)
+        );
+        // Overdue: due now.
+        assert_eq!(first_delay(Some(0), 10_000, h, 0, 1), Duration::ZERO);
+        // Never checked: spread over a window of at most 30 s.
+        let slots: Vec<_> = (0..4).map(|i| first_delay(None, 0, h, i, 4)).collect();
+        assert_eq!(
+            slots,
+            [0, 7500, 15000, 22500].map(Duration::from_millis).to_vec()
+        );
+        assert_eq!(
+            first_delay(None, 0, Duration::from_secs(2), 1, 2),
+            Duration::from_millis(100)
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Writes the selected part of a parsed page back to HTML for the Markdown converter, keeping only
+//! what matters for the text: elements, text, and the link attributes (made absolute).
+//!
+//! Class names, ids, inline styles and `data-*` attributes are dropped here, so that a page whose
+//! only change is a new CSS-module hash or React id gives byte-identical input to the converter.
+
+use std::collections::HashMap;
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node, Selector};
+use url::Url;
+
+/// Elements whose content is never policy text.
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "canvas", "link", "meta", "head",
+    "object", "embed", "audio", "video", "picture", "source",
+];
+
+/// Elements with no closing tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Attributes worth keeping for Markdown: links, images and table structure.
+const KEPT_ATTRS: &[&str] = &["href", "src", "alt", "title", "colspan", "rowspan", "start"];
+
+/// The base URL for relative links: the page's `<base href>` if it has one.
+pub(crate) fn document_base(doc: &Html, fetched_from: &Url) -> Url {
+    let sel = Selector::parse("base[href]").expect("static selector is valid");
+    doc.select(&sel)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|href| fetched_from.join(href).ok())
+        .unwrap_or_else(|| fetched_from.clone())
+}
+
+/// Writes the `<body>` (or the whole document when there is none).
+pub(crate) fn write_body(doc: &Html, base: &Url, out: &mut String) {
+    let sel = Selector::parse("body").expect("static selector is valid");
+    match doc.select(&sel).next() {
+        Some(body) => write_node(*body, base, out),
+        None => write_node(doc.tree.root(), base, out),
+    }
+}
+
+fn escape_text(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+fn escape_attr(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+fn absolute(base: &Url, value: &str) -> String {
+    let value = value.trim();
+    match base.join(value) {
+        // Only web links are rewritten: `mailto:`, `tel:` and the like stay as written.
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.to_string(),
+        _ => value.to_owned(),
+    }
+}
+
+/// Writes an opening tag; returns false for elements to skip entirely.
+fn open_tag(node: NodeRef<'_, Node>, base: &Url, out: &mut String) -> Option<&'static str> {
+    let Node::Element(el) = node.value() else {
+        return None;
+    };
+    let name = el.name();
+    if DROPPED.contains(&name) {
+        return None;
+    }
+    out.push('<');
+    out.push_str(name);
+    for (attr, value) in el.attrs() {
+        if !KEPT_ATTRS.contains(&attr) {
+            continue;
+        }
+        out.push(' ');
+        out.push_str(attr);
+        out.push_str("=\"");
+        if attr == "href" || attr == "src" {
+            escape_attr(&absolute(base, value), out);
+        } else {
+            escape_attr(value, out);
+        }
+        out.push('"');
+    }
+    out.push('>');
+    Some(if VOID.contains(&name) { "" } else { "x" })
+}
+
+fn close_tag(node: NodeRef<'_, Node>, out: &mut String) {
+    if let Node::Element(el) = node.value() {
+        out.push_str("</");
+        out.push_str(el.name());
+        out.push('>');
+    }
+}
+
+/// Writes a node and everything under it.
+pub(crate) fn write_node(node: NodeRef<'_, Node>, base: &Url, out: &mut String) {
+    match node.value() {
+        Node::Text(t) => escape_text(t, out),
+        Node::Element(_) => {
+            let Some(kind) = open_tag(node, base, out) else {
+                return;
+            };
+            if kind.is_empty() {
+                return;
+            }
+            for child in node.children() {
+                write_node(child, base, out);
+            }
+            close_tag(node, out);
+        }
+        Node::Document | Node::Fragment => {
+            for child in node.children() {
+                write_node(child, base, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes the part of the document inside the `[start, end)` interval of `pos` positions, as a DOM
+/// `Range.cloneContents()` would: partly covered ancestors keep their tags, nodes outside are dropped.
+pub(crate) fn write_range(
+    doc: &Html,
+    base: &Url,
+    pos: &HashMap<NodeId, (usize, usize)>,
+    (start, end): (usize, usize),
+    out: &mut String,
+) {
+    fn walk(
+        node: NodeRef<'_, Node>,
+        base: &Url,
+        pos: &HashMap<NodeId, (usize, usize)>,
+        range: (usize, usize),
+        out: &mut String,
+    ) {
+        let Some(&(open, close)) = pos.get(&node.id()) else {
+            return;
+        };
+        if close < range.0 || open >= range.1 {
+            return;
+        }
+        if open >= range.0 && close < range.1 {
+            write_node(node, base, out);
+            return;
+        }
+        let tag = match node.value() {
+            Node::Element(_) => match open_tag(node, base, out) {
+                Some(kind) => Some(kind),
+                None => return,
+            },
+            Node::Document | Node::Fragment => None,
+            _ => return,
+        };
+        for child in node.children() {
+            walk(child, base, pos, range, out);
+        }
+        if tag.is_some_and(|k| !k.is_empty()) {
+            close_tag(node, out);
+        }
+    }
+    walk(doc.tree.root(), base, pos, (start, end), out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_presentation_attributes_and_rewrites_links() {
+        let doc = Html::parse_document(
+            r#"<p class="x1" id="y" data-r="3"><a class="c" href="../b?x=1">b</a><img src="i.png" alt="I"></p>"#,
+        );
+        let base = Url::parse("https://e.org/a/c/").expect("valid");
+        let mut out = String::new();
+        write_body(&doc, &base, &mut out);
+        assert_eq!(
+            out,
+            r#"<body><p><a href="https://e.org/a/b?x=1">b</a><img alt="I" src="https://e.org/a/c/i.png"></p></body>"#
+        );
+    }
+
+    #[test]
+    fn base_href_wins_over_fetch_url() {
+        let doc = Html::parse_document(
+            r#"<head><base href="https://cdn.e.org/p/"></head><body><a href="x">x</a></body>"#,
+        );
+        let base = document_base(&doc, &Url::parse("https://e.org/").expect("valid"));
+        assert_eq!(base.as_str(), "https://cdn.e.org/p/");
+    }
+}

@@ -1,0 +1,244 @@
+//! From a fetched HTML page to the policy text that termtrail records.
+//!
+//! The pipeline is the one of Open Terms Archive declarations, so that users can bring theirs over:
+//! apply the `remove` rules, then the `select` rules, make links absolute, convert to Markdown and
+//! normalise whitespace so that markup churn (re-indented HTML, new class names, wrapper `div`s)
+//! does not change the recorded text.
+//!
+//! ```
+//! use termtrail_extract::{Extractor, RuleSpec};
+//! let extractor = Extractor::new(
+//!     &[RuleSpec::Css("main".into())],
+//!     &[RuleSpec::Css(".cookie-banner".into())],
+//! ).unwrap();
+//! let html = r#"<body><div class="cookie-banner">Accept?</div>
+//!   <main><h1>Privacy</h1><p>We keep <a href="/data">your data</a>.</p></main></body>"#;
+//! let base = url::Url::parse("https://example.org/privacy").unwrap();
+//! let text = extractor.extract(html, &base).unwrap();
+//! assert_eq!(text, "# Privacy\n\nWe keep [your data](https://example.org/data).\n");
+//! ```
+
+mod fragment;
+mod markdown;
+mod normalise;
+mod rule;
+
+pub use markdown::html_to_markdown;
+pub use normalise::normalise_text;
+pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
+
+use scraper::Html;
+use url::Url;
+
+/// Why a page gave no text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtractError {
+    /// A `select` rule found nothing: the page layout changed, or this is not the page expected
+    /// (an error page, a bot challenge). Recording an empty version would be a false change.
+    #[error("select rule {rule} matched nothing in the page; check the selector against the live page (`termtrail extract`)")]
+    NoMatch {
+        /// The rule as the user wrote it.
+        rule: String,
+    },
+    /// The selected region holds no text at all.
+    #[error("the selected region holds no text; the page may be rendered by JavaScript or be an error page")]
+    Empty,
+}
+
+/// A compiled set of `select` / `remove` rules for one document.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    select: Vec<CompiledRule>,
+    remove: Vec<CompiledRule>,
+}
+
+impl Extractor {
+    /// Compiles the rules. An empty `select` means the whole `<body>`.
+    pub fn new(select: &[RuleSpec], remove: &[RuleSpec]) -> Result<Self, RuleError> {
+        Ok(Self {
+            select: select
+                .iter()
+                .map(CompiledRule::compile)
+                .collect::<Result<_, _>>()?,
+            remove: remove
+                .iter()
+                .map(CompiledRule::compile)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Extracts the normalised Markdown text of `html`, fetched from `base` (used to make links
+    /// absolute unless the page has its own `<base href>`).
+    pub fn extract(&self, html: &str, base: &Url) -> Result<String, ExtractError> {
+        let mut doc = Html::parse_document(html);
+        let base = fragment::document_base(&doc, base);
+        for rule in &self.remove {
+            rule.remove_from(&mut doc);
+        }
+        let mut selected = String::new();
+        if self.select.is_empty() {
+            fragment::write_body(&doc, &base, &mut selected);
+        }
+        for rule in &self.select {
+            if !rule.write_selection(&doc, &base, &mut selected) {
+                return Err(ExtractError::NoMatch {
+                    rule: rule.to_string(),
+                });
+            }
+        }
+        let text = normalise_text(&html_to_markdown(&selected));
+        if !text.chars().any(char::is_alphanumeric) {
+            return Err(ExtractError::Empty);
+        }
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn css(s: &str) -> RuleSpec {
+        RuleSpec::Css(s.to_owned())
+    }
+
+    fn range(sb: Option<&str>, sa: Option<&str>, eb: Option<&str>, ea: Option<&str>) -> RuleSpec {
+        RuleSpec::Range(RangeSpec {
+            start_before: sb.map(Into::into),
+            start_after: sa.map(Into::into),
+            end_before: eb.map(Into::into),
+            end_after: ea.map(Into::into),
+        })
+    }
+
+    const PAGE: &str = r#"<html><body>
+        <nav>Home | Products</nav>
+        <main>
+          <h1 id="t">Terms</h1>
+          <div class="intro"><p>Intro text.</p></div>
+          <h2 id="s1">Section one</h2><p>First clause.</p>
+          <hr role="separator">
+          <h2 id="s2">Section two</h2><p>Second clause.</p>
+          <footer>Footer links</footer>
+        </main></body></html>"#;
+
+    fn run(select: &[RuleSpec], remove: &[RuleSpec]) -> Result<String, ExtractError> {
+        let base = Url::parse("https://example.org/terms").expect("valid");
+        Extractor::new(select, remove)
+            .expect("rules compile")
+            .extract(PAGE, &base)
+    }
+
+    #[test]
+    fn selectors_and_ranges_pick_the_expected_text() {
+        let cases: Vec<(Vec<RuleSpec>, Vec<RuleSpec>, &str)> = vec![
+            (vec![css("h1")], vec![], "# Terms\n"),
+            (
+                vec![css("main")],
+                vec![css("footer"), css(".intro")],
+                "# Terms\n\n## Section one\n\nFirst clause.\n\n* * *\n\n## Section two\n\nSecond clause.\n",
+            ),
+            (
+                vec![range(Some("#s1"), None, Some("#s2"), None)],
+                vec![],
+                "## Section one\n\nFirst clause.\n\n* * *\n",
+            ),
+            (
+                vec![range(None, Some("#s1"), None, Some("[role=\"separator\"]"))],
+                vec![],
+                "First clause.\n\n* * *\n",
+            ),
+            (
+                vec![range(Some("main"), None, None, Some("[role=\"separator\"]"))],
+                vec![css(".intro")],
+                "# Terms\n\n## Section one\n\nFirst clause.\n\n* * *\n",
+            ),
+            (
+                vec![css("main")],
+                vec![range(Some("hr"), None, Some("footer"), None), css("footer")],
+                "# Terms\n\nIntro text.\n\n## Section one\n\nFirst clause.\n",
+            ),
+            // Two selectors: each contributes, in the order written; nested matches are not doubled.
+            (vec![css("#s2"), css("h1, h1")], vec![], "## Section two\n\n# Terms\n"),
+            (vec![css("p"), css(".intro p")], vec![], "Intro text.\n\nFirst clause.\n\nSecond clause.\n\nIntro text.\n"),
+        ];
+        for (select, remove, want) in cases {
+            assert_eq!(
+                run(&select, &remove).as_deref(),
+                Ok(want),
+                "select {select:?} remove {remove:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_match_and_empty_are_errors() {
+        assert!(matches!(
+            run(&[css("article")], &[]),
+            Err(ExtractError::NoMatch { .. })
+        ));
+        assert!(matches!(
+            run(&[range(Some("#s2"), None, Some("#s1"), None)], &[]),
+            Err(ExtractError::NoMatch { .. })
+        ));
+        assert!(matches!(
+            run(&[range(Some("#nope"), None, Some("#s1"), None)], &[]),
+            Err(ExtractError::NoMatch { .. })
+        ));
+        assert_eq!(run(&[css("hr")], &[]), Err(ExtractError::Empty));
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        assert!(matches!(
+            Extractor::new(&[css("main[")], &[]),
+            Err(RuleError::InvalidSelector { .. })
+        ));
+        assert_eq!(
+            Extractor::new(&[range(Some("a"), Some("b"), Some("c"), None)], &[]).err(),
+            Some(RuleError::BadRange)
+        );
+        assert_eq!(
+            Extractor::new(&[range(Some("a"), None, None, None)], &[]).err(),
+            Some(RuleError::BadRange)
+        );
+    }
+
+    #[test]
+    fn markup_churn_does_not_change_the_text() {
+        let base = Url::parse("https://example.org/").expect("valid");
+        let ex = Extractor::new(&[css("main")], &[]).expect("compiles");
+        let a = r#"<main><div class="a1"><h2>Data</h2><p>We  keep
+            data.</p></div></main>"#;
+        let b = r#"<main class="q"><section data-id="77"><div class="zz9"><h2 class="h">Data</h2>
+              <p>We keep data.</p>
+            </div></section><script>var nonce="abc";</script></main>"#;
+        assert_eq!(ex.extract(a, &base), ex.extract(b, &base));
+    }
+
+    #[test]
+    fn ota_declarations_deserialize() {
+        let rules: Vec<RuleSpec> = serde_json::from_str(
+            r#"["main", {"startBefore": "[role=\"main\"]", "endAfter": "[role=\"separator\"]"}]"#,
+        )
+        .expect("valid json");
+        assert_eq!(rules[0], css("main"));
+        assert_eq!(
+            rules[1],
+            range(
+                Some("[role=\"main\"]"),
+                None,
+                None,
+                Some("[role=\"separator\"]")
+            )
+        );
+        let one: RuleList = serde_json::from_str(r#""main""#).expect("valid json");
+        assert_eq!(one.0, vec![css("main")]);
+        let err = serde_json::from_str::<RuleList>(r#"[{"startBefor": "a", "endAfter": "b"}]"#)
+            .expect_err("typo is refused");
+        assert!(
+            err.to_string().contains("unknown field `startBefor`"),
+            "{err}"
+        );
+    }
+}

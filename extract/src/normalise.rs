@@ -1,0 +1,79 @@
+//! Text normalisation: the same visible text must always give the same bytes.
+
+/// Normalises Markdown so that whitespace-only churn disappears: Unicode spaces become plain
+/// spaces, invisible characters go, runs of spaces collapse, trailing spaces and runs of blank
+/// lines go, and the text ends with exactly one newline (or is empty).
+pub fn normalise_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0usize;
+    for raw in text.split('\n') {
+        let mut line = String::with_capacity(raw.len());
+        let mut last_space = false;
+        let mut leading = true;
+        for c in raw.chars() {
+            let c = match c {
+                // Zero-width characters, soft hyphens and BOMs are invisible.
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+                | '\r' => continue,
+                '\t' => ' ',
+                c if c != ' ' && c.is_whitespace() => ' ',
+                c => c,
+            };
+            if c == ' ' {
+                // Leading indentation carries list nesting in Markdown; keep it as is.
+                if leading {
+                    line.push(' ');
+                    continue;
+                }
+                if last_space {
+                    continue;
+                }
+                last_space = true;
+            } else {
+                leading = false;
+                last_space = false;
+            }
+            line.push(c);
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if blank_run > 0 {
+                out.push('\n');
+            }
+        }
+        blank_run = 0;
+        out.push_str(line);
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_text;
+
+    #[test]
+    fn whitespace_variants_give_the_same_text() {
+        let cases = [
+            ("a  b\n", "a b\n"),
+            ("a\u{00A0}b", "a b\n"),
+            ("a\r\nb", "a\nb\n"),
+            ("\n\n\na\n\n\n\nb\n\n", "a\n\nb\n"),
+            ("a \t \nb", "a\nb\n"),
+            ("a\u{200B}b", "ab\n"),
+            ("  - nested", "  - nested\n"),
+            ("", ""),
+            (" \n \n", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalise_text(input), want, "input {input:?}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! `select` / `remove` rules: CSS selectors and Open Terms Archive range objects.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use ego_tree::NodeId;
+use scraper::{Html, Selector};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::fragment;
+
+/// A rule as written in a config or an OTA declaration: a CSS selector, or a range between two
+/// elements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RuleSpec {
+    /// Every element the selector matches.
+    Css(String),
+    /// Everything between a start point and an end point, in document order.
+    Range(RangeSpec),
+}
+
+/// An OTA range: `{ startBefore|startAfter = "CSS", endBefore|endAfter = "CSS" }`.
+/// Exactly one start and one end key must be given; [`CompiledRule::compile`] checks it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RangeSpec {
+    /// The range starts just before the first element this selector matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_before: Option<String>,
+    /// The range starts just after the first element this selector matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_after: Option<String>,
+    /// The range ends just before the first element this selector matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_before: Option<String>,
+    /// The range ends just after the first element this selector matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_after: Option<String>,
+}
+
+/// Why a rule cannot be used.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum RuleError {
+    /// The CSS does not parse.
+    #[error("invalid CSS selector {selector:?}: {reason}")]
+    InvalidSelector {
+        /// The selector as written.
+        selector: String,
+        /// The parser's explanation.
+        reason: String,
+    },
+    /// A range object without exactly one start and one end.
+    #[error(
+        "a range needs exactly one of startBefore/startAfter and exactly one of endBefore/endAfter"
+    )]
+    BadRange,
+}
+
+// Hand-written so that a mistyped range key gets serde's "unknown field, expected one of" message
+// instead of the opaque "did not match any variant" of an untagged enum.
+impl<'de> Deserialize<'de> for RuleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RuleSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a CSS selector string or a range { startBefore|startAfter, endBefore|endAfter }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RuleSpec, E> {
+                Ok(RuleSpec::Css(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RuleSpec, A::Error> {
+                RangeSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RuleSpec::Range)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One rule or a list of rules: OTA declarations write `"select": "main"` as well as
+/// `"select": ["main"]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct RuleList(pub Vec<RuleSpec>);
+
+impl<'de> Deserialize<'de> for RuleList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RuleList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a rule (CSS selector string or range object) or a list of rules")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RuleList, E> {
+                Ok(RuleList(vec![RuleSpec::Css(v.to_owned())]))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RuleList, A::Error> {
+                RangeSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|r| RuleList(vec![RuleSpec::Range(r)]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RuleList, A::Error> {
+                let mut rules = Vec::new();
+                while let Some(rule) = seq.next_element()? {
+                    rules.push(rule);
+                }
+                Ok(RuleList(rules))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Before,
+    After,
+}
+
+#[derive(Debug, Clone)]
+struct Edge {
+    side: Side,
+    source: String,
+    selector: Selector,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Css(Selector),
+    Range { start: Edge, end: Edge },
+}
+
+/// A rule whose selectors have been parsed.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    spec: RuleSpec,
+    kind: Kind,
+}
+
+fn parse_selector(css: &str) -> Result<Selector, RuleError> {
+    Selector::parse(css).map_err(|e| RuleError::InvalidSelector {
+        selector: css.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn edge(before: &Option<String>, after: &Option<String>) -> Result<Edge, RuleError> {
+    let (side, source) = match (before, after) {
+        (Some(css), None) => (Side::Before, css),
+        (None, Some(css)) => (Side::After, css),
+        _ => return Err(RuleError::BadRange),
+    };
+    Ok(Edge {
+        side,
+        source: source.clone(),
+        selector: parse_selector(source)?,
+    })
+}
+
+/// Document-order positions of every node: the index of its opening and of its closing.
+/// A range is a half-open interval of these positions, as a DOM `Range` is.
+fn positions(doc: &Html) -> HashMap<NodeId, (usize, usize)> {
+    let mut open = HashMap::new();
+    let mut out = HashMap::new();
+    for (i, edge) in doc.tree.root().traverse().enumerate() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) => {
+                open.insert(n.id(), i);
+            }
+            ego_tree::iter::Edge::Close(n) => {
+                let start = open.get(&n.id()).copied().unwrap_or(i);
+                out.insert(n.id(), (start, i));
+            }
+        }
+    }
+    out
+}
+
+impl CompiledRule {
+    /// Parses the selectors of `spec`.
+    pub fn compile(spec: &RuleSpec) -> Result<Self, RuleError> {
+        let kind = match spec {
+            RuleSpec::Css(css) => Kind::Css(parse_selector(css)?),
+            RuleSpec::Range(r) => Kind::Range {
+                start: edge(&r.start_before, &r.start_after)?,
+                end: edge(&r.end_before, &r.end_after)?,
+            },
+        };
+        Ok(Self {
+            spec: spec.clone(),
+            kind,
+        })
+    }
+
+    /// The rule as written.
+    pub fn spec(&self) -> &RuleSpec {
+        &self.spec
+    }
+
+    /// The `[start, end)` interval of a range rule, or `None` when an edge matches nothing.
+    fn interval(
+        start: &Edge,
+        end: &Edge,
+        doc: &Html,
+        pos: &HashMap<NodeId, (usize, usize)>,
+    ) -> Option<(usize, usize)> {
+        let point = |edge: &Edge| {
+            let el = doc.select(&edge.selector).next()?;
+            let (open, close) = *pos.get(&el.id())?;
+            Some(match edge.side {
+                Side::Before => open,
+                Side::After => close + 1,
+            })
+        };
+        let (s, e) = (point(start)?, point(end)?);
+        (s < e).then_some((s, e))
+    }
+
+    /// Detaches what the rule matches from `doc`. A rule that matches nothing removes nothing.
+    pub fn remove_from(&self, doc: &mut Html) {
+        let ids: Vec<NodeId> = match &self.kind {
+            Kind::Css(sel) => doc.select(sel).map(|e| e.id()).collect(),
+            Kind::Range { start, end } => {
+                let pos = positions(doc);
+                match Self::interval(start, end, doc, &pos) {
+                    // Only nodes wholly inside the range go; their partly covered ancestors stay.
+                    Some((s, e)) => pos
+                        .iter()
+                        .filter(|(_, &(o, c))| o >= s && c < e)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                    None => Vec::new(),
+                }
+            }
+        };
+        for id in ids {
+            if let Some(mut node) = doc.tree.get_mut(id) {
+                node.detach();
+            }
+        }
+    }
+
+    /// Appends the HTML the rule selects to `out`; returns false when it selects nothing.
+    pub(crate) fn write_selection(&self, doc: &Html, base: &Url, out: &mut String) -> bool {
+        match &self.kind {
+            Kind::Css(sel) => {
+                let mut any = false;
+                let mut taken: Vec<NodeId> = Vec::new();
+                for el in doc.select(sel) {
+                    any = true;
+                    // An element inside one already taken would be written twice.
+                    if el.ancestors().any(|a| taken.contains(&a.id())) {
+                        continue;
+                    }
+                    taken.push(el.id());
+                    fragment::write_node(*el, base, out);
+                    out.push('\n');
+                }
+                any
+            }
+            Kind::Range { start, end } => {
+                let pos = positions(doc);
+                match Self::interval(start, end, doc, &pos) {
+                    Some((s, e)) => {
+                        fragment::write_range(doc, base, &pos, (s, e), out);
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for CompiledRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Css(_) => match &self.spec {
+                RuleSpec::Css(css) => write!(f, "{css:?}"),
+                RuleSpec::Range(_) => Ok(()),
+            },
+            Kind::Range { start, end } => {
+                let side = |s: Side, what: &str| match s {
+                    Side::Before => format!("{what}Before"),
+                    Side::After => format!("{what}After"),
+                };
+                write!(
+                    f,
+                    "{{ {} = {:?}, {} = {:?} }}",
+                    side(start.side, "start"),
+                    start.source,
+                    side(end.side, "end"),
+                    end.source
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `termtrail` binary against a fixture HTTP server on 127.0.0.1,
+//! with the archive checked by the real `git` CLI. One test binary (ripgrep's layout), one module
+//! per area.
+
+mod server;
+mod util;
+
+mod archive_flow;
+mod cli;
+mod daemon;
+mod fetch_behaviour;

@@ -1,0 +1,134 @@
+//! Test helpers: a temporary folder per test, the termtrail binary, and the real git CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use crate::server::{policy_page, Page, Server};
+
+/// The termtrail binary built by cargo for these tests.
+pub fn termtrail_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_termtrail")
+}
+
+/// One test's folder with a config in it.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub server: Server,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            server: Server::start(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn archive(&self) -> PathBuf {
+        self.path().join("archive")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("termtrail.toml")
+    }
+
+    /// Writes a config tracking `docs` (platform, kind, server path) with `select = "main"`,
+    /// no politeness delay and fast retries, plus `extra` TOML appended at the top level.
+    pub fn write_config(&self, docs: &[(&str, &str, &str)], fetch_extra: &str) {
+        let mut toml = format!(
+            "[archive]\npath = \"archive\"\nfsync = false\n\n[fetch]\nper_host_delay = \"0s\"\nper_host_concurrency = 8\nretry_backoff = \"20ms\"\ntimeout = \"5s\"\n{fetch_extra}\n"
+        );
+        for (platform, kind, path) in docs {
+            toml.push_str(&format!(
+                "\n[[document]]\nplatform = \"{platform}\"\nkind = \"{kind}\"\nurl = \"{}\"\nselect = [\"main\"]\nremove = [\".updated-never\"]\n",
+                self.server.url(path)
+            ));
+        }
+        std::fs::write(self.config_path(), toml).expect("write config");
+    }
+
+    /// Runs termtrail with this fixture's config, from its folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(termtrail_bin())
+            .current_dir(self.path())
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("termtrail runs")
+    }
+
+    /// Runs `check --json` and returns the parsed report; panics unless it exits 0.
+    pub fn check(&self) -> serde_json::Value {
+        let out = self.run(&["check", "--json"]);
+        assert!(
+            out.status.success(),
+            "check failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "check --json printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs git in the archive; panics unless it succeeds.
+    pub fn git(&self, args: &[&str]) -> String {
+        git(&self.archive(), args)
+    }
+
+    /// Commits on `branch` (0 when it does not exist).
+    pub fn count(&self, branch: &str) -> usize {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.archive())
+            .args(["rev-list", "--count", branch])
+            .output()
+            .expect("git runs");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    }
+
+    /// `git fsck --strict` must accept the archive.
+    pub fn fsck(&self) {
+        self.git(&["fsck", "--strict", "--no-progress"]);
+    }
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("the git CLI is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn ids(report: &serde_json::Value, key: &str) -> Vec<String> {
+    report[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} missing in {report}"))
+        .iter()
+        .map(|v| v.as_str().expect("string id").to_owned())
+        .collect()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
