@@ -158,6 +158,9 @@ pub struct Engine {
     pub fetcher: Arc<Fetcher>,
     /// The git side.
     pub archive: ArchiveHandle,
+    /// Extractions are CPU-bound: running more at once than there are cores only multiplies the
+    /// parsed pages held in memory.
+    extract_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the engine cannot start.
@@ -177,7 +180,9 @@ impl Engine {
         let archive = Archive::open(&config.archive)?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
         let (archive, writer) = ArchiveHandle::start(archive);
-        Ok((Self { fetcher, archive }, writer))
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let extract_slots = Arc::new(tokio::sync::Semaphore::new(cores));
+        Ok((Self { fetcher, archive, extract_slots }, writer))
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
@@ -235,10 +240,12 @@ impl Engine {
             return Ok((Outcome::Unchanged, false));
         }
         let fetched_at = fetched.fetched_at;
+        let _slot = self.extract_slots.acquire().await.expect("the semaphore is never closed");
         let d = doc.clone();
         let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
             .await
             .map_err(|e| CheckError::Crashed(e.to_string()))??;
+        drop(_slot);
         let result = self
             .archive
             .version(VersionRequest {
