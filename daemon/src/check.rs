@@ -50,6 +50,8 @@ pub enum Outcome {
     Changed,
     /// No new version (304, same bytes, or same text).
     Unchanged,
+    /// A suspicious text (drastic shrink, other language) held back until confirmed.
+    Held,
     /// The check failed.
     Error,
 }
@@ -86,6 +88,8 @@ pub struct CycleReport {
     pub new_ids: Vec<String>,
     /// Ids of the failed documents.
     pub error_ids: Vec<String>,
+    /// Ids of the documents whose new text is held back as suspicious (counted as unchanged).
+    pub held_ids: Vec<String>,
 }
 
 impl CycleReport {
@@ -103,6 +107,10 @@ impl CycleReport {
                 self.changed_ids.push(id);
             }
             Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Held => {
+                self.unchanged += 1;
+                self.held_ids.push(id);
+            }
             Outcome::Error => {
                 self.errors += 1;
                 self.error_ids.push(id);
@@ -114,6 +122,7 @@ impl CycleReport {
         self.changed_ids.sort();
         self.new_ids.sort();
         self.error_ids.sort();
+        self.held_ids.sort();
     }
 }
 
@@ -161,6 +170,8 @@ pub struct Engine {
     /// Extractions are CPU-bound: running more at once than there are cores only multiplies the
     /// parsed pages held in memory.
     extract_slots: Arc<tokio::sync::Semaphore>,
+    /// The repository, for read-only access (re-extraction reads the latest snapshot).
+    archive_path: std::path::PathBuf,
 }
 
 /// Why the engine cannot start.
@@ -182,7 +193,16 @@ impl Engine {
         let (archive, writer) = ArchiveHandle::start(archive);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let extract_slots = Arc::new(tokio::sync::Semaphore::new(cores));
-        Ok((Self { fetcher, archive, extract_slots }, writer))
+        let archive_path = config.archive.path.clone();
+        Ok((
+            Self {
+                fetcher,
+                archive,
+                extract_slots,
+                archive_path,
+            },
+            writer,
+        ))
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
@@ -191,10 +211,12 @@ impl Engine {
             .state()
             .lock()
             .map(|s| {
+                // A failure must keep being reported, and a held text needs the next fetch
+                // extracted to be confirmed or dropped: neither may be cut short.
                 let failed = s
                     .documents
                     .get(&doc.id.to_string())
-                    .is_some_and(|d| d.failures > 0);
+                    .is_some_and(|d| d.failures > 0 || d.hold.is_some());
                 (s.validators(&doc.id, doc.url.as_str()), failed)
             })
             .unwrap_or_default();
@@ -214,6 +236,17 @@ impl Engine {
                 })
             }
         };
+        self.record(doc, fetched, failed_last_time).await
+    }
+
+    /// Records one fetched body through the pipeline: snapshot, extraction, version (with the
+    /// suspicious-version hold). Shared by `check` and `import`.
+    pub async fn record(
+        &self,
+        doc: &Document,
+        fetched: Fetched,
+        failed_last_time: bool,
+    ) -> Result<(Outcome, bool), CheckError> {
         let meta = SnapshotMeta {
             source_url: doc.url.to_string(),
             final_url: fetched.final_url.to_string(),
@@ -240,7 +273,11 @@ impl Engine {
             return Ok((Outcome::Unchanged, false));
         }
         let fetched_at = fetched.fetched_at;
-        let _slot = self.extract_slots.acquire().await.expect("the semaphore is never closed");
+        let _slot = self
+            .extract_slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         let d = doc.clone();
         let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
             .await
@@ -256,6 +293,7 @@ impl Engine {
                 snapshot: snap.commit,
                 extractor: doc.extractor_id.clone(),
                 text,
+                technical: false,
             })
             .await?;
         Ok((
@@ -263,9 +301,100 @@ impl Engine {
                 VersionResult::First(_) => Outcome::New,
                 VersionResult::Updated(_) => Outcome::Changed,
                 VersionResult::Unchanged => Outcome::Unchanged,
+                VersionResult::Held(_) => Outcome::Held,
             },
             snap.changed,
         ))
+    }
+
+    /// Re-extracts the latest snapshot of `doc` with its current rules and records the text as a
+    /// technical version (`Apply extraction upgrade to …`, `Change-Class: technical`) if it differs.
+    pub async fn reextract(&self, doc: &Document) -> Result<Outcome, CheckError> {
+        let path = self.archive_path.clone();
+        let id = doc.id.clone();
+        let latest = tokio::task::spawn_blocking(move || {
+            let repo = crate::archive::open_read_only(&path)?;
+            crate::archive::latest_snapshot(&repo, &id)
+        })
+        .await
+        .map_err(|e| CheckError::Crashed(e.to_string()))??;
+        let Some(snap) = latest else {
+            return Ok(Outcome::Unchanged);
+        };
+        let fetched = Fetched {
+            final_url: snap
+                .final_url
+                .as_deref()
+                .and_then(|u| url::Url::parse(u).ok())
+                .unwrap_or_else(|| doc.url.clone()),
+            status: 200,
+            content_type: snap.content_type.clone(),
+            validators: Default::default(),
+            body: snap.bytes,
+            fetched_at: snap.fetched_at,
+        };
+        let d = doc.clone();
+        let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
+            .await
+            .map_err(|e| CheckError::Crashed(e.to_string()))??;
+        let result = self
+            .archive
+            .version(VersionRequest {
+                doc: doc.id.clone(),
+                title: doc.title.clone(),
+                source_url: doc.url.to_string(),
+                fetched_at: SystemTime::now(),
+                snapshot: snap.commit,
+                extractor: doc.extractor_id.clone(),
+                text,
+                technical: true,
+            })
+            .await?;
+        Ok(match result {
+            VersionResult::First(_) => Outcome::New,
+            VersionResult::Updated(_) => Outcome::Changed,
+            _ => Outcome::Unchanged,
+        })
+    }
+
+    /// The documents whose extraction rules differ from those that produced their recorded text.
+    pub async fn rules_changed<'d>(&self, docs: &'d [Document]) -> Vec<&'d Document> {
+        let state = self
+            .archive
+            .state()
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        let path = self.archive_path.clone();
+        let trailers: std::collections::HashMap<String, String> =
+            tokio::task::spawn_blocking(move || {
+                crate::archive::open_read_only(&path)
+                    .ok()
+                    .and_then(|repo| crate::archive::History::new(&repo).versions(None).ok())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .rev()
+                    .filter_map(|v| {
+                        Some((
+                            v.doc?.to_string(),
+                            crate::archive::trailer(&v.message, "Extractor")?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .await
+            .unwrap_or_default();
+        docs.iter()
+            .filter(|d| {
+                let key = d.id.to_string();
+                let known = state
+                    .documents
+                    .get(&key)
+                    .and_then(|s| s.extractor.clone())
+                    .or_else(|| trailers.get(&key).cloned());
+                known.is_some_and(|k| k != d.extractor_id)
+            })
+            .collect()
     }
 
     /// Checks one document; never fails: errors are in the report.

@@ -82,6 +82,30 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Import a dated history of saved pages (oldest first, each commit dated at its capture).
+    Import {
+        /// The document (declared in the config) the pages belong to.
+        #[arg(value_name = "PLATFORM/KIND")]
+        document: String,
+        /// A folder of files named with their capture time, YYYY-MM-DDTHH-MM-SSZ.
+        #[arg(required_unless_present = "ota_snapshots")]
+        dir: Option<PathBuf>,
+        /// Import from an Open Terms Archive snapshots repository instead, with its dates.
+        #[arg(long, value_name = "REPO", conflicts_with = "dir")]
+        ota_snapshots: Option<PathBuf>,
+        /// The document's file in that repository [default: found by SERVICE/TERMS TYPE].
+        #[arg(long, value_name = "PATH", requires = "ota_snapshots")]
+        ota_file: Option<String>,
+        /// Print one JSON object per capture.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-extract the latest snapshot with the current rules (after a selector or plugin change).
+    Reextract {
+        /// Only this platform or document [default: every document].
+        #[arg(value_name = "PLATFORM[/KIND]")]
+        filter: Option<String>,
+    },
     /// Write the default config to DIR/config/termtrail.toml for editing.
     Init {
         /// The folder to set up.

@@ -49,6 +49,21 @@ pub fn run(cli: Cli) -> Result<()> {
                     file,
                     url,
                 } => extract(&config, &document, &file, url.as_deref()),
+                Command::Import {
+                    document,
+                    dir,
+                    ota_snapshots,
+                    ota_file,
+                    json,
+                } => import(
+                    &config,
+                    &document,
+                    dir.as_deref(),
+                    ota_snapshots.as_deref(),
+                    ota_file.as_deref(),
+                    json,
+                ),
+                Command::Reextract { filter } => reextract(&config, filter.as_deref()),
                 Command::Init { .. } => unreachable!("handled above"),
             }
         }
@@ -73,6 +88,14 @@ fn run_daemon(config: &Config) -> Result<()> {
     rt.block_on(async {
         let (engine, writer) = Engine::start(config)?;
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
+        // Rules changed since the text was recorded: bring the archive up to date first, as a
+        // technical change, so that the next real change is not mixed with it.
+        for doc in engine.rules_changed(&config.documents).await {
+            match engine.reextract(doc).await {
+                Ok(outcome) => tracing::info!(document = %doc.id, ?outcome, "extraction rules changed: re-extracted the latest snapshot"),
+                Err(e) => tracing::warn!(document = %doc.id, error = %e, "re-extraction failed"),
+            }
+        }
         scheduler::run(engine, config, scheduler::shutdown_signal()).await;
         writer.close();
         tracing::info!("stopped cleanly");
@@ -193,6 +216,24 @@ fn log(config: &Config, filter: Option<&str>, max: Option<usize>) -> Result<()> 
     let repo = open_read_only(&config.archive.path)?;
     let versions = History::new(&repo).versions(filter.as_ref())?;
     let mut out = std::io::stdout().lock();
+    // Held texts first: they are what a reader of the log would otherwise miss.
+    let state = crate::archive::State::load(&config.archive.path);
+    for (id, s) in &state.documents {
+        let Some(h) = &s.hold else { continue };
+        if filter
+            .as_ref()
+            .is_some_and(|f| DocumentId::parse(id).map_or(true, |d| !f.matches(&d)))
+        {
+            continue;
+        }
+        writeln!(
+            out,
+            "HELD        {}  {id:<40}  {} (snapshot {}); recorded if the next fetch confirms it",
+            date(h.since),
+            h.reason,
+            &h.snapshot[..h.snapshot.len().min(10)]
+        )?;
+    }
     for v in versions.iter().take(max.unwrap_or(usize::MAX)) {
         let id = v.doc.as_ref().map(ToString::to_string).unwrap_or_default();
         writeln!(
@@ -288,6 +329,94 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
     writeln!(out, "{added} line(s) added, {removed} removed\n")?;
     out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
     Ok(())
+}
+
+fn import(
+    config: &Config,
+    document: &str,
+    dir: Option<&Path>,
+    ota: Option<&Path>,
+    ota_file: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let id = DocumentId::parse(document)?;
+    let doc = config.document(&id).with_context(|| {
+        format!(
+            "{id} is not declared in {}; add a [[document]] for it first",
+            config.source
+        )
+    })?;
+    let captures = match (dir, ota) {
+        (_, Some(repo)) => crate::import::ota_captures(repo, doc, ota_file)?,
+        (Some(dir), None) => crate::import::captures_in(dir)?,
+        (None, None) => bail!("give a folder of captures or --ota-snapshots REPO"),
+    };
+    let rt = runtime()?;
+    let results = rt.block_on(async {
+        let (engine, writer) = Engine::start(config)?;
+        let results = engine.import(doc, captures).await;
+        drop(engine);
+        writer.close();
+        anyhow::Ok(results)
+    })?;
+    let mut out = std::io::stdout().lock();
+    for r in &results {
+        let at = crate::archive::rfc3339(r.at);
+        if json {
+            let line = serde_json::json!({
+                "capture": r.label,
+                "captured_at": at,
+                "outcome": r.outcome,
+                "error": r.error.as_ref().map(ToString::to_string),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            let err = r
+                .error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{at}  {:<9}  {}{err}",
+                format!("{:?}", r.outcome).to_lowercase(),
+                r.label
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn reextract(config: &Config, filter: Option<&str>) -> Result<()> {
+    let filter = filter.map(DocumentFilter::parse).transpose()?;
+    let docs: Vec<_> = config
+        .documents
+        .iter()
+        .filter(|d| filter.as_ref().is_none_or(|f| f.matches(&d.id)))
+        .collect();
+    if docs.is_empty() {
+        bail!(
+            "no document in {} matches {}",
+            config.source,
+            filter.map(|_| "the filter").unwrap_or("(none declared)")
+        );
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (engine, writer) = Engine::start(config)?;
+        let mut out = std::io::stdout().lock();
+        for doc in docs {
+            match engine.reextract(doc).await {
+                Ok(crate::check::Outcome::Changed) => writeln!(out, "upgraded   {}", doc.id)?,
+                Ok(_) => writeln!(out, "unchanged  {}", doc.id)?,
+                Err(e) => writeln!(out, "FAILED     {}: {e}", doc.id)?,
+            }
+        }
+        engine.archive.save_state().await;
+        drop(engine);
+        writer.close();
+        anyhow::Ok(())
+    })
 }
 
 fn validate(config: &Config) -> Result<()> {

@@ -36,6 +36,7 @@ pub(crate) fn document_base(doc: &Html, fetched_from: &Url) -> Url {
 }
 
 /// Writes the `<body>` (or the whole document when there is none).
+#[cfg(test)]
 pub(crate) fn write_body(doc: &Html, base: &Url, out: &mut String) {
     let sel = Selector::parse("body").expect("static selector is valid");
     match doc.select(&sel).next() {
@@ -70,7 +71,10 @@ fn absolute(base: &Url, value: &str) -> String {
     let value = value.trim();
     match base.join(value) {
         // Only web links are rewritten: `mailto:`, `tel:` and the like stay as written.
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u.to_string(),
+        Ok(mut u) if matches!(u.scheme(), "http" | "https") => {
+            crate::links::clean_url(&mut u);
+            u.to_string()
+        }
         _ => value.to_owned(),
     }
 }

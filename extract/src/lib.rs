@@ -18,7 +18,9 @@
 //! assert_eq!(text, "# Privacy\n\nWe keep [your data](https://example.org/data).\n");
 //! ```
 
+mod auto;
 mod fragment;
+pub mod links;
 mod markdown;
 mod normalise;
 mod rule;
@@ -53,7 +55,8 @@ pub struct Extractor {
 }
 
 impl Extractor {
-    /// Compiles the rules. An empty `select` means the whole `<body>`.
+    /// Compiles the rules. An empty `select` means zero-config extraction: boilerplate is removed
+    /// and the element holding the page's prose is found automatically (see [`auto`]).
     pub fn new(select: &[RuleSpec], remove: &[RuleSpec]) -> Result<Self, RuleError> {
         Ok(Self {
             select: select
@@ -77,7 +80,11 @@ impl Extractor {
         }
         let mut selected = String::new();
         if self.select.is_empty() {
-            fragment::write_body(&doc, &base, &mut selected);
+            auto::remove_boilerplate(&mut doc);
+            let main = auto::main_content(&doc);
+            if let Some(node) = doc.tree.get(main) {
+                fragment::write_node(node, &base, &mut selected);
+            }
         }
         for rule in &self.select {
             if !rule.write_selection(&doc, &base, &mut selected) {

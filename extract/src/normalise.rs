@@ -16,6 +16,10 @@ pub fn normalise_text(text: &str) -> String {
                 '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
                 | '\r' => continue,
                 '\t' => ' ',
+                // Typographic variants of the same character: sites switch between them.
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+                '\u{2010}' | '\u{2011}' => '-',
                 c if c != ' ' && c.is_whitespace() => ' ',
                 c => c,
             };
@@ -35,7 +39,8 @@ pub fn normalise_text(text: &str) -> String {
             }
             line.push(c);
         }
-        let line = line.trim_end();
+        let line = table_rule(line.trim_end());
+        let line = line.as_ref();
         if line.is_empty() {
             blank_run += 1;
             continue;
@@ -55,6 +60,33 @@ pub fn normalise_text(text: &str) -> String {
     out
 }
 
+/// A Markdown table's separator row (`| ---- | :--- |`) without its padding: the padding follows
+/// the widest cell, so it would change whenever any cell's width changes.
+fn table_rule(line: &str) -> std::borrow::Cow<'_, str> {
+    let t = line.trim();
+    let is_rule = t.len() > 2
+        && t.starts_with('|')
+        && t.ends_with('|')
+        && t.contains('-')
+        && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
+    if !is_rule {
+        return line.into();
+    }
+    let cells: Vec<&str> = t[1..t.len() - 1]
+        .split('|')
+        .map(|c| {
+            let c = c.trim();
+            match (c.starts_with(':'), c.ends_with(':') && c.len() > 1) {
+                (true, true) => ":-:",
+                (true, false) => ":--",
+                (false, true) => "--:",
+                _ => "---",
+            }
+        })
+        .collect();
+    format!("| {} |", cells.join(" | ")).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalise_text;
@@ -71,6 +103,12 @@ mod tests {
             ("  - nested", "  - nested\n"),
             ("", ""),
             (" \n \n", ""),
+            ("It\u{2019}s \u{201C}ours\u{201D}", "It's \"ours\"\n"),
+            (
+                "| a | b |\n| ------ | :---: |\n| c | d |",
+                "| a | b |\n| --- | :-: |\n| c | d |\n",
+            ),
+            ("a - b --- c", "a - b --- c\n"),
         ];
         for (input, want) in cases {
             assert_eq!(normalise_text(input), want, "input {input:?}");

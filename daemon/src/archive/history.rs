@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use git2::{ErrorCode, Oid, Repository, Sort};
+use git2::{Oid, Repository, Sort};
 
-use super::{ArchiveError, MAIN};
+use super::{ArchiveError, MAIN, SNAPSHOTS};
 use crate::document::{DocumentFilter, DocumentId};
 
 /// One version commit on `main`.
@@ -28,7 +28,8 @@ pub struct History<'r> {
     repo: &'r Repository,
 }
 
-fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
+/// The value of trailer `key` in a commit message.
+pub fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
     message
         .lines()
         .rev()
@@ -58,11 +59,10 @@ impl<'r> History<'r> {
         filter: Option<&DocumentFilter>,
     ) -> Result<Vec<VersionEntry>, ArchiveError> {
         let mut walk = self.repo.revwalk().map_err(super::git("walk history"))?;
-        match walk.push_ref(MAIN) {
-            Ok(()) => {}
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(super::git("walk history")(e)),
+        if self.repo.find_reference(MAIN).is_err() {
+            return Ok(Vec::new());
         }
+        walk.push_ref(MAIN).map_err(super::git("walk history"))?;
         walk.set_sorting(Sort::TOPOLOGICAL)
             .map_err(super::git("walk history"))?;
         let mut out = Vec::new();
@@ -125,4 +125,71 @@ impl<'r> History<'r> {
             .map_err(super::git("resolve revision"))?;
         Ok(commit.id())
     }
+}
+
+/// The latest snapshot of a document, read back from `snapshots`.
+#[derive(Debug, Clone)]
+pub struct SnapshotRecord {
+    /// The snapshot commit.
+    pub commit: Oid,
+    /// The raw bytes.
+    pub bytes: Vec<u8>,
+    /// `Content-Type` from the trailers.
+    pub content_type: Option<String>,
+    /// `Final-URL` from the trailers, when it differed from the source URL.
+    pub final_url: Option<String>,
+    /// The commit time (= fetch time).
+    pub fetched_at: std::time::SystemTime,
+}
+
+/// The latest snapshot commit of `doc` and its bytes.
+pub fn latest_snapshot(
+    repo: &Repository,
+    doc: &DocumentId,
+) -> Result<Option<SnapshotRecord>, ArchiveError> {
+    let mut walk = repo.revwalk().map_err(super::git("walk history"))?;
+    if repo.find_reference(SNAPSHOTS).is_err() {
+        return Ok(None);
+    }
+    walk.push_ref(SNAPSHOTS)
+        .map_err(super::git("walk history"))?;
+    let want = doc.to_string();
+    for id in walk {
+        let commit = repo
+            .find_commit(id.map_err(super::git("walk history"))?)
+            .map_err(super::git("read commit"))?;
+        let message = commit.message().unwrap_or_default();
+        if trailer(message, "Document") != Some(want.as_str()) {
+            continue;
+        }
+        let tree = commit.tree().map_err(super::git("read tree"))?;
+        let Some(dir) = tree
+            .get_name(doc.platform())
+            .and_then(|e| e.to_object(repo).ok())
+            .and_then(|o| o.into_tree().ok())
+        else {
+            return Ok(None);
+        };
+        let prefix = format!("{}.", doc.kind());
+        let Some(entry) = dir
+            .iter()
+            .find(|e| e.name().is_some_and(|n| n.starts_with(&prefix)))
+        else {
+            return Ok(None);
+        };
+        let blob = repo
+            .find_blob(entry.id())
+            .map_err(super::git("read blob"))?;
+        return Ok(Some(SnapshotRecord {
+            commit: commit.id(),
+            bytes: blob.content().to_vec(),
+            content_type: trailer(message, "Content-Type").map(str::to_owned),
+            final_url: trailer(message, "Final-URL").map(str::to_owned),
+            fetched_at: std::time::SystemTime::UNIX_EPOCH
+                + std::time::Duration::from_secs(
+                    u64::try_from(commit.time().seconds()).unwrap_or(0),
+                ),
+        }));
+    }
+    Ok(None)
 }

@@ -10,6 +10,7 @@
 //! crash at any point leaves at worst unreferenced objects, which `git fsck --strict` accepts.
 
 mod history;
+mod hold;
 mod lock;
 mod state;
 mod writer;
@@ -23,7 +24,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::ArchiveSettings;
 use crate::document::DocumentId;
-pub use history::{History, VersionEntry};
+pub use history::{latest_snapshot, trailer, History, SnapshotRecord, VersionEntry};
+pub use hold::{judge, suspicion, text_hash, Hold, HoldPolicy, Verdict};
 pub use lock::{ArchiveLock, LockError};
 pub use state::{DocState, State};
 pub use writer::{ArchiveHandle, VersionRequest, WriterThread};
@@ -99,7 +101,7 @@ pub struct SnapshotResult {
 }
 
 /// What recording a version did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionResult {
     /// The text is the one already recorded.
     Unchanged,
@@ -107,6 +109,8 @@ pub enum VersionResult {
     First(Oid),
     /// A new version of a known document.
     Updated(Oid),
+    /// The text is suspicious (see [`hold`]): not recorded until a later fetch confirms it.
+    Held(String),
 }
 
 /// RFC 3339 UTC, to the second.
@@ -147,6 +151,7 @@ pub struct Archive {
     dir: PathBuf,
     author_name: String,
     author_email: String,
+    holds: HoldPolicy,
     _lock: ArchiveLock,
 }
 
@@ -216,6 +221,7 @@ impl Archive {
             repo,
             author_name: settings.author_name.clone(),
             author_email: settings.author_email.clone(),
+            holds: settings.holds,
             _lock: lock,
         })
     }
@@ -365,8 +371,13 @@ impl Archive {
         })
     }
 
-    /// Records extracted text on `main` if it differs from the last version.
-    pub fn record_version(&mut self, req: &VersionRequest) -> Result<VersionResult, ArchiveError> {
+    /// Records extracted text on `main` if it differs from the last version and is not held back
+    /// as suspicious (`pending` is the hold from the previous fetch, if any).
+    pub fn record_version(
+        &mut self,
+        req: &VersionRequest,
+        pending: Option<&Hold>,
+    ) -> Result<VersionResult, ArchiveError> {
         let path = req.doc.version_path();
         let tip = self.tip(MAIN)?;
         let tree = tip
@@ -390,6 +401,17 @@ impl Archive {
             ),
             None => None,
         };
+        // Re-extractions are deliberate: the rules changed, so a shrink is expected.
+        let confirmed = if req.technical {
+            None
+        } else {
+            let old = old_text.as_deref().map(String::from_utf8_lossy);
+            match judge(old.as_deref(), &req.text, pending, &self.holds) {
+                Verdict::Same => return Ok(VersionResult::Unchanged),
+                Verdict::Hold(reason) => return Ok(VersionResult::Held(reason)),
+                Verdict::Record { confirmed } => confirmed,
+            }
+        };
         let blob = self
             .repo
             .blob(req.text.as_bytes())
@@ -404,12 +426,21 @@ impl Archive {
             None => format!("First record of {}\n\n", req.title),
             Some(old) => {
                 let (added, removed) = line_counts(&String::from_utf8_lossy(old), &req.text);
-                format!(
-                    "Update {}\n\n{added} line(s) added, {removed} removed.\n\n",
-                    req.title
-                )
+                let subject = if req.technical {
+                    format!("Apply extraction upgrade to {}", req.title)
+                } else {
+                    format!("Update {}", req.title)
+                };
+                format!("{subject}\n\n{added} line(s) added, {removed} removed.\n\n")
             }
         };
+        if let Some(h) = &confirmed {
+            msg.push_str(&format!(
+                "This text was held back at {} ({}) and is recorded now that a second fetch confirms it.\n\n",
+                rfc3339(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(h.since.max(0) as u64)),
+                h.reason
+            ));
+        }
         msg.push_str(&format!(
             "Document: {}\nSource-URL: {}\nFetched-At: {}\nSnapshot: {}\nContent-SHA256: {}\nExtractor: {}\n",
             req.doc,
@@ -419,6 +450,9 @@ impl Archive {
             hex::encode(Sha256::digest(req.text.as_bytes())),
             req.extractor,
         ));
+        if req.technical {
+            msg.push_str("Change-Class: technical\n");
+        }
         let commit = self.commit(MAIN, req.fetched_at, &msg, tree_id, tip.as_ref())?;
         Ok(if old_text.is_none() {
             VersionResult::First(commit)

@@ -29,6 +29,13 @@ pub struct DocState {
     /// Consecutive failed checks.
     #[serde(default)]
     pub failures: u32,
+    /// A suspicious text waiting for the next fetch to confirm it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<super::Hold>,
+    /// The extractor id whose output was last compared with the recorded version; a different
+    /// one at start-up means the rules changed and the latest snapshot is re-extracted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extractor: Option<String>,
 }
 
 /// All documents' state.

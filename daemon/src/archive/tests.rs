@@ -3,12 +3,22 @@ use std::time::{Duration, SystemTime};
 
 use super::*;
 
+impl Archive {
+    fn record_version_nohold(
+        &mut self,
+        req: &VersionRequest,
+    ) -> Result<VersionResult, ArchiveError> {
+        self.record_version(req, None)
+    }
+}
+
 fn settings(dir: &Path) -> ArchiveSettings {
     ArchiveSettings {
         path: dir.join("archive"),
         author_name: "termtrail".into(),
         author_email: "termtrail@localhost".into(),
         fsync: false,
+        holds: HoldPolicy::default(),
     }
 }
 
@@ -46,6 +56,7 @@ fn version(doc: &DocumentId, snapshot: Oid, t: u64, text: &str) -> VersionReques
         snapshot,
         extractor: "test".into(),
         text: text.into(),
+        technical: false,
     }
 }
 
@@ -67,7 +78,7 @@ fn snapshots_and_versions_are_committed_only_on_change() {
         .expect("ok");
     assert!(s1.changed && !s1.has_version);
     let v1 = a
-        .record_version(&version(&doc, s1.commit, 1_700_000_000, "v1\n"))
+        .record_version_nohold(&version(&doc, s1.commit, 1_700_000_000, "v1\n"))
         .expect("ok");
     assert!(matches!(v1, VersionResult::First(_)));
 
@@ -100,7 +111,7 @@ fn snapshots_and_versions_are_committed_only_on_change() {
         .expect("ok");
     assert!(s3.changed);
     assert_eq!(
-        a.record_version(&version(&doc, s3.commit, 1_700_000_200, "v1\n"))
+        a.record_version_nohold(&version(&doc, s3.commit, 1_700_000_200, "v1\n"))
             .expect("ok"),
         VersionResult::Unchanged
     );
@@ -115,7 +126,7 @@ fn snapshots_and_versions_are_committed_only_on_change() {
         )
         .expect("ok");
     let v2 = a
-        .record_version(&version(&doc, s4.commit, 1_700_000_300, "v2\n"))
+        .record_version_nohold(&version(&doc, s4.commit, 1_700_000_300, "v2\n"))
         .expect("ok");
     let VersionResult::Updated(v2) = v2 else {
         panic!("expected an update, got {v2:?}")

@@ -33,6 +33,8 @@ pub struct VersionRequest {
     pub extractor: String,
     /// The normalised text.
     pub text: String,
+    /// A re-extraction after a rules change (`Change-Class: technical`), not a document change.
+    pub technical: bool,
 }
 
 struct SnapshotRequest {
@@ -182,7 +184,35 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let _ = reply.send(result);
             }
             Request::Version(req, reply) => {
-                let _ = reply.send(archive.record_version(&req));
+                let pending = state.lock().ok().and_then(|s| {
+                    s.documents
+                        .get(&req.doc.to_string())
+                        .and_then(|d| d.hold.clone())
+                });
+                let result = archive.record_version(&req, pending.as_ref());
+                if let Ok(r) = &result {
+                    if let Ok(mut s) = state.lock() {
+                        let d = s.doc_mut(&req.doc);
+                        d.extractor = Some(req.extractor.clone());
+                        d.hold = match r {
+                            VersionResult::Held(reason) => {
+                                tracing::warn!(document = %req.doc, reason = %reason, "suspicious text held back until the next fetch confirms it");
+                                Some(super::Hold {
+                                    text_sha256: super::text_hash(&req.text),
+                                    reason: reason.clone(),
+                                    since: req
+                                        .fetched_at
+                                        .duration_since(SystemTime::UNIX_EPOCH)
+                                        .map_or(0, |d| d.as_secs() as i64),
+                                    snapshot: req.snapshot.to_string(),
+                                })
+                            }
+                            _ => None,
+                        };
+                    }
+                    dirty = true;
+                }
+                let _ = reply.send(result);
             }
             Request::SaveState(reply) => {
                 save(&archive, &state);

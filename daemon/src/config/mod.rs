@@ -170,6 +170,8 @@ pub struct ArchiveSettings {
     pub author_email: String,
     /// Flush every object and ref to disk before going on (survives power loss, not just crashes).
     pub fsync: bool,
+    /// When a new text is held back as suspicious (`[holds]`).
+    pub holds: crate::archive::HoldPolicy,
 }
 
 /// `[schedule]`.
@@ -419,6 +421,21 @@ impl Config {
                 .as_ref()
                 .map_or_else(|| "termtrail@localhost".to_owned(), |s| s.get_ref().clone()),
             fsync: raw.archive.fsync.unwrap_or(true),
+            holds: crate::archive::HoldPolicy {
+                shrink_below: match &raw.holds.shrink_below {
+                    None => 0.5,
+                    Some(v) if (0.0..1.0).contains(v.get_ref()) => *v.get_ref(),
+                    Some(v) => {
+                        c.push(
+                            Some(v.span()),
+                            "holds.shrink_below",
+                            "expected a fraction from 0.0 (off) to below 1.0",
+                        );
+                        0.5
+                    }
+                },
+                language_change: raw.holds.language_change.unwrap_or(true),
+            },
         };
         for (key, v) in [
             ("archive.author_name", &raw.archive.author_name),

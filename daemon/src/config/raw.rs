@@ -16,6 +16,8 @@ pub struct RawConfig {
     pub schedule: RawSchedule,
     #[serde(default)]
     pub fetch: RawFetch,
+    #[serde(default)]
+    pub holds: RawHolds,
     #[serde(default, rename = "document")]
     pub documents: Vec<Spanned<RawDocument>>,
 }
@@ -27,6 +29,13 @@ pub struct RawArchive {
     pub author_name: Option<Spanned<String>>,
     pub author_email: Option<Spanned<String>>,
     pub fsync: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawHolds {
+    pub shrink_below: Option<Spanned<f64>>,
+    pub language_change: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
