@@ -187,3 +187,118 @@ fn a_rules_change_is_applied_as_a_technical_version() {
     );
     f.fsck();
 }
+
+#[test]
+fn an_ota_snapshots_repository_is_imported_with_its_dates() {
+    let f = Fixture::new();
+    f.write_config(&[("acme-chat", "privacy-policy", "/a")], "");
+    let repo = f.path().join("ota-snapshots");
+    std::fs::create_dir_all(repo.join("Acme Chat")).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let commit = |body: &str, date: &str| {
+        std::fs::write(repo.join("Acme Chat/Privacy Policy.html"), body).expect("write");
+        std::fs::write(repo.join("README.md"), date).expect("write");
+        git(&repo, &["add", "-A"]);
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args([
+                "-c",
+                "user.name=OTA",
+                "-c",
+                "user.email=ota@example.org",
+                "commit",
+                "-q",
+                "-m",
+                "Record snapshot",
+            ])
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .expect("git commit");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    commit(
+        "<main><p>First text of the policy.</p></main>",
+        "2025-11-11T15:22:33Z",
+    );
+    commit(
+        "<main><p>First text of the policy.</p></main><!-- noise -->",
+        "2025-11-12T00:33:55Z",
+    );
+    commit(
+        "<main><p>First text of the policy.</p></main><!-- noise -->",
+        "2025-11-20T00:00:00Z",
+    );
+    commit(
+        "<main><p>Second text of the policy.</p></main>",
+        "2025-12-18T23:31:36Z",
+    );
+    let out = f.run(&[
+        "import",
+        "acme-chat/privacy-policy",
+        "--ota-snapshots",
+        repo.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        f.git(&["log", "--format=%cI %s", "main"]),
+        "2025-12-18T23:31:36Z Update Acme Chat privacy policy\n2025-11-11T15:22:33Z First record of Acme Chat privacy policy\n"
+    );
+    // Three distinct snapshots: the commit that only touched another file is not a capture.
+    assert_eq!(f.count("snapshots"), 3);
+    assert_eq!(
+        f.git(&["log", "--format=%cI", "snapshots"]).lines().last(),
+        Some("2025-11-11T15:22:33Z")
+    );
+}
+
+#[test]
+fn the_daemon_reextracts_at_start_up_when_the_rules_changed() {
+    use std::process::{Command, Stdio};
+    let f = Fixture::new();
+    f.write_config(&[("a", "privacy-policy", "/a")], "");
+    f.server.set("/a", Page::html("<main><div class=\"promo\">Try our app today, it is great and new!</div><p>We keep your data safe and for a limited time only.</p></main>"));
+    f.check();
+    let toml = std::fs::read_to_string(f.config_path()).expect("read");
+    std::fs::write(
+        f.config_path(),
+        format!(
+            "[schedule]\ninterval = \"1h\"\n{}",
+            toml.replace("remove = [\".updated-never\"]", "remove = [\".promo\"]")
+        ),
+    )
+    .expect("write");
+    let mut child = Command::new(termtrail_bin())
+        .current_dir(f.path())
+        .arg("--config")
+        .arg(f.config_path())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let start = std::time::Instant::now();
+    while f.count("main") < 2 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no re-extraction at start-up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    assert_eq!(
+        f.git(&["log", "-1", "--format=%s", "main"]),
+        "Apply extraction upgrade to A privacy policy\n"
+    );
+    assert_eq!(
+        f.git(&["show", "main:a/privacy-policy.md"]),
+        "We keep your data safe and for a limited time only.\n"
+    );
+}
