@@ -9,11 +9,12 @@ use termtrail_extract::{normalise_text, ExtractError};
 use tokio::task::JoinSet;
 
 use crate::archive::{
-    Archive, ArchiveError, ArchiveHandle, SnapshotMeta, VersionRequest, VersionResult, WriterThread,
+    Archive, ArchiveError, ArchiveHandle, SnapshotMeta, SnapshotPage, VersionRequest,
+    VersionResult, WriterThread,
 };
-use crate::config::{Config, Document};
+use crate::config::{Config, Document, Source};
 use crate::document::DocumentId;
-use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher};
+use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 
 /// Why one document could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum CheckError {
     /// Writing to the archive failed.
     #[error("archive: {0}")]
     Archive(#[from] ArchiveError),
+    /// A PDF gave no text.
+    #[error("pdf: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
     /// The extraction task died (a bug); reported, not propagated.
     #[error("extraction crashed: {0}")]
     Crashed(String),
@@ -140,24 +144,54 @@ fn snapshot_extension(content_type: Option<&str>) -> &'static str {
     }
 }
 
-/// Turns a fetched body into normalised text with the document's rules.
-pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
+/// Turns one fetched page into normalised text with its source's rules.
+pub fn extract_page(source: &Source, fetched: &Fetched) -> Result<String, CheckError> {
     let ext = snapshot_extension(fetched.content_type.as_deref());
-    let text = decode(&fetched.body, fetched.content_type.as_deref());
-    match ext {
-        "html" => Ok(doc.extractor.extract(&text, &fetched.final_url)?),
-        "txt" => {
-            let t = normalise_text(&text);
-            if t.is_empty() {
-                Err(ExtractError::Empty.into())
-            } else {
-                Ok(t)
-            }
+    let non_empty = |t: String| {
+        if t.is_empty() {
+            Err(CheckError::Extract(ExtractError::Empty))
+        } else {
+            Ok(t)
         }
+    };
+    match ext {
+        "html" => {
+            let text = decode(&fetched.body, fetched.content_type.as_deref());
+            Ok(source.extractor.extract(&text, &fetched.final_url)?)
+        }
+        "txt" => non_empty(normalise_text(&decode(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+        ))),
+        // JSON documents are recorded as text, pretty-printed so that key order and spacing
+        // churn in the served bytes give one stable layout.
+        "json" => {
+            let text = decode(&fetched.body, fetched.content_type.as_deref());
+            let t = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(text),
+                Err(_) => text,
+            };
+            non_empty(normalise_text(&t))
+        }
+        "pdf" => non_empty(normalise_text(&crate::pdf::to_text(&fetched.body)?)),
         _ => Err(CheckError::Unsupported(
             fetched.content_type.clone().unwrap_or_default(),
         )),
     }
+}
+
+/// The text of a document: its pages' texts, in order, joined by a blank line.
+pub fn extract_document(doc: &Document, pages: &[Fetched]) -> Result<String, CheckError> {
+    let mut texts = Vec::with_capacity(pages.len());
+    for (source, page) in doc.sources.iter().zip(pages) {
+        texts.push(extract_page(source, page)?);
+    }
+    Ok(normalise_text(&texts.join("\n\n")))
+}
+
+/// The text of a single page with the document's first source rules (for `extract`).
+pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
+    extract_page(&doc.sources[0], fetched)
 }
 
 /// What a check needs: the fetcher and the archive writer. Cheap to clone into tasks.
@@ -206,83 +240,121 @@ impl Engine {
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
-        let (validators, failed_last_time) = self
+        let (validators, must_extract) = self
             .archive
             .state()
             .lock()
             .map(|s| {
                 // A failure must keep being reported, and a held text needs the next fetch
                 // extracted to be confirmed or dropped: neither may be cut short.
-                let failed = s
+                let must = s
                     .documents
                     .get(&doc.id.to_string())
                     .is_some_and(|d| d.failures > 0 || d.hold.is_some());
-                (s.validators(&doc.id, doc.url.as_str()), failed)
+                (s.validators(&doc.id, doc.url.as_str()), must)
             })
             .unwrap_or_default();
-        // After a failure, ask for the full body: a 304 would hide the failure behind "unchanged".
-        let validators = if failed_last_time {
+        // Conditional requests only for single-page documents, and never when the full body is
+        // needed: a 304 would hide a failure or leave a hold undecided.
+        let validators = if must_extract || doc.sources.len() > 1 {
             Default::default()
         } else {
             validators
         };
-        let fetched = match self.fetcher.fetch(&doc.url, &validators).await {
-            Ok(FetchOutcome::NotModified) => return Ok((Outcome::Unchanged, false)),
-            Ok(FetchOutcome::Fetched(f)) => *f,
-            Err(source) => {
-                return Err(CheckError::Fetch {
-                    url: doc.url.to_string(),
-                    source,
-                })
+        let mut pages = Vec::with_capacity(doc.sources.len());
+        for source in &doc.sources {
+            match self.fetch_source(source, &validators).await? {
+                FetchOutcome::NotModified => return Ok((Outcome::Unchanged, false)),
+                FetchOutcome::Fetched(f) => pages.push(*f),
             }
-        };
-        self.record(doc, fetched, failed_last_time).await
+        }
+        self.record_pages(doc, pages, must_extract).await
     }
 
-    /// Records one fetched body through the pipeline: snapshot, extraction, version (with the
-    /// suspicious-version hold). Shared by `check` and `import`.
+    /// Fetches one page of a document.
+    async fn fetch_source(
+        &self,
+        source: &Source,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, CheckError> {
+        self.fetcher
+            .fetch(&source.url, validators)
+            .await
+            .map_err(|e| CheckError::Fetch {
+                url: source.url.to_string(),
+                source: e,
+            })
+    }
+
+    /// Records one fetched body of a single-page document (see [`Engine::record_pages`]).
     pub async fn record(
         &self,
         doc: &Document,
         fetched: Fetched,
-        failed_last_time: bool,
+        must_extract: bool,
     ) -> Result<(Outcome, bool), CheckError> {
-        let meta = SnapshotMeta {
-            source_url: doc.url.to_string(),
-            final_url: fetched.final_url.to_string(),
-            fetched_at: fetched.fetched_at,
-            content_type: fetched.content_type.clone(),
-            status: fetched.status,
+        self.record_pages(doc, vec![fetched], must_extract).await
+    }
+
+    /// Records one fetch of a document (one body per source, in order) through the pipeline:
+    /// snapshot, extraction, version (with the suspicious-version hold). Shared by `check` and
+    /// `import`.
+    pub async fn record_pages(
+        &self,
+        doc: &Document,
+        pages: Vec<Fetched>,
+        must_extract: bool,
+    ) -> Result<(Outcome, bool), CheckError> {
+        let fetched_at = pages.first().map_or_else(SystemTime::now, |p| p.fetched_at);
+        let snapshot_pages: Vec<SnapshotPage> = pages
+            .iter()
+            .zip(&doc.sources)
+            .map(|(f, s)| SnapshotPage {
+                meta: SnapshotMeta {
+                    source_url: s.url.to_string(),
+                    final_url: f.final_url.to_string(),
+                    fetched_at: f.fetched_at,
+                    content_type: f.content_type.clone(),
+                    status: f.status,
+                    fetcher: f.fetcher.clone(),
+                },
+                ext: snapshot_extension(f.content_type.as_deref()).to_owned(),
+                bytes: f.body.clone(),
+            })
+            .collect();
+        let snap = if snapshot_pages.len() == 1 {
+            let page = snapshot_pages.into_iter().next().expect("one page");
+            let ext = snapshot_extension(page.meta.content_type.as_deref());
+            self.archive
+                .snapshot(
+                    &doc.id,
+                    &doc.title,
+                    page.meta,
+                    ext,
+                    page.bytes,
+                    pages[0].validators.clone(),
+                )
+                .await?
+        } else {
+            self.archive
+                .snapshot_pages(&doc.id, &doc.title, snapshot_pages)
+                .await?
         };
-        let ext = snapshot_extension(fetched.content_type.as_deref());
-        let snap = self
-            .archive
-            .snapshot(
-                &doc.id,
-                &doc.title,
-                meta,
-                ext,
-                fetched.body.clone(),
-                fetched.validators.clone(),
-            )
-            .await?;
         // Same bytes as last time: the text cannot have changed (extraction is deterministic;
-        // a rules change is handled by re-extraction, not here), so skip the costly part. Not
-        // after a failure, though: a page whose extraction fails must keep saying so.
-        if !snap.changed && snap.has_version && !failed_last_time {
+        // a rules change is handled by re-extraction, not here), so skip the costly part.
+        if !snap.changed && snap.has_version && !must_extract {
             return Ok((Outcome::Unchanged, false));
         }
-        let fetched_at = fetched.fetched_at;
-        let _slot = self
+        let slot = self
             .extract_slots
             .acquire()
             .await
             .expect("the semaphore is never closed");
         let d = doc.clone();
-        let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
+        let text = tokio::task::spawn_blocking(move || extract_document(&d, &pages))
             .await
             .map_err(|e| CheckError::Crashed(e.to_string()))??;
-        drop(_slot);
+        drop(slot);
         let result = self
             .archive
             .version(VersionRequest {
@@ -321,20 +393,35 @@ impl Engine {
         let Some(snap) = latest else {
             return Ok(Outcome::Unchanged);
         };
-        let fetched = Fetched {
-            final_url: snap
-                .final_url
-                .as_deref()
-                .and_then(|u| url::Url::parse(u).ok())
-                .unwrap_or_else(|| doc.url.clone()),
-            status: 200,
-            content_type: snap.content_type.clone(),
-            validators: Default::default(),
-            body: snap.bytes,
-            fetched_at: snap.fetched_at,
-        };
+        let commit = snap.commit;
+        let pages: Vec<Fetched> = snap
+            .pages
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| Fetched {
+                final_url: match (i, &snap.final_url) {
+                    (0, Some(u)) => {
+                        url::Url::parse(u).unwrap_or_else(|_| doc.sources[0].url.clone())
+                    }
+                    _ => doc
+                        .sources
+                        .get(i)
+                        .map_or_else(|| doc.url.clone(), |s| s.url.clone()),
+                },
+                status: 200,
+                content_type: snap.content_types.get(i).cloned().flatten(),
+                validators: Validators::default(),
+                body,
+                fetched_at: snap.fetched_at,
+                fetcher: None,
+            })
+            .collect();
+        if pages.len() != doc.sources.len() {
+            // The document gained or lost a page since its last snapshot: only a fetch can tell.
+            return Ok(Outcome::Unchanged);
+        }
         let d = doc.clone();
-        let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
+        let text = tokio::task::spawn_blocking(move || extract_document(&d, &pages))
             .await
             .map_err(|e| CheckError::Crashed(e.to_string()))??;
         let result = self
@@ -344,7 +431,7 @@ impl Engine {
                 title: doc.title.clone(),
                 source_url: doc.url.to_string(),
                 fetched_at: SystemTime::now(),
-                snapshot: snap.commit,
+                snapshot: commit,
                 extractor: doc.extractor_id.clone(),
                 text,
                 technical: true,

@@ -106,6 +106,9 @@ pub enum Command {
         #[arg(value_name = "PLATFORM[/KIND]")]
         filter: Option<String>,
     },
+    /// Internal: read a PDF on stdin, write its text on stdout (run in a child process by the daemon).
+    #[command(hide = true)]
+    PdfText,
     /// Write the default config to DIR/config/termtrail.toml for editing.
     Init {
         /// The folder to set up.

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
         if interactive_check { "warn" } else { "info" },
     );
     match cli.command {
+        Command::PdfText => std::process::exit(crate::pdf::helper_main()),
         Command::Init { dir, force } => init(&dir, force),
         command => {
             let config = Config::load(cli.config.as_deref())?;
@@ -64,7 +65,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 ),
                 Command::Reextract { filter } => reextract(&config, filter.as_deref()),
-                Command::Init { .. } => unreachable!("handled above"),
+                Command::Init { .. } | Command::PdfText => unreachable!("handled above"),
             }
         }
     }

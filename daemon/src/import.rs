@@ -244,6 +244,7 @@ impl Engine {
                 validators: Validators::default(),
                 body: c.body,
                 fetched_at: c.at,
+                fetcher: None,
             };
             let result = self.record(doc, fetched, failed_last_time).await;
             failed_last_time = result.is_err();

@@ -11,5 +11,6 @@ pub mod diff_view;
 pub mod document;
 pub mod fetch;
 pub mod import;
+pub mod pdf;
 pub mod scheduler;
 pub mod telemetry;

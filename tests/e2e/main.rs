@@ -10,3 +10,4 @@ mod cli;
 mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
+mod hard_documents;

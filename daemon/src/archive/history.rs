@@ -132,17 +132,17 @@ impl<'r> History<'r> {
 pub struct SnapshotRecord {
     /// The snapshot commit.
     pub commit: Oid,
-    /// The raw bytes.
-    pub bytes: Vec<u8>,
-    /// `Content-Type` from the trailers.
-    pub content_type: Option<String>,
-    /// `Final-URL` from the trailers, when it differed from the source URL.
+    /// The raw bytes of each page, in source order.
+    pub pages: Vec<Vec<u8>>,
+    /// `Content-Type` of each page, from the trailers.
+    pub content_types: Vec<Option<String>>,
+    /// `Final-URL` from the trailers, when the (first) page's differed from its source URL.
     pub final_url: Option<String>,
     /// The commit time (= fetch time).
     pub fetched_at: std::time::SystemTime,
 }
 
-/// The latest snapshot commit of `doc` and its bytes.
+/// The latest snapshot commit of `doc` and its pages.
 pub fn latest_snapshot(
     repo: &Repository,
     doc: &DocumentId,
@@ -170,20 +170,45 @@ pub fn latest_snapshot(
         else {
             return Ok(None);
         };
+        let blob = |oid| {
+            repo.find_blob(oid)
+                .map(|b| b.content().to_vec())
+                .map_err(super::git("read blob"))
+        };
         let prefix = format!("{}.", doc.kind());
-        let Some(entry) = dir
+        let mut pages = Vec::new();
+        if let Some(entry) = dir
             .iter()
             .find(|e| e.name().is_some_and(|n| n.starts_with(&prefix)))
-        else {
+        {
+            pages.push(blob(entry.id())?);
+        } else if let Some(sub) = dir
+            .get_name(doc.kind())
+            .and_then(|e| e.to_object(repo).ok())
+            .and_then(|o| o.into_tree().ok())
+        {
+            // Several pages, `1.html`, `2.pdf`, ...: in number order.
+            let mut numbered: Vec<(u32, Oid)> = sub
+                .iter()
+                .filter_map(|e| Some((e.name()?.split('.').next()?.parse().ok()?, e.id())))
+                .collect();
+            numbered.sort();
+            for (_, oid) in numbered {
+                pages.push(blob(oid)?);
+            }
+        }
+        if pages.is_empty() {
             return Ok(None);
-        };
-        let blob = repo
-            .find_blob(entry.id())
-            .map_err(super::git("read blob"))?;
+        }
+        let content_types = message
+            .lines()
+            .filter_map(|l| l.strip_prefix("Content-Type: "))
+            .map(|v| Some(v.to_owned()))
+            .collect();
         return Ok(Some(SnapshotRecord {
             commit: commit.id(),
-            bytes: blob.content().to_vec(),
-            content_type: trailer(message, "Content-Type").map(str::to_owned),
+            pages,
+            content_types,
             final_url: trailer(message, "Final-URL").map(str::to_owned),
             fetched_at: std::time::SystemTime::UNIX_EPOCH
                 + std::time::Duration::from_secs(

@@ -87,6 +87,19 @@ pub struct SnapshotMeta {
     pub content_type: Option<String>,
     /// HTTP status.
     pub status: u16,
+    /// How it was fetched, when not by a plain HTTP GET (`browser`), for the `Fetcher` trailer.
+    pub fetcher: Option<String>,
+}
+
+/// One page of a snapshot.
+#[derive(Debug, Clone)]
+pub struct SnapshotPage {
+    /// Its fetch metadata.
+    pub meta: SnapshotMeta,
+    /// The file extension it is stored under.
+    pub ext: String,
+    /// The raw bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// What recording a snapshot did.
@@ -301,7 +314,26 @@ impl Archive {
         ext: &str,
         bytes: &[u8],
     ) -> Result<SnapshotResult, ArchiveError> {
-        let path = doc.snapshot_path(ext);
+        self.record_pages(
+            doc,
+            title,
+            &[SnapshotPage {
+                meta: meta.clone(),
+                ext: ext.to_owned(),
+                bytes: bytes.to_vec(),
+            }],
+        )
+    }
+
+    /// Records the pages of one fetch of a document on `snapshots`, in one commit, if any byte
+    /// differs from the last snapshot: one page at `PLATFORM/KIND.EXT`, several at
+    /// `PLATFORM/KIND/1.EXT`, `PLATFORM/KIND/2.EXT`, ...
+    pub fn record_pages(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+    ) -> Result<SnapshotResult, ArchiveError> {
         let has_version = {
             let main = self.tip(MAIN)?;
             let tree = main
@@ -317,53 +349,141 @@ impl Archive {
             .map(|c| c.tree())
             .transpose()
             .map_err(git("read tree"))?;
-        let previous = Self::blob_at(tree.as_ref(), &path);
-        let blob_id = Oid::hash_object(ObjectType::Blob, bytes).map_err(git("hash snapshot"))?;
-        if previous == Some(blob_id) {
+        let single = pages.len() == 1;
+        let path_of = |i: usize, ext: &str| {
+            if single {
+                doc.snapshot_path(ext)
+            } else {
+                format!("{}/{}/{}.{ext}", doc.platform(), doc.kind(), i + 1)
+            }
+        };
+        // What the platform folder holds for this document now, and what it would hold.
+        let platform_tree = tree
+            .as_ref()
+            .and_then(|t| t.get_name(doc.platform()))
+            .and_then(|e| e.to_object(&self.repo).ok())
+            .and_then(|o| o.into_tree().ok());
+        let mine = |name: &str| {
+            name == doc.kind()
+                || name
+                    .strip_prefix(doc.kind())
+                    .is_some_and(|r| r.starts_with('.'))
+        };
+        let old_entries: Vec<String> = platform_tree
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter_map(|e| e.name().map(str::to_owned))
+            .filter(|n| mine(n))
+            .collect();
+        let mut unchanged = true;
+        let mut new_paths = Vec::new();
+        for (i, p) in pages.iter().enumerate() {
+            let path = path_of(i, &p.ext);
+            let id = Oid::hash_object(ObjectType::Blob, &p.bytes).map_err(git("hash snapshot"))?;
+            unchanged &= Self::blob_at(tree.as_ref(), &path) == Some(id);
+            new_paths.push(path);
+        }
+        // The same file names as before (a page more or less, or a new extension, is a change).
+        let expected_entries: Vec<String> = if single {
+            vec![format!("{}.{}", doc.kind(), pages[0].ext)]
+        } else {
+            vec![doc.kind().to_owned()]
+        };
+        unchanged &= old_entries == expected_entries;
+        if unchanged && !single {
+            let count = platform_tree
+                .as_ref()
+                .and_then(|t| t.get_name(doc.kind()))
+                .and_then(|e| e.to_object(&self.repo).ok())
+                .and_then(|o| o.into_tree().ok())
+                .map_or(0, |t| t.len());
+            unchanged &= count == pages.len();
+        }
+        if unchanged {
             let commit = tip
                 .as_ref()
                 .map(|c| c.id())
-                .expect("a stored blob implies a snapshots tip");
+                .expect("stored blobs imply a snapshots tip");
             return Ok(SnapshotResult {
                 commit,
                 changed: false,
                 has_version,
             });
         }
-        let blob = self.repo.blob(bytes).map_err(git("write snapshot blob"))?;
-        let tree_id = self.tree_with(
-            tree.as_ref(),
-            doc.platform(),
-            &format!("{}.{ext}", doc.kind()),
-            blob,
-        )?;
+        let mut pb = self
+            .repo
+            .treebuilder(platform_tree.as_ref())
+            .map_err(git("build tree"))?;
+        for name in &old_entries {
+            pb.remove(name).map_err(git("build tree"))?;
+        }
+        if single {
+            let blob = self
+                .repo
+                .blob(&pages[0].bytes)
+                .map_err(git("write snapshot blob"))?;
+            pb.insert(&expected_entries[0], blob, 0o100_644)
+                .map_err(git("build tree"))?;
+        } else {
+            let mut kb = self.repo.treebuilder(None).map_err(git("build tree"))?;
+            for (i, p) in pages.iter().enumerate() {
+                let blob = self
+                    .repo
+                    .blob(&p.bytes)
+                    .map_err(git("write snapshot blob"))?;
+                kb.insert(format!("{}.{}", i + 1, p.ext), blob, 0o100_644)
+                    .map_err(git("build tree"))?;
+            }
+            let kid = kb.write().map_err(git("write tree"))?;
+            pb.insert(doc.kind(), kid, 0o040_000)
+                .map_err(git("build tree"))?;
+        }
+        let platform_id = pb.write().map_err(git("write tree"))?;
+        let mut rb = self
+            .repo
+            .treebuilder(tree.as_ref())
+            .map_err(git("build tree"))?;
+        rb.insert(doc.platform(), platform_id, 0o040_000)
+            .map_err(git("build tree"))?;
+        let tree_id = rb.write().map_err(git("write tree"))?;
+
+        let first = &pages[0].meta;
         let mut msg = format!(
             "{} snapshot of {title}\n\n",
-            if previous.is_none() { "First" } else { "New" }
+            if old_entries.is_empty() {
+                "First"
+            } else {
+                "New"
+            }
         );
-        msg.push_str(&format!(
-            "Document: {doc}\nSource-URL: {}\n",
-            meta.source_url
-        ));
-        if meta.final_url != meta.source_url {
-            msg.push_str(&format!("Final-URL: {}\n", meta.final_url));
+        msg.push_str(&format!("Document: {doc}\n"));
+        for p in pages {
+            msg.push_str(&format!("Source-URL: {}\n", p.meta.source_url));
+            if p.meta.final_url != p.meta.source_url {
+                msg.push_str(&format!("Final-URL: {}\n", p.meta.final_url));
+            }
         }
-        msg.push_str(&format!(
-            "Fetched-At: {}\nHTTP-Status: {}\n",
-            rfc3339(meta.fetched_at),
-            meta.status
-        ));
-        if let Some(ct) = &meta.content_type {
+        msg.push_str(&format!("Fetched-At: {}\n", rfc3339(first.fetched_at)));
+        for p in pages {
+            msg.push_str(&format!("HTTP-Status: {}\n", p.meta.status));
+            if let Some(ct) = &p.meta.content_type {
+                msg.push_str(&format!(
+                    "Content-Type: {}\n",
+                    ct.replace(['\r', '\n'], " ")
+                ));
+            }
+            if let Some(f) = &p.meta.fetcher {
+                msg.push_str(&format!("Fetcher: {f}\n"));
+            }
+        }
+        for p in pages {
             msg.push_str(&format!(
-                "Content-Type: {}\n",
-                ct.replace(['\r', '\n'], " ")
+                "Content-SHA256: {}\n",
+                hex::encode(Sha256::digest(&p.bytes))
             ));
         }
-        msg.push_str(&format!(
-            "Content-SHA256: {}\n",
-            hex::encode(Sha256::digest(bytes))
-        ));
-        let commit = self.commit(SNAPSHOTS, meta.fetched_at, &msg, tree_id, tip.as_ref())?;
+        let _ = new_paths;
+        let commit = self.commit(SNAPSHOTS, first.fetched_at, &msg, tree_id, tip.as_ref())?;
         Ok(SnapshotResult {
             commit,
             changed: true,

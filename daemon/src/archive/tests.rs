@@ -44,6 +44,7 @@ fn meta(t: u64) -> SnapshotMeta {
         fetched_at: SystemTime::UNIX_EPOCH + Duration::from_secs(t),
         content_type: Some("text/html".into()),
         status: 200,
+        fetcher: None,
     }
 }
 

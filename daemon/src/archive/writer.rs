@@ -12,7 +12,9 @@ use std::time::SystemTime;
 use git2::Oid;
 use tokio::sync::oneshot;
 
-use super::{Archive, ArchiveError, SnapshotMeta, SnapshotResult, State, VersionResult};
+use super::{
+    Archive, ArchiveError, SnapshotMeta, SnapshotPage, SnapshotResult, State, VersionResult,
+};
 use crate::document::DocumentId;
 use crate::fetch::Validators;
 
@@ -40,9 +42,7 @@ pub struct VersionRequest {
 struct SnapshotRequest {
     doc: DocumentId,
     title: String,
-    meta: SnapshotMeta,
-    ext: &'static str,
-    bytes: Vec<u8>,
+    pages: Vec<SnapshotPage>,
     validators: Validators,
 }
 
@@ -102,10 +102,32 @@ impl ArchiveHandle {
         let req = SnapshotRequest {
             doc: doc.clone(),
             title: title.to_owned(),
-            meta,
-            ext,
-            bytes,
+            pages: vec![SnapshotPage {
+                meta,
+                ext: ext.to_owned(),
+                bytes,
+            }],
             validators,
+        };
+        self.tx
+            .send(Request::Snapshot(Box::new(req), reply))
+            .map_err(|_| ArchiveError::Closed)?;
+        answer.await.map_err(|_| ArchiveError::Closed)?
+    }
+
+    /// Records the pages of a multi-page document (no validators: each page is fetched in full).
+    pub async fn snapshot_pages(
+        &self,
+        doc: &DocumentId,
+        title: &str,
+        pages: Vec<SnapshotPage>,
+    ) -> Result<SnapshotResult, ArchiveError> {
+        let (reply, answer) = oneshot::channel();
+        let req = SnapshotRequest {
+            doc: doc.clone(),
+            title: title.to_owned(),
+            pages,
+            validators: Validators::default(),
         };
         self.tx
             .send(Request::Snapshot(Box::new(req), reply))
@@ -167,14 +189,17 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
         };
         match req {
             Request::Snapshot(req, reply) => {
-                let result =
-                    archive.record_snapshot(&req.doc, &req.title, &req.meta, req.ext, &req.bytes);
+                let result = archive.record_pages(&req.doc, &req.title, &req.pages);
                 if result.is_ok() {
                     // Validators are stored only once the bytes they vouch for are committed: a 304
                     // must never stand for bytes the archive does not hold.
                     if let Ok(mut s) = state.lock() {
                         let d = s.doc_mut(&req.doc);
-                        d.url = req.meta.source_url.clone();
+                        d.url = req
+                            .pages
+                            .first()
+                            .map(|p| p.meta.source_url.clone())
+                            .unwrap_or_default();
                         d.etag = req.validators.etag.clone();
                         d.last_modified = req.validators.last_modified.clone();
                     }

@@ -200,6 +200,31 @@ pub struct Document {
     pub extractor_id: String,
     /// Time between checks.
     pub interval: Duration,
+    /// The pages the document is made of, in order (one for most documents; `url` and
+    /// `extractor` above are the first one's). The version is their texts joined.
+    pub sources: Vec<Source>,
+}
+
+/// How a page is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchMode {
+    /// A plain HTTP GET.
+    Http,
+    /// Rendered in headless Chromium (pages built by JavaScript).
+    Browser,
+}
+
+/// One page of a document.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Where it is fetched from.
+    pub url: Url,
+    /// Its `select` / `remove` rules.
+    pub extractor: Arc<Extractor>,
+    /// Names the rules, as [`Document::extractor_id`].
+    pub extractor_id: String,
+    /// How it is fetched.
+    pub fetch: FetchMode,
 }
 
 /// A validated configuration.
@@ -294,6 +319,85 @@ impl Checker<'_> {
                 default
             }
         }
+    }
+
+    fn fetch_mode(
+        &mut self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: FetchMode,
+    ) -> FetchMode {
+        match v.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None => default,
+            Some(("http", _)) => FetchMode::Http,
+            Some(("browser", _)) => FetchMode::Browser,
+            Some((other, span)) => {
+                self.push(
+                    Some(span),
+                    key,
+                    format!("{other:?} is not a fetch mode; expected \"http\" or \"browser\""),
+                );
+                default
+            }
+        }
+    }
+
+    /// Validates one page: its URL and rules. `prefix` is the key prefix (`document[1].`).
+    fn source(
+        &mut self,
+        url: &Spanned<String>,
+        select: Option<&Spanned<termtrail_extract::RuleList>>,
+        remove: Option<&Spanned<termtrail_extract::RuleList>>,
+        fetch: FetchMode,
+        prefix: &str,
+    ) -> Option<Source> {
+        let key = |k: &str| format!("{prefix}{k}");
+        let parsed = match Url::parse(url.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
+            Ok(u) => {
+                self.push(
+                    Some(url.span()),
+                    key("url"),
+                    format!(
+                        "scheme {:?} is not supported; expected an http:// or https:// URL",
+                        u.scheme()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.push(
+                    Some(url.span()),
+                    key("url"),
+                    format!(
+                        "{:?} is not a URL ({e}); expected e.g. \"https://example.org/privacy\"",
+                        url.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let sel = select.map(|s| s.get_ref().0.clone()).unwrap_or_default();
+        let rem = remove.map(|s| s.get_ref().0.clone()).unwrap_or_default();
+        let extractor = match Extractor::new(&sel, &rem) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                // Name the list in error: try the select rules alone to find which one failed.
+                let (name, span) = if Extractor::new(&sel, &[]).is_err() {
+                    ("select", select.map(|s| s.span()))
+                } else {
+                    ("remove", remove.map(|s| s.span()))
+                };
+                self.push(span, key(name), e);
+                None
+            }
+        };
+        Some(Source {
+            url: parsed?,
+            extractor_id: extractor_id(&sel, &rem),
+            extractor: Arc::new(extractor?),
+            fetch,
+        })
     }
 
     fn host(&mut self, raw: &RawHost, prefix: &str, base: &HostSettings) -> HostSettings {
@@ -545,46 +649,45 @@ impl Config {
                     ok = false;
                 }
             }
-            let url = match Url::parse(d.url.get_ref()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-                    Some(u)
+            let doc_fetch = c.fetch_mode(&d.fetch, &key("fetch"), FetchMode::Http);
+            let sources: Option<Vec<Source>> = match (&d.sources, &d.url) {
+                (Some(list), None) => {
+                    if d.select.is_some() || d.remove.is_some() {
+                        c.push(Some(list[0].span()), key("source"), "with [[document.source]], give select/remove in each source, not in the document");
+                    }
+                    if list.is_empty() {
+                        c.push(None, key("source"), "give at least one [[document.source]]");
+                    }
+                    list.iter()
+                        .enumerate()
+                        .map(|(j, s)| {
+                            let s = s.get_ref();
+                            let k = key(&format!("source[{}].", j + 1));
+                            let fetch = c.fetch_mode(&s.fetch, &format!("{k}fetch"), doc_fetch);
+                            c.source(&s.url, s.select.as_ref(), s.remove.as_ref(), fetch, &k)
+                        })
+                        .collect()
                 }
-                Ok(u) => {
+                (None, Some(url)) => c
+                    .source(
+                        url,
+                        d.select.as_ref(),
+                        d.remove.as_ref(),
+                        doc_fetch,
+                        &key(""),
+                    )
+                    .map(|s| vec![s]),
+                (Some(list), Some(url)) => {
+                    c.push(Some(url.span()), key("url"), "give either url (one page) or [[document.source]] (several pages), not both");
+                    let _ = list;
+                    None
+                }
+                (None, None) => {
                     c.push(
-                        Some(d.url.span()),
+                        Some(d.platform.span()),
                         key("url"),
-                        format!(
-                            "scheme {:?} is not supported; expected an http:// or https:// URL",
-                            u.scheme()
-                        ),
+                        "missing; give url = \"https://...\" or one [[document.source]] per page",
                     );
-                    None
-                }
-                Err(e) => {
-                    c.push(Some(d.url.span()), key("url"), format!("{:?} is not a URL ({e}); expected e.g. \"https://example.org/privacy\"", d.url.get_ref()));
-                    None
-                }
-            };
-            let select = d
-                .select
-                .as_ref()
-                .map(|s| s.get_ref().0.clone())
-                .unwrap_or_default();
-            let remove = d
-                .remove
-                .as_ref()
-                .map(|s| s.get_ref().0.clone())
-                .unwrap_or_default();
-            let extractor = match Extractor::new(&select, &remove) {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    // Name the list in error: try each separately to find which one failed.
-                    let (name, span) = if Extractor::new(&select, &[]).is_err() {
-                        ("select", d.select.as_ref().map(|s| s.span()))
-                    } else {
-                        ("remove", d.remove.as_ref().map(|s| s.span()))
-                    };
-                    c.push(span, key(name), e);
                     None
                 }
             };
@@ -608,15 +711,26 @@ impl Config {
             if !OTA_TERMS_TYPES.contains(&id.kind()) {
                 warnings.push(format!("{file}:{line}: {}: kind {:?} is not one of Open Terms Archive's terms types (e.g. privacy-policy, terms-of-service, acceptable-use-policy); archives of both tools will not line up", key("kind"), id.kind()));
             }
-            let (Some(url), Some(extractor)) = (url, extractor) else {
+            let Some(sources) = sources.filter(|s| !s.is_empty()) else {
                 continue;
             };
+            let first = sources[0].clone();
             documents.push(Document {
                 title: d.title.clone().unwrap_or_else(|| id.default_title()),
-                extractor_id: extractor_id(&select, &remove),
+                extractor_id: if sources.len() == 1 {
+                    first.extractor_id.clone()
+                } else {
+                    let ids: Vec<&str> = sources.iter().map(|s| s.extractor_id.as_str()).collect();
+                    format!(
+                        "termtrail-declarative/{} sources:{}",
+                        env!("CARGO_PKG_VERSION"),
+                        &hex::encode(Sha256::digest(ids.join("|").as_bytes()))[..12]
+                    )
+                },
                 id,
-                url,
-                extractor: Arc::new(extractor),
+                url: first.url,
+                extractor: first.extractor,
+                sources,
                 interval,
             });
         }

@@ -94,9 +94,22 @@ impl RawFetch {
 pub struct RawDocument {
     pub platform: Spanned<String>,
     pub kind: Spanned<String>,
-    pub url: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub fetch: Option<Spanned<String>>,
+    #[serde(rename = "source")]
+    pub sources: Option<Vec<Spanned<RawSource>>>,
     pub title: Option<String>,
     pub select: Option<Spanned<RuleList>>,
     pub remove: Option<Spanned<RuleList>>,
     pub interval: Option<Spanned<String>>,
+}
+
+/// One page of a multi-page document (`[[document.source]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub url: Spanned<String>,
+    pub select: Option<Spanned<RuleList>>,
+    pub remove: Option<Spanned<RuleList>>,
+    pub fetch: Option<Spanned<String>>,
 }

@@ -41,6 +41,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// When the response arrived; commits are dated with it.
     pub fetched_at: SystemTime,
+    /// How it was fetched when not by a plain GET (`browser`), for the snapshot's trailers.
+    pub fetcher: Option<String>,
 }
 
 /// What a fetch gave.
@@ -316,6 +318,7 @@ impl Fetcher {
             validators,
             body,
             fetched_at,
+            fetcher: None,
         })))
     }
 }
