@@ -12,7 +12,8 @@ use crate::archive::{
     Archive, ArchiveError, ArchiveHandle, SnapshotMeta, SnapshotPage, VersionRequest,
     VersionResult, WriterThread,
 };
-use crate::config::{Config, Document, Source};
+use crate::browser::Renderer;
+use crate::config::{Config, Document, FetchMode, Source};
 use crate::document::DocumentId;
 use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 
@@ -36,6 +37,14 @@ pub enum CheckError {
     /// Writing to the archive failed.
     #[error("archive: {0}")]
     Archive(#[from] ArchiveError),
+    /// The browser could not render the page.
+    #[error("browser {url}: {source}")]
+    Browser {
+        /// The URL.
+        url: String,
+        /// Why.
+        source: crate::browser::BrowserError,
+    },
     /// A PDF gave no text.
     #[error("pdf: {0}")]
     Pdf(#[from] crate::pdf::PdfError),
@@ -206,6 +215,10 @@ pub struct Engine {
     extract_slots: Arc<tokio::sync::Semaphore>,
     /// The repository, for read-only access (re-extraction reads the latest snapshot).
     archive_path: std::path::PathBuf,
+    /// Headless Chromium, started on first use.
+    pub renderer: Arc<Renderer>,
+    /// Retry bot walls and empty selections in the browser.
+    browser_fallback: bool,
 }
 
 /// Why the engine cannot start.
@@ -234,24 +247,28 @@ impl Engine {
                 archive,
                 extract_slots,
                 archive_path,
+                renderer: Renderer::new(config.browser.clone()),
+                browser_fallback: config.browser_fallback,
             },
             writer,
         ))
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
-        let (validators, must_extract) = self
+        let (validators, must_extract, needs_browser) = self
             .archive
             .state()
             .lock()
             .map(|s| {
+                let d = s.documents.get(&doc.id.to_string());
                 // A failure must keep being reported, and a held text needs the next fetch
                 // extracted to be confirmed or dropped: neither may be cut short.
-                let must = s
-                    .documents
-                    .get(&doc.id.to_string())
-                    .is_some_and(|d| d.failures > 0 || d.hold.is_some());
-                (s.validators(&doc.id, doc.url.as_str()), must)
+                let must = d.is_some_and(|d| d.failures > 0 || d.hold.is_some());
+                (
+                    s.validators(&doc.id, doc.url.as_str()),
+                    must,
+                    d.is_some_and(|d| d.needs_browser),
+                )
             })
             .unwrap_or_default();
         // Conditional requests only for single-page documents, and never when the full body is
@@ -262,28 +279,82 @@ impl Engine {
             validators
         };
         let mut pages = Vec::with_capacity(doc.sources.len());
+        let mut plain = false;
         for source in &doc.sources {
-            match self.fetch_source(source, &validators).await? {
+            match self
+                .fetch_source(doc, source, &validators, needs_browser)
+                .await?
+            {
                 FetchOutcome::NotModified => return Ok((Outcome::Unchanged, false)),
-                FetchOutcome::Fetched(f) => pages.push(*f),
+                FetchOutcome::Fetched(f) => {
+                    plain |= f.fetcher.is_none();
+                    pages.push(*f);
+                }
             }
         }
-        self.record_pages(doc, pages, must_extract).await
+        match self.record_pages(doc, pages, must_extract).await {
+            // A page whose selected region is empty in the plain HTML is usually built by
+            // JavaScript: render it once in the browser, and keep doing so if that works.
+            Err(CheckError::Extract(e))
+                if plain && self.browser_fallback && self.renderer.available() =>
+            {
+                tracing::info!(document = %doc.id, error = %e, "empty selection in the plain page; retrying in the browser");
+                let mut pages = Vec::with_capacity(doc.sources.len());
+                for source in &doc.sources {
+                    pages.push(self.render(source).await?);
+                }
+                let result = self.record_pages(doc, pages, true).await?;
+                if let Ok(mut s) = self.archive.state().lock() {
+                    s.doc_mut(&doc.id).needs_browser = true;
+                }
+                Ok(result)
+            }
+            other => other,
+        }
     }
 
-    /// Fetches one page of a document.
-    async fn fetch_source(
-        &self,
-        source: &Source,
-        validators: &Validators,
-    ) -> Result<FetchOutcome, CheckError> {
-        self.fetcher
-            .fetch(&source.url, validators)
+    async fn render(&self, source: &Source) -> Result<Fetched, CheckError> {
+        self.renderer
+            .render(&source.url, &source.extractor.wait_selectors())
             .await
-            .map_err(|e| CheckError::Fetch {
+            .map_err(|e| CheckError::Browser {
                 url: source.url.to_string(),
                 source: e,
             })
+    }
+
+    /// Fetches one page of a document: in the browser when the source or the document asks for
+    /// it, else plainly, falling back to the browser on a bot wall.
+    async fn fetch_source(
+        &self,
+        doc: &Document,
+        source: &Source,
+        validators: &Validators,
+        needs_browser: bool,
+    ) -> Result<FetchOutcome, CheckError> {
+        if source.fetch == FetchMode::Browser || (needs_browser && self.renderer.available()) {
+            return Ok(FetchOutcome::Fetched(Box::new(self.render(source).await?)));
+        }
+        let fallback = self.browser_fallback && self.renderer.available();
+        match self.fetcher.fetch(&source.url, validators).await {
+            Ok(FetchOutcome::Fetched(f))
+                if fallback && crate::browser::looks_like_challenge(&f.body) =>
+            {
+                tracing::info!(document = %doc.id, url = %source.url, "bot challenge in the plain page; retrying in the browser");
+                Ok(FetchOutcome::Fetched(Box::new(self.render(source).await?)))
+            }
+            Err(FetchError::Status { status, .. })
+                if fallback && matches!(status.as_u16(), 403 | 406 | 429) =>
+            {
+                tracing::info!(document = %doc.id, url = %source.url, %status, "blocked by the server; retrying in the browser");
+                Ok(FetchOutcome::Fetched(Box::new(self.render(source).await?)))
+            }
+            Ok(outcome) => Ok(outcome),
+            Err(e) => Err(CheckError::Fetch {
+                url: source.url.to_string(),
+                source: e,
+            }),
+        }
     }
 
     /// Records one fetched body of a single-page document (see [`Engine::record_pages`]).
@@ -545,6 +616,7 @@ impl Engine {
         }
         report.sort();
         self.archive.save_state().await;
+        self.renderer.shutdown().await;
         report
     }
 }

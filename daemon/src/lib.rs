@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of these modules and their invariants.
 
 pub mod archive;
+pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod commands;

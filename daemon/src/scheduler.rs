@@ -102,6 +102,7 @@ pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output =
     running.abort_all();
     while running.join_next().await.is_some() {}
     engine.archive.save_state().await;
+    engine.renderer.shutdown().await;
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -70,6 +70,15 @@ impl Extractor {
         })
     }
 
+    /// The CSS selectors of the `select` rules (a range's start), for waiting until a page
+    /// rendered by JavaScript has filled them. Empty for zero-config extraction.
+    pub fn wait_selectors(&self) -> Vec<String> {
+        self.select
+            .iter()
+            .map(|r| r.anchor_css().to_owned())
+            .collect()
+    }
+
     /// Extracts the normalised Markdown text of `html`, fetched from `base` (used to make links
     /// absolute unless the page has its own `<base href>`).
     pub fn extract(&self, html: &str, base: &Url) -> Result<String, ExtractError> {

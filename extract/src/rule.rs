@@ -197,6 +197,16 @@ impl CompiledRule {
         })
     }
 
+    /// The CSS selector whose element must exist for the rule to select something: the selector
+    /// itself, or a range's start.
+    pub fn anchor_css(&self) -> &str {
+        match (&self.spec, &self.kind) {
+            (RuleSpec::Css(css), _) => css,
+            (_, Kind::Range { start, .. }) => &start.source,
+            (RuleSpec::Range(_), Kind::Css(_)) => "",
+        }
+    }
+
     /// The rule as written.
     pub fn spec(&self) -> &RuleSpec {
         &self.spec

@@ -6,6 +6,7 @@ mod server;
 mod util;
 
 mod archive_flow;
+mod browser;
 mod cli;
 mod daemon;
 mod fetch_behaviour;

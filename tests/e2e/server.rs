@@ -27,6 +27,8 @@ pub struct Page {
     /// After this many requests, switch to `then` (to fail a few times, then recover).
     pub fail_first: usize,
     pub then: Option<Box<Page>>,
+    /// Answer with this page (a bot challenge) unless the request carries `cookie`.
+    pub challenge: Option<(String, Box<Page>)>,
 }
 
 impl Page {
@@ -40,6 +42,7 @@ impl Page {
             headers: Vec::new(),
             fail_first: 0,
             then: None,
+            challenge: None,
         }
     }
 
@@ -60,6 +63,12 @@ impl Page {
 
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.headers.push((k.into(), v.into()));
+        self
+    }
+
+    /// Answers with `challenge` to requests without the cookie `cookie`.
+    pub fn behind_challenge(mut self, cookie: &str, challenge: Page) -> Self {
+        self.challenge = Some((cookie.into(), Box::new(challenge)));
         self
     }
 
@@ -118,6 +127,15 @@ async fn serve(State(site): State<Arc<Site>>, uri: Uri, headers: HeaderMap) -> R
         Some(mut page) => {
             if page.then.is_some() && n > page.fail_first {
                 page = *page.then.take().expect("checked");
+            }
+            if let Some((cookie, challenge)) = page.challenge.take() {
+                let has = headers
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|c| c.contains(cookie.as_str()));
+                if !has {
+                    page = *challenge;
+                }
             }
             if !page.delay.is_zero() {
                 tokio::time::sleep(page.delay).await;

@@ -29,6 +29,10 @@ pub struct DocState {
     /// Consecutive failed checks.
     #[serde(default)]
     pub failures: u32,
+    /// A plain fetch of this document met an empty selection that the browser filled: fetch it
+    /// with the browser from now on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_browser: bool,
     /// A suspicious text waiting for the next fetch to confirm it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<super::Hold>,

@@ -238,6 +238,11 @@ pub struct Config {
     pub schedule: ScheduleSettings,
     /// `[fetch]`.
     pub fetch: FetchSettings,
+    /// `[browser]`.
+    pub browser: crate::browser::BrowserSettings,
+    /// Retry a plain fetch that met a bot wall or an empty selection in the browser, when one
+    /// is available (`[browser] fallback`).
+    pub browser_fallback: bool,
     /// `[[document]]`, in file order.
     pub documents: Vec<Document>,
     /// Things that work but look wrong (unknown document kinds).
@@ -635,6 +640,26 @@ impl Config {
             ),
         };
 
+        let bdefaults = crate::browser::BrowserSettings::default();
+        let browser = crate::browser::BrowserSettings {
+            executable: raw
+                .browser
+                .executable
+                .as_ref()
+                .map_or(bdefaults.executable.clone(), |e| PathBuf::from(e.get_ref())),
+            idle_shutdown: c.duration(
+                &raw.browser.idle_shutdown,
+                "browser.idle_shutdown",
+                bdefaults.idle_shutdown,
+            ),
+            render_timeout: c.duration(
+                &raw.browser.render_timeout,
+                "browser.render_timeout",
+                bdefaults.render_timeout,
+            ),
+        };
+        let browser_fallback = raw.browser.fallback.unwrap_or(true);
+
         let mut documents = Vec::new();
         let mut warnings = Vec::new();
         let mut seen: BTreeMap<DocumentId, usize> = BTreeMap::new();
@@ -740,8 +765,20 @@ impl Config {
                 issues: c.issues,
             });
         }
+        if documents
+            .iter()
+            .any(|d: &Document| d.sources.iter().any(|s| s.fetch == FetchMode::Browser))
+            && !(cfg!(feature = "browser") && browser.executable.exists())
+        {
+            warnings.push(format!(
+                "{file}: some documents use fetch = \"browser\" but {}; they will fail until it is installed (Debian: apt-get install chromium)",
+                if cfg!(feature = "browser") { format!("there is no Chromium at {}", browser.executable.display()) } else { "this build has no `browser` feature".to_owned() }
+            ));
+        }
         Ok(Config {
             source: file.to_owned(),
+            browser,
+            browser_fallback,
             archive,
             schedule,
             fetch,

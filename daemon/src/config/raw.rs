@@ -18,6 +18,8 @@ pub struct RawConfig {
     pub fetch: RawFetch,
     #[serde(default)]
     pub holds: RawHolds,
+    #[serde(default)]
+    pub browser: RawBrowser,
     #[serde(default, rename = "document")]
     pub documents: Vec<Spanned<RawDocument>>,
 }
@@ -29,6 +31,15 @@ pub struct RawArchive {
     pub author_name: Option<Spanned<String>>,
     pub author_email: Option<Spanned<String>>,
     pub fsync: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrowser {
+    pub executable: Option<Spanned<String>>,
+    pub idle_shutdown: Option<Spanned<String>>,
+    pub render_timeout: Option<Spanned<String>>,
+    pub fallback: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
