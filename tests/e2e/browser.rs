@@ -201,8 +201,13 @@ fn an_empty_selection_falls_back_to_the_browser_and_sticks() {
 fn a_missing_chromium_is_a_clear_error_for_its_documents_only() {
     let f = Fixture::new();
     f.server.set("/js", Page::html(JS_PAGE));
-    f.server.set("/plain", Page::html("<main><p>Plain.</p></main>"));
-    let docs = format!("{}{}", doc(&f, "js", "/js", "fetch = \"browser\""), doc(&f, "plain", "/plain", ""));
+    f.server
+        .set("/plain", Page::html("<main><p>Plain.</p></main>"));
+    let docs = format!(
+        "{}{}",
+        doc(&f, "js", "/js", "fetch = \"browser\""),
+        doc(&f, "plain", "/plain", "")
+    );
     config(&f, Path::new("/nonexistent/chromium"), true, &docs);
     let out = f.run(&["check", "--json"]);
     assert!(out.status.success());
@@ -210,6 +215,14 @@ fn a_missing_chromium_is_a_clear_error_for_its_documents_only() {
     assert_eq!(ids(&r, "new_ids"), ["plain/privacy-policy"]);
     assert_eq!(ids(&r, "error_ids"), ["js/privacy-policy"]);
     let err = stderr(&out);
-    assert!(err.contains("no Chromium at /nonexistent/chromium; install it (Debian: `apt-get install chromium`)"), "{err}");
-    assert!(err.contains("some documents use fetch = \"browser\""), "validation warns too: {err}");
+    assert!(
+        err.contains(
+            "no Chromium at /nonexistent/chromium; install it (Debian: `apt-get install chromium`)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("some documents use fetch = \"browser\""),
+        "validation warns too: {err}"
+    );
 }
