@@ -11,4 +11,5 @@ pub mod diff_view;
 pub mod document;
 pub mod fetch;
 pub mod scheduler;
+pub mod summary;
 pub mod telemetry;
