@@ -161,6 +161,10 @@ pub struct Engine {
     /// Extractions are CPU-bound: running more at once than there are cores only multiplies the
     /// parsed pages held in memory.
     extract_slots: Arc<tokio::sync::Semaphore>,
+    /// Wakes the sinks after a version commit; carries availability alerts.
+    pub signals: crate::sinks::delivery::Signals,
+    /// Consecutive failures that make a document unavailable (`events.unavailable_after`).
+    unavailable_after: u32,
 }
 
 /// Why the engine cannot start.
@@ -187,6 +191,8 @@ impl Engine {
                 fetcher,
                 archive,
                 extract_slots,
+                signals: Default::default(),
+                unavailable_after: config.events.unavailable_after,
             },
             writer,
         ))
@@ -285,10 +291,31 @@ impl Engine {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        if let Ok(mut s) = self.archive.state().lock() {
-            let st = s.doc_mut(&doc.id);
-            st.last_checked = Some(now);
-            st.failures = if result.is_ok() { 0 } else { st.failures + 1 };
+        let (before, after) = match self.archive.state().lock() {
+            Ok(mut s) => {
+                let st = s.doc_mut(&doc.id);
+                let before = st.failures;
+                st.last_checked = Some(now);
+                st.failures = if result.is_ok() { 0 } else { st.failures + 1 };
+                (before, st.failures)
+            }
+            Err(_) => (0, 0),
+        };
+        if let Some(kind) =
+            crate::events::availability_transition(before, after, self.unavailable_after)
+        {
+            self.signals.alert(crate::events::availability_event(
+                kind,
+                &doc.id,
+                &doc.title,
+                doc.url.as_str(),
+                before.max(after),
+                result.as_ref().err().map(ToString::to_string),
+                SystemTime::now(),
+            ));
+        }
+        if matches!(result, Ok((Outcome::New | Outcome::Changed, _))) {
+            self.signals.version_committed();
         }
         match result {
             Ok((outcome, snapshot_committed)) => {
