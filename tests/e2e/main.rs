@@ -9,3 +9,5 @@ mod archive_flow;
 mod cli;
 mod daemon;
 mod fetch_behaviour;
+mod receiver;
+mod sinks;

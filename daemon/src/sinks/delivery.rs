@@ -57,6 +57,14 @@ pub enum DeliveryError {
         /// Why.
         source: SinkError,
     },
+    /// The sink registry cannot be written.
+    #[error("cannot write {path}: {source}; check that the archive folder is writable")]
+    Registry {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A blocking task died (a bug).
     #[error("internal: {0}")]
     Task(String),
@@ -116,6 +124,37 @@ pub struct SinkStatus {
     pub pending: usize,
 }
 
+/// Sinks that start at the first version and have not delivered yet (`termtrail-sinks.json`
+/// beside the repository data).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Registry {
+    #[serde(default)]
+    from_beginning: std::collections::BTreeSet<String>,
+}
+
+impl Registry {
+    fn path(dir: &std::path::Path) -> PathBuf {
+        dir.join("termtrail-sinks.json")
+    }
+
+    fn load(dir: &std::path::Path) -> Self {
+        std::fs::read(Self::path(dir))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), DeliveryError> {
+        let path = Self::path(dir);
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(self).expect("a registry serialises");
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| DeliveryError::Registry { path, source })
+    }
+}
+
 /// The delivery side: the sinks, how to rebuild events, and an HTTP client.
 pub struct Delivery {
     archive: PathBuf,
@@ -170,19 +209,37 @@ impl Delivery {
         self.sinks.is_empty()
     }
 
-    /// Gives each new sink its cursor: the tip of `main` (`start = "main"`), or none at all
-    /// (`start = "beginning"`: every version is pending). Call at start-up, before any check.
+    /// Gives each new sink its starting point. A sink seen for the first time while `main` is
+    /// empty, or with `start = "beginning"`, is registered in `termtrail-sinks.json` and gets no
+    /// cursor: every version is pending for it. Any other new sink gets a cursor at the tip of
+    /// `main` (only changes from now on). Call at start-up, before any check.
+    ///
+    /// The registry is what tells "never delivered anything yet" from "added to the config
+    /// today" after a crash before a sink's first delivery; refs cannot say it without writing an
+    /// object, which only the archive writer does.
     pub fn init_cursors(&self) -> Result<(), DeliveryError> {
         let repo = open(&self.archive)?;
-        let Some(tip) = cursor::main_tip(&repo)? else {
-            // Nothing recorded yet: every sink starts at the first version anyway.
-            return Ok(());
-        };
+        let tip = cursor::main_tip(&repo)?;
+        let mut registry = Registry::load(&self.archive);
+        let before = registry.clone();
         for s in &self.sinks {
-            if s.start == Start::Main && cursor::read(&repo, &s.name)?.is_none() {
-                cursor::advance(&repo, &s.name, None, tip)?;
-                tracing::info!(sink = %s.name, cursor = %tip, "new sink starts at the current main");
+            if cursor::read(&repo, &s.name)?.is_some() || registry.from_beginning.contains(&s.name)
+            {
+                continue;
             }
+            match (tip, s.start) {
+                (Some(tip), Start::Main) => {
+                    cursor::advance(&repo, &s.name, None, tip)?;
+                    tracing::info!(sink = %s.name, cursor = %tip, "new sink starts at the current main");
+                }
+                _ => {
+                    registry.from_beginning.insert(s.name.clone());
+                    tracing::info!(sink = %s.name, "new sink starts at the first version");
+                }
+            }
+        }
+        if registry != before {
+            registry.save(&self.archive)?;
         }
         Ok(())
     }
@@ -194,7 +251,10 @@ impl Delivery {
             .iter()
             .map(|s| {
                 let c = cursor::read(&repo, &s.name)?;
-                let pending = if c.is_none() && s.start == Start::Main {
+                let registered = Registry::load(&self.archive)
+                    .from_beginning
+                    .contains(&s.name);
+                let pending = if c.is_none() && s.start == Start::Main && !registered {
                     // Not started yet: it will start at main.
                     0
                 } else {
