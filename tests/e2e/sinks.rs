@@ -654,3 +654,178 @@ fn email_reaches_a_real_smtp_server_with_text_and_html() {
     assert!(mail.contains("Content-Type: text/html"), "{mail}");
     assert!(mail.contains("Message-ID: <document.added-"), "{mail}");
 }
+
+/// Appends a commit to `main` the way a re-extraction does: new text for `doc`, with the
+/// `Change-Class: technical` trailer (made with the git CLI, as the archive writer's peer would).
+fn technical_commit(f: &Fixture, doc: &str, text: &str) -> String {
+    let archive = f.archive();
+    let index = f.path().join("tmp-index");
+    let git = |args: &[&str], stdin: Option<&str>| -> String {
+        use std::io::Write;
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(&archive)
+            .args(args)
+            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@localhost")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@localhost")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("git");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("git");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
+    };
+    let old = git(&["rev-parse", "main"], None);
+    let blob = git(&["hash-object", "-w", "--stdin"], Some(text));
+    git(&["read-tree", "main"], None);
+    git(
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("100644,{blob},{doc}.md"),
+        ],
+        None,
+    );
+    let tree = git(&["write-tree"], None);
+    let msg = format!("Re-extract {doc}\n\nDocument: {doc}\nSource-URL: {}\nFetched-At: 2026-01-01T00:00:00Z\nChange-Class: technical\n", f.server.url("/a"));
+    let new = git(&["commit-tree", &tree, "-p", &old], Some(&msg));
+    git(&["update-ref", "refs/heads/main", &new, &old], None);
+    new
+}
+
+#[test]
+fn technical_commits_are_skipped_unless_asked_and_new_sinks_start_at_main() {
+    let f = Fixture::new();
+    let dir = f.path().display().to_string();
+    let sinks = format!("[[sink]]\nname = \"plain\"\ntype = \"jsonl\"\npath = \"{dir}/plain.jsonl\"\n\n[[sink]]\nname = \"everything\"\ntype = \"jsonl\"\npath = \"{dir}/everything.jsonl\"\ninclude_technical = true\n");
+    setup(&f, &sinks);
+    check(&f);
+    let text = f.git(&["show", "main:a/privacy-policy.md"]);
+    let technical = technical_commit(
+        &f,
+        "a/privacy-policy",
+        &text.replace("Section 1", "Section One"),
+    );
+    check(&f);
+    let plain = read_lines(&f.path().join("plain.jsonl"));
+    let everything = read_lines(&f.path().join("everything.jsonl"));
+    assert_eq!(plain.len(), 3, "the technical commit is not announced");
+    assert_eq!(everything.len(), 4);
+    assert_eq!(everything[3]["commit"], technical.as_str());
+    // The cursor passed it all the same: nothing pending.
+    assert_eq!(
+        f.git(&["rev-parse", "refs/termtrail/sinks/plain"]).trim(),
+        technical
+    );
+
+    // Sinks added to an archive that has versions: `main` by default, `beginning` on request.
+    let mut toml = std::fs::read_to_string(f.config_path()).expect("read");
+    toml.push_str(&format!("\n[[sink]]\nname = \"late\"\ntype = \"jsonl\"\npath = \"{dir}/late.jsonl\"\n\n[[sink]]\nname = \"history\"\ntype = \"jsonl\"\npath = \"{dir}/history.jsonl\"\nstart = \"beginning\"\n"));
+    std::fs::write(f.config_path(), toml).expect("write");
+    f.server.set("/c", page(2, 2));
+    check(&f);
+    let late = read_lines(&f.path().join("late.jsonl"));
+    assert_eq!(late.len(), 1, "only the change made after it was added");
+    assert_eq!(late[0]["document"], "c/terms-of-service");
+    let history = read_lines(&f.path().join("history.jsonl"));
+    assert_eq!(
+        history.len(),
+        4,
+        "3 first records + the change; not the technical commit"
+    );
+}
+
+#[test]
+fn a_failing_sink_does_not_hold_up_fetching_or_other_sinks() {
+    let f = Fixture::new();
+    let r = Receiver::start(Some(SECRET));
+    let dir = f.path().display().to_string();
+    setup(
+        &f,
+        &format!(
+            "{}\n[[sink]]\nname = \"file\"\ntype = \"jsonl\"\npath = \"{dir}/file.jsonl\"\n",
+            webhook_sink(&r)
+        ),
+    );
+    r.set_failing(true);
+    check(&f);
+    f.server.set("/a", page(0, 2));
+    check(&f);
+    assert_eq!(
+        f.count("main"),
+        4,
+        "versions are recorded while the webhook fails"
+    );
+    assert!(r.requests().is_empty());
+    assert_eq!(
+        read_lines(&f.path().join("file.jsonl")).len(),
+        4,
+        "the other sink is served"
+    );
+    r.set_failing(false);
+    check(&f);
+    assert_eq!(types(&r.requests()).len(), 4);
+}
+
+#[test]
+fn diff_log_and_compare_show_the_summary() {
+    let f = Fixture::new();
+    setup(&f, "");
+    check(&f);
+    let changed = policy_page(0, 1, 1, 1_500).replacen(
+        "how long we keep it",
+        "how long we retain it and whether we train models on it",
+        1,
+    );
+    f.server.set("/a", Page::html(changed));
+    check(&f);
+    let out = run_env(&f, &["diff", "a/privacy-policy"]);
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(diff.contains("substantive: section(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{diff}");
+    assert!(
+        diff.contains("modified Privacy Policy 0 > Section 1"),
+        "{diff}"
+    );
+    let out = run_env(&f, &["log", "--summary", "a/privacy-policy"]);
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(log.contains("substantive: section(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{log}");
+    assert!(log.contains("first record"), "{log}");
+    let out = run_env(&f, &["compare", "--topic", "model-training", "--markdown"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.starts_with("# Model training on user data\n\n## A\n"),
+        "{md}"
+    );
+    assert!(md.contains("whether we train models on it"), "{md}");
+    assert!(!md.contains("## B"), "b has no training section: {md}");
+    let out = run_env(
+        &f,
+        &["compare", "--topic", "data-retention", "--width", "100"],
+    );
+    let cols = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        cols.lines().next().expect("header").contains(" │ "),
+        "{cols}"
+    );
+    assert!(cols.lines().all(|l| l.chars().count() <= 100), "{cols}");
+    let out = run_env(&f, &["compare", "--topic", "nope"]);
+    assert!(
+        stderr(&out).contains("\"nope\" is not a topic; known topics: model-training"),
+        "{}",
+        stderr(&out)
+    );
+}
