@@ -420,3 +420,40 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+    use crate::events::{availability_event, EventType};
+
+    #[tokio::test]
+    async fn a_failed_post_does_not_quote_the_secret_url() {
+        // Port 1 on loopback refuses connections.
+        let url = Secret::parse("http://127.0.0.1:1/services/T000/B000/very-secret-token");
+        let sink = SinkConfig {
+            name: "s".into(),
+            kind: SinkKind::Slack { url },
+            filter: Filter::default(),
+            start: Start::Main,
+            include_technical: false,
+            retry_max: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+        };
+        let doc = crate::document::DocumentId::parse("a/b").expect("id");
+        let e = availability_event(
+            EventType::Unavailable,
+            &doc,
+            "t",
+            "u",
+            3,
+            None,
+            std::time::UNIX_EPOCH,
+        );
+        let err = send(&sink, &reqwest::Client::new(), &e)
+            .await
+            .expect_err("refused");
+        let msg = err.to_string();
+        assert!(!msg.contains("very-secret-token"), "{msg}");
+        assert!(msg.contains("request failed"), "{msg}");
+    }
+}
