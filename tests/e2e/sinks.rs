@@ -829,3 +829,130 @@ fn diff_log_and_compare_show_the_summary() {
         stderr(&out)
     );
 }
+
+/// An SMTP server (aiosmtpd) that requires STARTTLS and then AUTH, writing mail to a Maildir.
+const SMTP_TLS_SERVER: &str = r#"
+import sys, ssl
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+port, cert, key, maildir, user, password = sys.argv[1:]
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+
+def authenticate(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == user.encode() and data.password == password.encode()
+    # handled=False: aiosmtpd then answers 535 itself (handled=True would leave the client waiting).
+    return AuthResult(success=ok, handled=False)
+
+c = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=ctx,
+               require_starttls=True, authenticator=authenticate, auth_require_tls=True,
+               auth_required=True)
+c.start()
+print("ready", flush=True)
+sys.stdin.read()
+c.stop()
+"#;
+
+fn mails(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("new"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn email_over_starttls_with_auth_and_a_retry_after_a_refused_login() {
+    use std::io::BufRead;
+    let py = aiosmtpd_python();
+    let f = Fixture::new();
+    let (cert, key) = (f.path().join("cert.pem"), f.path().join("key.pem"));
+    let st = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(st.success(), "openssl could not make a test certificate");
+    std::fs::write(f.path().join("server.py"), SMTP_TLS_SERVER).expect("write");
+    let maildir = f.path().join("maildir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut smtp = Command::new(py)
+        .arg(f.path().join("server.py"))
+        .arg(port.to_string())
+        .args([&cert, &key, &maildir])
+        .args(["termtrail", "right-password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the SMTP server starts");
+    let mut ready = String::new();
+    std::io::BufReader::new(smtp.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("read");
+    assert_eq!(ready.trim(), "ready");
+    setup(
+        &f,
+        &format!(
+            "[[sink]]\nname = \"mail\"\ntype = \"email\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\ntls = \"starttls\"\ntls_ca = \"{}\"\nusername = \"termtrail\"\npassword = \"env:TT_SMTP_PASSWORD\"\nfrom = \"alerts@example.org\"\nto = [\"legal@example.org\"]\nkinds = [\"terms-of-service\"]\ntimeout = \"10s\"\n",
+            cert.display()
+        ),
+    );
+    let run = |password: &str| {
+        let out = Command::new(termtrail_bin())
+            .current_dir(f.path())
+            .arg("--config")
+            .arg(f.config_path())
+            .args(["check", "--json"])
+            .env("TT_SMTP_PASSWORD", password)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    let out = run("wrong-password");
+    assert!(mails(&maildir).is_empty(), "a refused login sends nothing");
+    let err = stderr(&out);
+    assert!(err.contains("sink mail") && err.contains("email"), "{err}");
+    assert!(
+        !err.contains("wrong-password"),
+        "the password is not logged: {err}"
+    );
+    run("right-password");
+    drop(smtp.stdin.take());
+    let _ = smtp.wait();
+    let got = mails(&maildir);
+    assert_eq!(got.len(), 1, "delivered on the next run, once");
+    let mail = std::fs::read_to_string(&got[0]).expect("mail");
+    assert!(
+        mail.contains("Subject: [termtrail] C terms of service: first record"),
+        "{mail}"
+    );
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+}

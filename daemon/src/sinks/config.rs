@@ -53,6 +53,7 @@ pub struct RawSink {
     pub password: Option<Spanned<String>>,
     pub from: Option<Spanned<String>>,
     pub to: Option<Spanned<Vec<String>>>,
+    pub tls_ca: Option<Spanned<String>>,
     // exec
     pub command: Option<Spanned<Vec<String>>>,
 }
@@ -152,6 +153,8 @@ pub enum SinkKind {
         from: String,
         /// Recipients.
         to: Vec<String>,
+        /// A PEM certificate to trust besides the system's roots (a private relay's own CA).
+        tls_ca: Option<PathBuf>,
     },
     /// Atom feed file.
     Atom {
@@ -264,6 +267,7 @@ fn allowed(kind: &str) -> &'static [&'static str] {
             "password",
             "from",
             "to",
+            "tls_ca",
         ],
         "atom" => &["path", "max_entries", "title"],
         "exec" => &["command"],
@@ -391,7 +395,8 @@ pub fn validate(
             continue;
         }
         // Keys of another type are most likely a mistake: say so instead of ignoring them.
-        let present: [(&str, bool); 17] = [
+        let present: [(&str, bool); 16] = [
+            ("tls_ca", s.tls_ca.is_some()),
             ("format", s.format.is_some()),
             ("path", s.path.is_some()),
             ("max_entries", s.max_entries.is_some()),
@@ -407,8 +412,6 @@ pub fn validate(
             ("from", s.from.is_some()),
             ("to", s.to.is_some()),
             ("command", s.command.is_some()),
-            ("platforms", false),
-            ("kinds", false),
         ];
         for (k, is_set) in present {
             if is_set && !allowed(kind).contains(&k) {
@@ -575,6 +578,7 @@ pub fn validate(
                         password: s.password.as_ref().map(|p| Secret::parse(p.get_ref())),
                         from,
                         to,
+                        tls_ca: s.tls_ca.as_ref().map(|p| PathBuf::from(p.get_ref())),
                     }),
                     _ => None,
                 }

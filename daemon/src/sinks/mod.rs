@@ -339,6 +339,7 @@ fn atom_append(
 async fn email(sink: &SinkConfig, event: &Event) -> Result<(), SinkError> {
     use lettre::message::{Mailbox, MultiPart};
     use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
     let SinkKind::Email {
         host,
@@ -348,19 +349,34 @@ async fn email(sink: &SinkConfig, event: &Event) -> Result<(), SinkError> {
         password,
         from,
         to,
+        tls_ca,
     } = &sink.kind
     else {
         unreachable!("called for email sinks only")
     };
     let e = |what: &str, err: &dyn std::fmt::Display| SinkError::Email(format!("{what}: {err}"));
-    let mut builder = match tls {
-        Tls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-            .map_err(|x| e("STARTTLS setup", &x))?,
-        Tls::Tls => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|x| e("TLS setup", &x))?
+    let params = || -> Result<TlsParameters, SinkError> {
+        let mut b = TlsParameters::builder(host.clone());
+        if let Some(ca) = tls_ca {
+            let pem = std::fs::read(ca).map_err(io(ca))?;
+            let cert = Certificate::from_pem(&pem).map_err(|x| {
+                e(
+                    &format!("tls_ca {} is not a PEM certificate", ca.display()),
+                    &x,
+                )
+            })?;
+            b = b.add_root_certificate(cert);
         }
-        Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        b.build_rustls().map_err(|x| e("TLS setup", &x))
     };
+    // STARTTLS is required, never opportunistic: a relay that does not offer it is an error, not
+    // a reason to send credentials in clear.
+    let smtp_tls = match tls {
+        Tls::StartTls => SmtpTls::Required(params()?),
+        Tls::Tls => SmtpTls::Wrapper(params()?),
+        Tls::None => SmtpTls::None,
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).tls(smtp_tls);
     builder = builder.port(*port).timeout(Some(sink.timeout));
     if let Some(user) = username {
         let pw = match password {
