@@ -572,23 +572,37 @@ fn sink_config_errors_name_line_and_key() {
     }
 }
 
-/// `python3-aiosmtpd` from Debian, installed with apt-get when missing (the test must not skip).
+/// Installs a Debian package with apt-get unless `present` already holds; panics if it cannot (a
+/// test must never skip). Serialised: two tests installing at once would fight over the dpkg lock.
+fn ensure_package(package: &str, present: impl Fn() -> bool) {
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = APT.lock().unwrap_or_else(|e| e.into_inner());
+    if present() {
+        return;
+    }
+    let script = format!(
+        "(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {package}"
+    );
+    let st = Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .expect("sh runs");
+    assert!(
+        st.success() && present(),
+        "{package} is needed by this test and could not be installed; run: apt-get install -y {package}"
+    );
+}
+
+/// Debian's `python3-aiosmtpd` (for the system Python, not a pyenv one), installed if missing.
 fn aiosmtpd_python() -> &'static str {
     const PY: &str = "/usr/bin/python3";
-    let has = || {
+    ensure_package("python3-aiosmtpd", || {
         Command::new(PY)
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
-    };
-    if !has() {
-        let st = Command::new("sh")
-            .args(["-c", "(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd"])
-            .status()
-            .expect("sh runs");
-        assert!(st.success() && has(), "python3-aiosmtpd is needed for the email test and could not be installed with apt-get; install it (apt-get install -y python3-aiosmtpd)");
-    }
+    });
     PY
 }
 
@@ -865,6 +879,13 @@ fn mails(dir: &Path) -> Vec<std::path::PathBuf> {
 fn email_over_starttls_with_auth_and_a_retry_after_a_refused_login() {
     use std::io::BufRead;
     let py = aiosmtpd_python();
+    ensure_package("openssl", || {
+        Command::new("openssl")
+            .arg("version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
     let f = Fixture::new();
     let (cert, key) = (f.path().join("cert.pem"), f.path().join("key.pem"));
     let st = Command::new("openssl")
