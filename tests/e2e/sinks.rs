@@ -556,7 +556,7 @@ fn sink_config_errors_name_line_and_key() {
             ":{}: sink[1].name: \"Bad Name\" is not a slug",
             line("Bad Name")
         ),
-        "sink[1].url: is required for a webhook sink".to_owned(),
+        "sink[1].url: is required for webhook sinks".to_owned(),
         format!(
             ":{}: sink[2].type: \"pager\" is not a sink type",
             line("pager")
@@ -565,7 +565,7 @@ fn sink_config_errors_name_line_and_key() {
             ":{}: sink[3].min_class: \"huge\" is not a class",
             line("huge")
         ),
-        "sink[3].url: does not apply to a jsonl sink".to_owned(),
+        "sink[3].url: does not apply to jsonl sinks".to_owned(),
         "topics.biometrics.keywords: topic \"biometrics\" has no keywords".to_owned(),
     ] {
         assert!(err.contains(&want), "{err}\nwanted {want}");

@@ -418,7 +418,7 @@ pub fn validate(
                 v.push(
                     Some(span.clone()),
                     key(k),
-                    format!("does not apply to a {kind} sink; remove it"),
+                    format!("does not apply to {kind} sinks; remove it"),
                 );
             }
         }
@@ -441,7 +441,7 @@ pub fn validate(
                     v.push(
                         Some(span.clone()),
                         key(k),
-                        format!("is required for a {kind} sink; e.g. {k} = {example}"),
+                        format!("is required for {kind} sinks; e.g. {k} = {example}"),
                     );
                     None
                 }
@@ -564,7 +564,7 @@ pub fn validate(
                         v.push(
                             Some(span.clone()),
                             key("to"),
-                            "is required for an email sink; e.g. to = [\"legal@example.org\"]",
+                            "is required for email sinks; e.g. to = [\"legal@example.org\"]",
                         );
                         Vec::new()
                     }
@@ -595,7 +595,7 @@ pub fn validate(
                         None
                     }
                     None => {
-                        v.push(Some(span.clone()), key("command"), "is required for an exec sink; e.g. command = [\"/usr/local/bin/notify\"]");
+                        v.push(Some(span.clone()), key("command"), "is required for exec sinks; e.g. command = [\"/usr/local/bin/notify\"]");
                         None
                     }
                 }
