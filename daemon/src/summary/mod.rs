@@ -158,13 +158,21 @@ fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
-/// The body of a section without its heading line, folded onto one line.
-fn body_words(section_text: &str) -> String {
-    let body = match section_text.split_once('\n') {
+/// The text of a section without its heading line (the heading is in the path already).
+fn body(section_text: &str) -> &str {
+    match section_text.split_once('\n') {
         Some((first, rest)) if first.trim_start().starts_with('#') => rest,
+        None if section_text.trim_start().starts_with('#') => "",
         _ => section_text,
-    };
-    body.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The body of a section, folded onto one line.
+fn body_words(section_text: &str) -> String {
+    body(section_text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The changed words of a modified section in context, `[-old-]{+new+}` marked, folded onto one line.
@@ -296,7 +304,7 @@ pub fn summarise(old: Option<&str>, new: &str, taxonomy: &Taxonomy) -> Summary {
             Some(before) if before.text != section.text => changed.push(SectionChange {
                 path: section.path.clone(),
                 change: SectionChangeKind::Modified,
-                excerpt: excerpt(&before.text, &section.text),
+                excerpt: excerpt(body(&before.text), body(&section.text)),
                 topics: taxonomy.matching(&format!(
                     "{heading}\n{}",
                     changed_lines(&before.text, &section.text)
