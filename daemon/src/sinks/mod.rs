@@ -280,6 +280,10 @@ fn atom_append(
     name: &str,
     event: &Event,
 ) -> Result<(), SinkError> {
+    // A version event and an availability alert may reach the same feed at once; the rewrite is a
+    // read-modify-write, so one at a time.
+    static FEEDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = FEEDS.lock().unwrap_or_else(|e| e.into_inner());
     let sidecar = path.with_extension("entries.json");
     let mut entries: Vec<AtomEntry> = match std::fs::read(&sidecar) {
         Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
@@ -441,6 +445,46 @@ mod tests {
 mod send_tests {
     use super::*;
     use crate::events::{availability_event, EventType};
+
+    #[test]
+    fn atom_keeps_the_last_entries_and_replaces_a_redelivered_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let feed = dir.path().join("feed.xml");
+        let doc = crate::document::DocumentId::parse("a/b").expect("id");
+        let at = |s: u64| std::time::UNIX_EPOCH + Duration::from_secs(s);
+        let events: Vec<Event> = (0..4)
+            .map(|i| {
+                availability_event(
+                    EventType::Unavailable,
+                    &doc,
+                    "t",
+                    "https://x/",
+                    3,
+                    None,
+                    at(i * 10),
+                )
+            })
+            .collect();
+        for e in &events {
+            atom_append(&feed, 3, "T", "n", e).expect("append");
+        }
+        // Delivered again after a crash: same entry, not a new one.
+        atom_append(&feed, 3, "T", "n", &events[3]).expect("append");
+        let xml = std::fs::read_to_string(&feed).expect("feed");
+        assert_eq!(xml.matches("<entry>").count(), 3, "{xml}");
+        assert_eq!(
+            xml.matches(&format!(
+                "<id>urn:termtrail:{}</id>",
+                events[3].id.replace(['/', ' '], ":")
+            ))
+            .count(),
+            1
+        );
+        assert!(
+            !xml.contains(&events[0].id.replace(['/', ' '], ":")),
+            "the oldest entry is gone"
+        );
+    }
 
     #[tokio::test]
     async fn a_failed_post_does_not_quote_the_secret_url() {
