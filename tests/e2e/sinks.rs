@@ -977,3 +977,42 @@ fn email_over_starttls_with_auth_and_a_retry_after_a_refused_login() {
     );
     assert!(mail.contains("multipart/alternative"), "{mail}");
 }
+
+#[test]
+fn the_daemon_sends_one_alert_per_outage() {
+    let f = Fixture::new();
+    let dir = f.path().display().to_string();
+    setup(&f, &format!("[[sink]]\nname = \"alerts\"\ntype = \"jsonl\"\npath = \"{dir}/alerts.jsonl\"\nevents = [\"document.unavailable\", \"document.recovered\"]\n"));
+    let toml = std::fs::read_to_string(f.config_path()).expect("read");
+    std::fs::write(
+        f.config_path(),
+        format!("[schedule]\ninterval = \"1s\"\njitter = 0.0\n{toml}"),
+    )
+    .expect("write");
+    f.server.set("/a", Page::html("down").status(500));
+    let mut child = spawn_run(&f);
+    let alerts = f.path().join("alerts.jsonl");
+    wait_for("the unavailable alert", Duration::from_secs(30), || {
+        !read_lines(&alerts).is_empty()
+    });
+    // Several more failed checks: still one alert.
+    wait_for("more failed checks", Duration::from_secs(30), || {
+        f.server.hits("/a") >= 5
+    });
+    assert_eq!(read_lines(&alerts).len(), 1);
+    f.server.set("/a", page(0, 1));
+    wait_for("the recovered alert", Duration::from_secs(30), || {
+        read_lines(&alerts).len() >= 2
+    });
+    wait_for("more good checks", Duration::from_secs(30), || {
+        f.server.hits("/a") >= 2
+    });
+    kill(&mut child, libc::SIGTERM);
+    let got = read_lines(&alerts);
+    let kinds: Vec<_> = got
+        .iter()
+        .map(|e| e["type"].as_str().expect("type").to_owned())
+        .collect();
+    assert_eq!(kinds, ["document.unavailable", "document.recovered"]);
+    assert_eq!(got[0]["document"], "a/privacy-policy");
+}
