@@ -144,13 +144,14 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
             bar.finish_and_clear();
         }
         drop(engine);
-        // Finishes the commits already handed to the writer, then releases the lock.
-        writer.close();
         if report.is_some() {
-            // The versions are committed: deliver them (and alerts) before exiting. A sink that
-            // fails keeps them pending for the next run.
+            // Every version of the cycle is committed (each check awaited its commit): deliver
+            // them and the alerts before exiting, still holding the archive lock so that no other
+            // process moves the cursors meanwhile. A failing sink keeps its events pending.
             delivery.deliver().await;
         }
+        // Finishes the commits already handed to the writer, then releases the lock.
+        writer.close();
         anyhow::Ok((report, failures))
     })?;
     let (Some(report), failures) = report else {
