@@ -844,14 +844,15 @@ fn diff_log_and_compare_show_the_summary() {
     );
 }
 
-/// An SMTP server (aiosmtpd) that requires STARTTLS and then AUTH, writing mail to a Maildir.
+/// An SMTP server (aiosmtpd) that requires AUTH over TLS: STARTTLS (`starttls`) or TLS from the
+/// first byte (`tls`); mail goes to a Maildir.
 const SMTP_TLS_SERVER: &str = r#"
 import sys, ssl
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-port, cert, key, maildir, user, password = sys.argv[1:]
+mode, port, cert, key, maildir, user, password = sys.argv[1:]
 ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 ctx.load_cert_chain(cert, key)
 
@@ -860,14 +861,121 @@ def authenticate(server, session, envelope, mechanism, data):
     # handled=False: aiosmtpd then answers 535 itself (handled=True would leave the client waiting).
     return AuthResult(success=ok, handled=False)
 
-c = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=ctx,
-               require_starttls=True, authenticator=authenticate, auth_require_tls=True,
-               auth_required=True)
+tls = dict(tls_context=ctx, require_starttls=True, auth_require_tls=True) if mode == "starttls" else dict(ssl_context=ctx, auth_require_tls=False)
+c = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), authenticator=authenticate,
+               auth_required=True, **tls)
 c.start()
 print("ready", flush=True)
 sys.stdin.read()
 c.stop()
 "#;
+
+/// A running TLS SMTP server and the certificate it serves.
+struct TlsSmtp {
+    child: Child,
+    port: u16,
+    cert: std::path::PathBuf,
+    maildir: std::path::PathBuf,
+}
+
+impl TlsSmtp {
+    fn start(f: &Fixture, mode: &str) -> Self {
+        use std::io::BufRead;
+        let py = aiosmtpd_python();
+        ensure_package("openssl", || {
+            Command::new("openssl")
+                .arg("version")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        let (cert, key) = (f.path().join("cert.pem"), f.path().join("key.pem"));
+        let st = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+            ])
+            .args([
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "extendedKeyUsage=serverAuth",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(st.success(), "openssl could not make a test certificate");
+        std::fs::write(f.path().join("server.py"), SMTP_TLS_SERVER).expect("write");
+        let maildir = f.path().join("maildir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut child = Command::new(py)
+            .arg(f.path().join("server.py"))
+            .args([mode, &port.to_string()])
+            .args([&cert, &key, &maildir])
+            .args(["termtrail", "right-password"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the SMTP server starts");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut ready)
+            .expect("read");
+        assert_eq!(ready.trim(), "ready");
+        Self {
+            child,
+            port,
+            cert,
+            maildir,
+        }
+    }
+
+    fn sink(&self, mode: &str) -> String {
+        format!(
+            "[[sink]]\nname = \"mail\"\ntype = \"email\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"{mode}\"\ntls_ca = \"{}\"\nusername = \"termtrail\"\npassword = \"env:TT_SMTP_PASSWORD\"\nfrom = \"alerts@example.org\"\nto = [\"legal@example.org\"]\nkinds = [\"terms-of-service\"]\ntimeout = \"10s\"\n",
+            self.port,
+            self.cert.display()
+        )
+    }
+
+    /// Stops the server (it reads stdin until closed) and returns the mail files.
+    fn stop(mut self) -> Vec<std::path::PathBuf> {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+        mails(&self.maildir)
+    }
+}
+
+fn check_with_password(f: &Fixture, password: &str) -> Output {
+    let out = Command::new(termtrail_bin())
+        .current_dir(f.path())
+        .arg("--config")
+        .arg(f.config_path())
+        .args(["check", "--json"])
+        .env("TT_SMTP_PASSWORD", password)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
 
 fn mails(dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir.join("new"))
@@ -877,98 +985,22 @@ fn mails(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn email_over_starttls_with_auth_and_a_retry_after_a_refused_login() {
-    use std::io::BufRead;
-    let py = aiosmtpd_python();
-    ensure_package("openssl", || {
-        Command::new("openssl")
-            .arg("version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
     let f = Fixture::new();
-    let (cert, key) = (f.path().join("cert.pem"), f.path().join("key.pem"));
-    let st = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "extendedKeyUsage=serverAuth",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(st.success(), "openssl could not make a test certificate");
-    std::fs::write(f.path().join("server.py"), SMTP_TLS_SERVER).expect("write");
-    let maildir = f.path().join("maildir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut smtp = Command::new(py)
-        .arg(f.path().join("server.py"))
-        .arg(port.to_string())
-        .args([&cert, &key, &maildir])
-        .args(["termtrail", "right-password"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the SMTP server starts");
-    let mut ready = String::new();
-    std::io::BufReader::new(smtp.stdout.take().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("read");
-    assert_eq!(ready.trim(), "ready");
-    setup(
-        &f,
-        &format!(
-            "[[sink]]\nname = \"mail\"\ntype = \"email\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\ntls = \"starttls\"\ntls_ca = \"{}\"\nusername = \"termtrail\"\npassword = \"env:TT_SMTP_PASSWORD\"\nfrom = \"alerts@example.org\"\nto = [\"legal@example.org\"]\nkinds = [\"terms-of-service\"]\ntimeout = \"10s\"\n",
-            cert.display()
-        ),
+    let smtp = TlsSmtp::start(&f, "starttls");
+    setup(&f, &smtp.sink("starttls"));
+    let out = check_with_password(&f, "wrong-password");
+    assert!(
+        mails(&smtp.maildir).is_empty(),
+        "a refused login sends nothing"
     );
-    let run = |password: &str| {
-        let out = Command::new(termtrail_bin())
-            .current_dir(f.path())
-            .arg("--config")
-            .arg(f.config_path())
-            .args(["check", "--json"])
-            .env("TT_SMTP_PASSWORD", password)
-            .output()
-            .expect("runs");
-        assert!(out.status.success(), "{}", stderr(&out));
-        out
-    };
-    let out = run("wrong-password");
-    assert!(mails(&maildir).is_empty(), "a refused login sends nothing");
     let err = stderr(&out);
     assert!(err.contains("sink mail") && err.contains("email"), "{err}");
     assert!(
         !err.contains("wrong-password"),
         "the password is not logged: {err}"
     );
-    run("right-password");
-    drop(smtp.stdin.take());
-    let _ = smtp.wait();
-    let got = mails(&maildir);
+    check_with_password(&f, "right-password");
+    let got = smtp.stop();
     assert_eq!(got.len(), 1, "delivered on the next run, once");
     let mail = std::fs::read_to_string(&got[0]).expect("mail");
     assert!(
@@ -976,6 +1008,18 @@ fn email_over_starttls_with_auth_and_a_retry_after_a_refused_login() {
         "{mail}"
     );
     assert!(mail.contains("multipart/alternative"), "{mail}");
+}
+
+#[test]
+fn email_over_implicit_tls_with_auth() {
+    let f = Fixture::new();
+    let smtp = TlsSmtp::start(&f, "tls");
+    setup(&f, &smtp.sink("tls"));
+    let out = check_with_password(&f, "right-password");
+    let got = smtp.stop();
+    assert_eq!(got.len(), 1, "{}", stderr(&out));
+    let mail = std::fs::read_to_string(&got[0]).expect("mail");
+    assert!(mail.contains("Content-Type: text/html"), "{mail}");
 }
 
 #[test]
