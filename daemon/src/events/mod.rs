@@ -90,6 +90,10 @@ pub struct Event {
     pub previous_commit: Option<String>,
     /// One line for people.
     pub headline: String,
+    /// The plugin's own summary of the change, when its plugin offers one (the version commit's
+    /// `Plugin-Summary:` trailer).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub plugin_summary: Option<String>,
     /// Substantive or cosmetic (version events).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub class: Option<Class>,
@@ -161,6 +165,9 @@ pub fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
 pub fn is_technical(message: &str) -> bool {
     trailer(message, CHANGE_CLASS_TRAILER).is_some_and(|v| v.eq_ignore_ascii_case("technical"))
 }
+
+/// The trailer in which a version commit carries its plugin's one-line summary of the change.
+pub const PLUGIN_SUMMARY_TRAILER: &str = "Plugin-Summary";
 
 /// What building events needs besides the repository.
 #[derive(Debug, Clone)]
@@ -262,6 +269,7 @@ pub fn version_event(
         commit: Some(id.to_string()),
         previous_commit: previous.map(|p| p.to_string()),
         headline,
+        plugin_summary: trailer(&message, PLUGIN_SUMMARY_TRAILER).map(str::to_owned),
         class: Some(summary.class),
         cosmetic_reasons: summary.cosmetic_reasons,
         counts: Some(summary.counts),
@@ -306,6 +314,7 @@ pub fn availability_event(
         commit: None,
         previous_commit: None,
         headline,
+        plugin_summary: None,
         class: None,
         cosmetic_reasons: Vec::new(),
         counts: None,
@@ -407,7 +416,7 @@ mod tests {
             &repo,
             "acme/privacy-policy",
             &v1.replace("30", "91"),
-            "Change-Class: technical\n",
+            "Plugin-Summary: Retention extended by one day\nChange-Class: technical\n",
         );
         let ctx = EventContext {
             taxonomy: Taxonomy::default(),
@@ -451,6 +460,14 @@ mod tests {
             .contains("-We keep chats for 30 days.\n+We keep chats for 90 days.\n"));
         // The same commit gives the same event, every time.
         assert_eq!(version_event(&repo, a2, &ctx).expect("read"), Some(changed));
+        assert_eq!(
+            version_event(&repo, a3, &ctx)
+                .expect("read")
+                .expect("a version")
+                .plugin_summary
+                .as_deref(),
+            Some("Retention extended by one day")
+        );
         let technical = repo.find_commit(a3).expect("commit");
         assert!(is_technical(technical.message().expect("message")));
     }

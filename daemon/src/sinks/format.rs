@@ -44,6 +44,9 @@ pub fn section_lines(event: &Event, max: usize) -> Vec<String> {
 /// Plain text for people (stdout, email, exec-friendly).
 pub fn text(event: &Event) -> String {
     let mut out = format!("{}\n", event.headline);
+    if let Some(p) = &event.plugin_summary {
+        out.push_str(&format!("{p}\n"));
+    }
     out.push_str(&format!("{}  {}\n", event.document, event.url));
     match event.event_type {
         EventType::Added | EventType::Changed => {
