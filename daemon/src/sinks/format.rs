@@ -97,6 +97,9 @@ fn slack_escape(s: &str) -> String {
 /// (a header, the summary as mrkdwn, the sections, and a context line with the link).
 pub fn slack(event: &Event) -> Value {
     let mut summary = format!("*{}*", slack_escape(&event.headline));
+    if let Some(p) = &event.plugin_summary {
+        summary.push_str(&format!("\n{}", slack_escape(p)));
+    }
     if !event.topics.is_empty() {
         summary.push_str(&format!("\n*Topics:* {}", event.topics.join(", ")));
     }
@@ -154,7 +157,13 @@ pub fn discord(event: &Event) -> Value {
     }
     let mut embed = json!({
         "title": cut(&event.title, 256),
-        "description": cut(&event.headline, 4096),
+        "description": cut(
+            &match &event.plugin_summary {
+                Some(p) => format!("{}\n{p}", event.headline),
+                None => event.headline.clone(),
+            },
+            4096
+        ),
         "color": color,
         "fields": fields,
         "timestamp": event.fetched_at,
@@ -186,6 +195,9 @@ pub fn xml_escape(s: &str) -> String {
 /// An HTML body (email, Atom content): summary, sections with excerpts, and the diff.
 pub fn html(event: &Event) -> String {
     let mut out = format!("<h2>{}</h2>\n", xml_escape(&event.headline));
+    if let Some(p) = &event.plugin_summary {
+        out.push_str(&format!("<p>{}</p>\n", xml_escape(p)));
+    }
     out.push_str(&format!(
         "<p><a href=\"{}\">{}</a> ({})</p>\n",
         xml_escape(&event.url),
