@@ -219,6 +219,10 @@ pub struct Engine {
     pub renderer: Arc<Renderer>,
     /// Retry bot walls and empty selections in the browser.
     browser_fallback: bool,
+    /// Wakes the sinks after a version commit; carries availability alerts.
+    pub signals: crate::sinks::delivery::Signals,
+    /// Consecutive failures that make a document unavailable (`events.unavailable_after`).
+    unavailable_after: u32,
 }
 
 /// Why the engine cannot start.
@@ -249,6 +253,8 @@ impl Engine {
                 archive_path,
                 renderer: Renderer::new(config.browser.clone()),
                 browser_fallback: config.browser_fallback,
+                signals: Default::default(),
+                unavailable_after: config.events.unavailable_after,
             },
             writer,
         ))
@@ -280,6 +286,7 @@ impl Engine {
         };
         let mut pages = Vec::with_capacity(doc.sources.len());
         let mut plain = false;
+        let mut scripted = false;
         for source in &doc.sources {
             match self
                 .fetch_source(doc, source, &validators, needs_browser)
@@ -288,26 +295,43 @@ impl Engine {
                 FetchOutcome::NotModified => return Ok((Outcome::Unchanged, false)),
                 FetchOutcome::Fetched(f) => {
                     plain |= f.fetcher.is_none();
+                    scripted |= f
+                        .body
+                        .windows(7)
+                        .any(|w| w.eq_ignore_ascii_case(b"<script"));
                     pages.push(*f);
                 }
             }
         }
         match self.record_pages(doc, pages, must_extract).await {
-            // A page whose selected region is empty in the plain HTML is usually built by
-            // JavaScript: render it once in the browser, and keep doing so if that works.
+            // A page with scripts whose selected region is empty in the plain HTML is usually
+            // built by JavaScript: render it in the browser, and keep doing so if that works.
+            // (Without scripts nothing could fill it: the rules or the page are wrong.)
             Err(CheckError::Extract(e))
-                if plain && self.browser_fallback && self.renderer.available() =>
+                if plain && scripted && self.browser_fallback && self.renderer.available() =>
             {
                 tracing::info!(document = %doc.id, error = %e, "empty selection in the plain page; retrying in the browser");
-                let mut pages = Vec::with_capacity(doc.sources.len());
-                for source in &doc.sources {
-                    pages.push(self.render(source).await?);
+                let rendered = async {
+                    let mut pages = Vec::with_capacity(doc.sources.len());
+                    for source in &doc.sources {
+                        pages.push(self.render(source).await?);
+                    }
+                    self.record_pages(doc, pages, true).await
                 }
-                let result = self.record_pages(doc, pages, true).await?;
-                if let Ok(mut s) = self.archive.state().lock() {
-                    s.doc_mut(&doc.id).needs_browser = true;
+                .await;
+                match rendered {
+                    Ok(result) => {
+                        if let Ok(mut s) = self.archive.state().lock() {
+                            s.doc_mut(&doc.id).needs_browser = true;
+                        }
+                        Ok(result)
+                    }
+                    Err(browser_error) => {
+                        // The plain page's problem is the one to report; the browser's is context.
+                        tracing::warn!(document = %doc.id, error = %browser_error, "the browser did not help either");
+                        Err(CheckError::Extract(e))
+                    }
                 }
-                Ok(result)
             }
             other => other,
         }
@@ -561,10 +585,31 @@ impl Engine {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        if let Ok(mut s) = self.archive.state().lock() {
-            let st = s.doc_mut(&doc.id);
-            st.last_checked = Some(now);
-            st.failures = if result.is_ok() { 0 } else { st.failures + 1 };
+        let (before, after) = match self.archive.state().lock() {
+            Ok(mut s) => {
+                let st = s.doc_mut(&doc.id);
+                let before = st.failures;
+                st.last_checked = Some(now);
+                st.failures = if result.is_ok() { 0 } else { st.failures + 1 };
+                (before, st.failures)
+            }
+            Err(_) => (0, 0),
+        };
+        if let Some(kind) =
+            crate::events::availability_transition(before, after, self.unavailable_after)
+        {
+            self.signals.alert(crate::events::availability_event(
+                kind,
+                &doc.id,
+                &doc.title,
+                doc.url.as_str(),
+                before.max(after),
+                result.as_ref().err().map(ToString::to_string),
+                SystemTime::now(),
+            ));
+        }
+        if matches!(result, Ok((Outcome::New | Outcome::Changed, _))) {
+            self.signals.version_committed();
         }
         match result {
             Ok((outcome, snapshot_committed)) => {

@@ -49,6 +49,9 @@ pub enum Command {
         /// Show at most this many.
         #[arg(long, short = 'n')]
         max_count: Option<usize>,
+        /// Under each version, the change summary (class, sections, topics) that sinks send.
+        #[arg(long, short = 's')]
+        summary: bool,
     },
     /// Print a document's recorded text (the latest, or as it was at a date).
     Show {
@@ -71,6 +74,23 @@ pub enum Command {
     },
     /// Check the config and print what it tracks.
     Validate,
+    /// Show each sink's cursor and how many versions it has not delivered yet.
+    Sinks,
+    /// The current text of the sections that touch a topic, platform by platform.
+    Compare {
+        /// A topic name (see `[topics]`; e.g. model-training, data-retention, children).
+        #[arg(long)]
+        topic: String,
+        /// Only these platforms or documents (repeatable).
+        #[arg(long, value_name = "PLATFORM[/KIND]")]
+        only: Vec<String>,
+        /// Markdown (one heading per platform) instead of side-by-side columns.
+        #[arg(long)]
+        markdown: bool,
+        /// Column width on a terminal [default: the terminal's width, or 160].
+        #[arg(long)]
+        width: Option<usize>,
+    },
     /// Print the Markdown that a saved page gives with a document's rules (for writing selectors).
     Extract {
         /// The document whose rules to use.

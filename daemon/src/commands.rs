@@ -39,7 +39,18 @@ pub fn run(cli: Cli) -> Result<()> {
             match command {
                 Command::Run => run_daemon(&config),
                 Command::Check { only, json } => check(&config, &only, json, interactive_check),
-                Command::Log { filter, max_count } => log(&config, filter.as_deref(), max_count),
+                Command::Log {
+                    filter,
+                    max_count,
+                    summary,
+                } => log(&config, filter.as_deref(), max_count, summary),
+                Command::Sinks => crate::notify_commands::sinks(&config),
+                Command::Compare {
+                    topic,
+                    only,
+                    markdown,
+                    width,
+                } => crate::notify_commands::compare(&config, &topic, &only, markdown, width),
                 Command::Show { document, at } => show(&config, &document, at.as_deref()),
                 Command::Diff { document, from, to } => {
                     diff(&config, &document, from.as_deref(), to.as_deref())
@@ -97,7 +108,9 @@ fn run_daemon(config: &Config) -> Result<()> {
                 Err(e) => tracing::warn!(document = %doc.id, error = %e, "re-extraction failed"),
             }
         }
+        let delivery = crate::notify_commands::start_delivery(config, &engine)?;
         scheduler::run(engine, config, scheduler::shutdown_signal()).await;
+        delivery.stop().await;
         writer.close();
         tracing::info!("stopped cleanly");
         Ok(())
@@ -125,6 +138,7 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
     let rt = runtime()?;
     let report = rt.block_on(async {
         let (engine, writer) = Engine::start(config)?;
+        let delivery = crate::notify_commands::OneShotDelivery::prepare(config, &engine)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);
             bar.set_style(
@@ -154,6 +168,12 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
             bar.finish_and_clear();
         }
         drop(engine);
+        if report.is_some() {
+            // Every version of the cycle is committed (each check awaited its commit): deliver
+            // them and the alerts before exiting, still holding the archive lock so that no other
+            // process moves the cursors meanwhile. A failing sink keeps its events pending.
+            delivery.deliver().await;
+        }
         // Finishes the commits already handed to the writer, then releases the lock.
         writer.close();
         anyhow::Ok((report, failures))
@@ -212,7 +232,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(d.with_hms(23, 59, 59).ok()?.assume_utc().unix_timestamp())
 }
 
-fn log(config: &Config, filter: Option<&str>, max: Option<usize>) -> Result<()> {
+fn log(config: &Config, filter: Option<&str>, max: Option<usize>, summary: bool) -> Result<()> {
     let filter = filter.map(DocumentFilter::parse).transpose()?;
     let repo = open_read_only(&config.archive.path)?;
     let versions = History::new(&repo).versions(filter.as_ref())?;
@@ -245,6 +265,25 @@ fn log(config: &Config, filter: Option<&str>, max: Option<usize>) -> Result<()> 
             id,
             v.summary
         )?;
+        if summary {
+            if let Some(doc) = &v.doc {
+                let new = History::new(&repo)
+                    .text_in(v.commit, doc)?
+                    .unwrap_or_default();
+                let old = repo
+                    .find_commit(v.commit)
+                    .ok()
+                    .and_then(|c| c.parent(0).ok())
+                    .and_then(|p| History::new(&repo).text_in(p.id(), doc).ok().flatten());
+                let s = crate::summary::summarise(old.as_deref(), &new, &config.taxonomy);
+                let line = if old.is_none() {
+                    "first record".to_owned()
+                } else {
+                    s.headline()
+                };
+                writeln!(out, "            {line}")?;
+            }
+        }
     }
     if versions.is_empty() {
         eprintln!("no versions recorded yet");
@@ -327,7 +366,9 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
         &new.commit.to_string()[..10],
         date(new.time)
     )?;
-    writeln!(out, "{added} line(s) added, {removed} removed\n")?;
+    writeln!(out, "{added} line(s) added, {removed} removed")?;
+    let summary = crate::summary::summarise(Some(&old_text), &new_text, &config.taxonomy);
+    writeln!(out, "{}", summary.render_text())?;
     out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
     Ok(())
 }

@@ -12,3 +12,5 @@ mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
 mod hard_documents;
+mod receiver;
+mod sinks;

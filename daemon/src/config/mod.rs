@@ -247,10 +247,16 @@ pub struct Config {
     pub documents: Vec<Document>,
     /// Things that work but look wrong (unknown document kinds).
     pub warnings: Vec<String>,
+    /// `[[sink]]`, in file order.
+    pub sinks: Vec<crate::sinks::SinkConfig>,
+    /// The default topics with `[topics.NAME]` applied.
+    pub taxonomy: crate::summary::Taxonomy,
+    /// `[events]`.
+    pub events: crate::sinks::EventSettings,
 }
 
 /// 1-based line of a byte offset.
-fn line_of(src: &str, offset: usize) -> usize {
+pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     src.as_bytes()[..offset.min(src.len())]
         .iter()
         .filter(|&&b| b == b'\n')
@@ -759,6 +765,8 @@ impl Config {
                 interval,
             });
         }
+        let notify = crate::sinks::config::validate(src, &raw.sinks, &raw.events, &raw.topics);
+        c.issues.extend(notify.issues);
         if !c.issues.is_empty() {
             return Err(ConfigError::Invalid {
                 file: file.to_owned(),
@@ -784,6 +792,9 @@ impl Config {
             fetch,
             documents,
             warnings,
+            sinks: notify.sinks,
+            taxonomy: notify.taxonomy,
+            events: notify.events,
         })
     }
 

@@ -22,6 +22,13 @@ pub struct RawConfig {
     pub browser: RawBrowser,
     #[serde(default, rename = "document")]
     pub documents: Vec<Spanned<RawDocument>>,
+    /// `[[sink]]`, `[events]`, `[topics.NAME]`: validated by `crate::sinks::config`.
+    #[serde(default, rename = "sink")]
+    pub sinks: Vec<Spanned<crate::sinks::config::RawSink>>,
+    #[serde(default)]
+    pub events: crate::sinks::config::RawEvents,
+    #[serde(default)]
+    pub topics: BTreeMap<String, Spanned<crate::sinks::config::RawTopic>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

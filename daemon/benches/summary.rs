@@ -1,0 +1,69 @@
+//! How long the change summary of a 300 KB policy takes (counts, sections, excerpts, topics,
+//! cosmetic check, unified diff). Prints the median and the worst of several runs.
+//!
+//! `cargo bench -p termtrail --bench summary`
+
+use std::time::{Duration, Instant};
+
+use termtrail::summary::{summarise, unified_diff, Taxonomy};
+
+fn policy(bytes: usize) -> String {
+    let mut s = String::from("# Terms of use\n\n");
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(&format!("## Section {i}: obligations and rights\n\n"));
+        for j in 0..6 {
+            s.push_str(&format!(
+                "Clause {i}.{j}: we may process, retain and share the information you provide \
+                 with service providers for the purposes described in section {}. ",
+                (i * 7 + j) % 97
+            ));
+        }
+        s.push_str("\n\n");
+        i += 1;
+    }
+    s
+}
+
+fn main() {
+    let old = policy(300_000);
+    // A realistic update: a few clauses edited, one section added, one removed, one moved word.
+    let new = old
+        .replace("Clause 10.2:", "Clause 10.2 (amended):")
+        .replace(
+            "## Section 120: obligations and rights\n",
+            "## Section 120: obligations and rights\n\nWe will train our models on your content unless you opt out.\n",
+        )
+        .replace("Clause 250.4: we may process", "Clause 250.4: we shall process")
+        .replace("## Section 260: obligations and rights\n", "## Section 260b: obligations\n");
+    let taxonomy = Taxonomy::default();
+    let mut times: Vec<Duration> = (0..9)
+        .map(|_| {
+            let start = Instant::now();
+            let s = summarise(Some(&old), &new, &taxonomy);
+            let (d, _) = unified_diff(&old, &new, "x/terms-of-use.md", 64 * 1024);
+            std::hint::black_box((s, d));
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let s = summarise(Some(&old), &new, &taxonomy);
+    println!(
+        "summary of a {} KB policy ({} changed sections, topics {:?}): median {:.1} ms, worst {:.1} ms over {} runs",
+        old.len() / 1000,
+        s.sections.len(),
+        s.topics,
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0,
+        times.len()
+    );
+    // Identical large texts with only whitespace changed: the cosmetic path.
+    let spaced = old.replace(". Clause", ".  Clause");
+    let start = Instant::now();
+    let c = summarise(Some(&old), &spaced, &taxonomy);
+    println!(
+        "cosmetic check of the same policy (whitespace only, class {}): {:.1} ms",
+        c.class.as_str(),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+}
