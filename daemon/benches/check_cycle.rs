@@ -44,7 +44,10 @@ fn run_check(dir: &Path, config: &Path) -> Sample {
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     assert_eq!(rc, pid, "wait4 failed");
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "check failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "check failed"
+    );
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Sample {
         wall,
@@ -64,8 +67,14 @@ fn page_size(i: usize) -> usize {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is ignored.
-    let pages: usize = std::env::var("TERMTRAIL_BENCH_PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-    let reps: usize = std::env::var("TERMTRAIL_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let pages: usize = std::env::var("TERMTRAIL_BENCH_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let reps: usize = std::env::var("TERMTRAIL_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let mut rows: Vec<(&str, Vec<Sample>)> = vec![
         ("(a) first run", vec![]),
         ("(b) no change, full responses", vec![]),

@@ -182,7 +182,14 @@ impl Engine {
         let (archive, writer) = ArchiveHandle::start(archive);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let extract_slots = Arc::new(tokio::sync::Semaphore::new(cores));
-        Ok((Self { fetcher, archive, extract_slots }, writer))
+        Ok((
+            Self {
+                fetcher,
+                archive,
+                extract_slots,
+            },
+            writer,
+        ))
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
@@ -240,7 +247,11 @@ impl Engine {
             return Ok((Outcome::Unchanged, false));
         }
         let fetched_at = fetched.fetched_at;
-        let _slot = self.extract_slots.acquire().await.expect("the semaphore is never closed");
+        let _slot = self
+            .extract_slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         let d = doc.clone();
         let text = tokio::task::spawn_blocking(move || extract_text(&d, &fetched))
             .await
