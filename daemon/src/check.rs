@@ -11,9 +11,11 @@ use tokio::task::JoinSet;
 use crate::archive::{
     Archive, ArchiveError, ArchiveHandle, SnapshotMeta, VersionRequest, VersionResult, WriterThread,
 };
-use crate::config::{Config, Document};
+use crate::config::{Config, Document, Extraction};
 use crate::document::DocumentId;
 use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher};
+use crate::plugin::PluginError;
+use termtrail_plugin_api::{ExtractRequest, FetchedDocument};
 
 /// Why one document could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum CheckError {
     /// Writing to the archive failed.
     #[error("archive: {0}")]
     Archive(#[from] ArchiveError),
+    /// The document's plugin failed (or could not be loaded).
+    #[error("{0}")]
+    Plugin(#[from] PluginFailure),
     /// The extraction task died (a bug); reported, not propagated.
     #[error("extraction crashed: {0}")]
     Crashed(String),
@@ -131,12 +136,64 @@ fn snapshot_extension(content_type: Option<&str>) -> &'static str {
     }
 }
 
-/// Turns a fetched body into normalised text with the document's rules.
+/// A plugin error, shared: one load error is reported for each of the plugin's documents.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct PluginFailure(pub Arc<PluginError>);
+
+/// The request a plugin receives for a fetched document.
+pub fn plugin_request(doc: &Document, fetched: &Fetched, text: Option<String>) -> ExtractRequest {
+    let mut headers = Vec::new();
+    if let Some(ct) = &fetched.content_type {
+        headers.push(("content-type".to_owned(), ct.clone()));
+    }
+    if let Some(e) = &fetched.validators.etag {
+        headers.push(("etag".to_owned(), e.clone()));
+    }
+    if let Some(l) = &fetched.validators.last_modified {
+        headers.push(("last-modified".to_owned(), l.clone()));
+    }
+    ExtractRequest {
+        kind: doc.id.kind().to_owned(),
+        document: FetchedDocument {
+            url: doc.url.to_string(),
+            final_url: fetched.final_url.to_string(),
+            status: fetched.status,
+            headers,
+            content_type: fetched.content_type.clone(),
+            body: fetched.body.clone(),
+            body_text: text,
+            fetched_at: crate::archive::rfc3339(fetched.fetched_at),
+        },
+    }
+}
+
+/// Turns a fetched body into normalised text with the document's rules or plugin.
 pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
     let ext = snapshot_extension(fetched.content_type.as_deref());
     let text = decode(&fetched.body, fetched.content_type.as_deref());
+    let extractor = match &doc.extraction {
+        Extraction::Declarative(e) => e,
+        Extraction::Plugin(binding) => {
+            let plugin = match &binding.loaded {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => return Err(PluginFailure(e.clone()).into()),
+                None => {
+                    return Err(PluginFailure(Arc::new(PluginError::NotAttached {
+                        name: binding.name.clone(),
+                    }))
+                    .into())
+                }
+            };
+            let request = plugin_request(doc, fetched, (ext != "pdf").then_some(text));
+            let extracted = plugin
+                .extract(&request)
+                .map_err(|e| PluginFailure(Arc::new(e)))?;
+            return Ok(normalise_text(&extracted.text));
+        }
+    };
     match ext {
-        "html" => Ok(doc.extractor.extract(&text, &fetched.final_url)?),
+        "html" => Ok(extractor.extract(&text, &fetched.final_url)?),
         "txt" => {
             let t = normalise_text(&text);
             if t.is_empty() {

@@ -10,5 +10,6 @@ pub mod config;
 pub mod diff_view;
 pub mod document;
 pub mod fetch;
+pub mod plugin;
 pub mod scheduler;
 pub mod telemetry;

@@ -105,36 +105,32 @@ fn css_path(el: ElementRef<'_>) -> String {
 
 /// The deepest element that still holds most (80%) of its parent's paragraph text: the block the
 /// policy lives in when the page has no usable landmark.
-fn largest_text_block(doc: &Html, noise: &[Selector]) -> Option<String> {
+fn largest_text_block(doc: &Html) -> Option<String> {
     let body = doc.select(&Selector::parse("body").ok()?).next()?;
-    let is_noise = |e: ElementRef<'_>| noise.iter().any(|s| s.matches(&e));
-    let weight = |e: ElementRef<'_>| -> usize {
-        if is_noise(e) {
-            0
-        } else {
-            e.descendants()
-                .filter_map(ElementRef::wrap)
-                .filter(|d| {
-                    matches!(
-                        d.value().name(),
-                        "p" | "li" | "td" | "h1" | "h2" | "h3" | "h4"
-                    )
-                })
-                .filter(|d| !d.ancestors().filter_map(ElementRef::wrap).any(is_noise))
-                .map(text_len)
-                .sum()
-        }
+    // The paragraph text below an element, and in how many text elements it lies.
+    let weight = |e: ElementRef<'_>| -> (usize, usize) {
+        e.descendants()
+            .filter_map(ElementRef::wrap)
+            .filter(|d| {
+                matches!(
+                    d.value().name(),
+                    "p" | "li" | "td" | "h1" | "h2" | "h3" | "h4"
+                )
+            })
+            .fold((0, 0), |(w, n), d| (w + text_len(d), n + 1))
     };
     let mut cur = body;
     loop {
-        let total = weight(cur);
+        let (total, _) = weight(cur);
         let best = cur
             .children()
             .filter_map(ElementRef::wrap)
             .map(|c| (weight(c), c))
-            .max_by_key(|(w, _)| *w);
+            .max_by_key(|((w, _), _)| *w);
+        // Descend into a child holding most of the text, but never into a single paragraph:
+        // the block is the container of the paragraphs (and of their headings).
         match best {
-            Some((w, child)) if total > 0 && w * 10 >= total * 8 => cur = child,
+            Some(((w, n), child)) if total > 0 && n >= 2 && w * 10 >= total * 8 => cur = child,
             _ => break,
         }
     }
@@ -182,12 +178,12 @@ pub fn extract_policy(
         .collect();
     // Compile first so that a bad plugin selector is reported as such.
     Extractor::new(&[], &remove)?;
-    let doc = Html::parse_document(html);
-    let noise: Vec<Selector> = COMMON_NOISE
-        .iter()
-        .chain(layout.remove)
-        .filter_map(|s| Selector::parse(s).ok())
-        .collect();
+    // Candidates and the fallback path are found in the page without its noise, as the
+    // extractor will see it (the path's `:nth-child` indices depend on it).
+    let mut doc = Html::parse_document(html);
+    for rule in &remove {
+        crate::CompiledRule::compile(rule)?.remove_from(&mut doc);
+    }
     let mut select = None;
     for candidate in layout.main {
         let sel = Selector::parse(candidate).map_err(|e| RuleError::InvalidSelector {
@@ -201,7 +197,7 @@ pub fn extract_policy(
     }
     let select = match select {
         Some(s) => s,
-        None => largest_text_block(&doc, &noise).unwrap_or_else(|| "body".to_owned()),
+        None => largest_text_block(&doc).unwrap_or_else(|| "body".to_owned()),
     };
     let extractor = Extractor::new(&[RuleSpec::Css(select)], &remove)?;
     let text = crate::normalise_text(&clean_markdown_links(&extractor.extract(html, base)?));
@@ -225,6 +221,46 @@ pub fn extract_policy(
         title,
         sections,
     })
+}
+
+/// [`extract_policy`] on a plugin request: the page text the host decoded, links made absolute
+/// against the final URL, errors turned into the plugin's error type. Most plugins' `extract` is
+/// this one call.
+pub fn extract_request(
+    request: &termtrail_plugin_api::ExtractRequest,
+    layout: &PolicyLayout<'_>,
+) -> Result<ExtractedDocument, termtrail_plugin_api::PluginError> {
+    use termtrail_plugin_api::PluginError;
+    let doc = &request.document;
+    let base = Url::parse(&doc.final_url)
+        .or_else(|_| Url::parse(&doc.url))
+        .map_err(|e| {
+            PluginError::new(format!(
+                "the request's URL {:?} is not a URL: {e}",
+                doc.final_url
+            ))
+        })?;
+    extract_policy(&doc.text(), &base, layout).map_err(|e| PluginError::new(e.to_string()))
+}
+
+/// A request as the host would send it for `html` fetched from `url`: for plugin tests.
+pub fn request_for(kind: &str, url: &str, html: &str) -> termtrail_plugin_api::ExtractRequest {
+    termtrail_plugin_api::ExtractRequest {
+        kind: kind.to_owned(),
+        document: termtrail_plugin_api::FetchedDocument {
+            url: url.to_owned(),
+            final_url: url.to_owned(),
+            status: 200,
+            headers: vec![(
+                "content-type".to_owned(),
+                "text/html; charset=utf-8".to_owned(),
+            )],
+            content_type: Some("text/html; charset=utf-8".to_owned()),
+            body: html.as_bytes().to_vec(),
+            body_text: Some(html.to_owned()),
+            fetched_at: "2026-01-01T00:00:00Z".to_owned(),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,30 @@ pub struct RawConfig {
     pub fetch: RawFetch,
     #[serde(default, rename = "document")]
     pub documents: Vec<Spanned<RawDocument>>,
+    #[serde(default)]
+    pub plugins: RawPlugins,
+    #[serde(default, rename = "plugin")]
+    pub plugin_entries: BTreeMap<String, Spanned<RawPluginEntry>>,
+}
+
+/// `[plugins]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlugins {
+    pub dir: Option<Spanned<String>>,
+    pub track_all: Option<bool>,
+    pub isolation: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+}
+
+/// `[plugin.NAME]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPluginEntry {
+    pub path: Option<Spanned<String>>,
+    pub sha256: Option<Spanned<String>>,
+    pub isolation: Option<Spanned<String>>,
+    pub track: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -85,7 +109,8 @@ impl RawFetch {
 pub struct RawDocument {
     pub platform: Spanned<String>,
     pub kind: Spanned<String>,
-    pub url: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub plugin: Option<Spanned<String>>,
     pub title: Option<String>,
     pub select: Option<Spanned<RuleList>>,
     pub remove: Option<Spanned<RuleList>>,
