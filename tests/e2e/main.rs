@@ -9,3 +9,4 @@ mod archive_flow;
 mod cli;
 mod daemon;
 mod fetch_behaviour;
+mod plugin;
