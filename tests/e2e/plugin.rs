@@ -167,7 +167,7 @@ fn misbehaving_plugins_cost_only_their_own_documents() {
     assert_eq!(
         text,
         "# Privacy policy\n\nWe collect account data.\n\nWe use information to provide and improve the services, and we keep it only as long as we need it for these purposes or as the law requires. See our [cookie notice](http://127.0.0.1:PORT/cookies).\n"
-            .replace("127.0.0.1:PORT", &fx.server.url("").trim_start_matches("http://")),
+            .replace("127.0.0.1:PORT", fx.server.url("").trim_start_matches("http://")),
     );
     assert_eq!(
         fx.git(&["show", "main:stdout-writer/privacy-policy.md"]),
