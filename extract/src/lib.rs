@@ -30,7 +30,9 @@ pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
 pub use sections::{split_sections, Section};
-pub use tracking::{clean_markdown_links, is_tracking_param, strip_tracking_params};
+pub use tracking::{
+    clean_markdown_links, is_tracking_param, looks_like_token, strip_tracking_params,
+};
 
 use scraper::Html;
 use url::Url;

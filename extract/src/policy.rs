@@ -165,6 +165,33 @@ fn dates(text: &str) -> BTreeMap<String, String> {
     meta
 }
 
+/// Whether a Markdown line is only a run of links (three or more, with at most separators between
+/// them): a footer or menu the landmark held, never policy prose. A list of links keeps one link
+/// per line and is not affected.
+fn is_link_run(line: &str) -> bool {
+    let mut rest = line.trim();
+    let mut links = 0;
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || "|·•-–,".contains(c));
+        if rest.is_empty() {
+            break;
+        }
+        let Some(after_open) = rest.strip_prefix('[') else {
+            return false;
+        };
+        let Some(close) = after_open.find("](") else {
+            return false;
+        };
+        let target = &after_open[close + 2..];
+        let Some(end) = target.find(')') else {
+            return false;
+        };
+        links += 1;
+        rest = &target[end + 1..];
+    }
+    links >= 3
+}
+
 /// Extracts a policy page: see the module documentation.
 pub fn extract_policy(
     html: &str,
@@ -200,7 +227,9 @@ pub fn extract_policy(
         None => largest_text_block(&doc).unwrap_or_else(|| "body".to_owned()),
     };
     let extractor = Extractor::new(&[RuleSpec::Css(select)], &remove)?;
-    let text = crate::normalise_text(&clean_markdown_links(&extractor.extract(html, base)?));
+    let markdown = clean_markdown_links(&extractor.extract(html, base)?);
+    let kept: Vec<&str> = markdown.lines().filter(|l| !is_link_run(l)).collect();
+    let text = crate::normalise_text(&kept.join("\n"));
     let chars = text.chars().filter(|c| c.is_alphanumeric()).count();
     if chars < MIN_TEXT / 2 {
         return Err(PolicyError::TooShort(chars));
@@ -339,6 +368,14 @@ mod tests {
         );
         assert!(!got.text.contains("Home"), "{}", got.text);
         assert!(!got.text.contains("Related"), "{}", got.text);
+    }
+
+    #[test]
+    fn runs_of_links_are_menus() {
+        assert!(is_link_run("[Sign up](https://a/)[Log in](https://b/) · [Help](https://c/)"));
+        assert!(!is_link_run("[Sign up](https://a/)[Log in](https://b/)"));
+        assert!(!is_link_run("See [a](https://a/), [b](https://b/) and [c](https://c/)."));
+        assert!(!is_link_run("- [Cookies](https://a/)"));
     }
 
     #[test]

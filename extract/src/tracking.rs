@@ -65,6 +65,23 @@ pub fn is_tracking_param(name: &str) -> bool {
     EXACT.contains(&name.as_str()) || PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
+/// Whether a parameter value looks generated per request or per visitor: a UUID, or a long
+/// run of letters and digits mixed (device ids, nonces, session tokens), whatever its name.
+pub fn looks_like_token(value: &str) -> bool {
+    let is_uuid = value.len() == 36
+        && value.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    let long_mixed = value.len() >= 20
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='))
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(|c| c.is_ascii_alphabetic());
+    is_uuid || long_mixed
+}
+
 /// `url` without tracking parameters, per-request tokens and `;jsessionid=` path parameters.
 /// Anything that does not parse as an absolute URL is returned unchanged.
 pub fn strip_tracking_params(url: &str) -> String {
@@ -80,7 +97,7 @@ pub fn strip_tracking_params(url: &str) -> String {
     if parsed.query().is_some() {
         let kept: Vec<(String, String)> = parsed
             .query_pairs()
-            .filter(|(k, _)| !is_tracking_param(k))
+            .filter(|(k, v)| !is_tracking_param(k) && !looks_like_token(v))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         let before = parsed.query_pairs().count();
@@ -160,6 +177,11 @@ mod tests {
                 "https://ex.org/p?lang=en",
             ),
             ("https://ex.org/p?hl=en", "https://ex.org/p?hl=en"),
+            (
+                "https://ex.org/p?openaicom-did=0b8f2a3c-1d2e-4f5a-9b8c-7d6e5f4a3b2c&openaicom_referred=true",
+                "https://ex.org/p?openaicom_referred=true",
+            ),
+            ("https://ex.org/p?s=a8F3kq09ZxLm2Pq7Rt5Wv", "https://ex.org/p"),
             ("mailto:privacy@ex.org", "mailto:privacy@ex.org"),
             ("/relative?utm_source=x", "/relative?utm_source=x"),
         ];

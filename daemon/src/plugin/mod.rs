@@ -175,7 +175,9 @@ pub enum PluginError {
 }
 
 /// Where a plugin runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Isolation {
     /// In a child process (`termtrail plugin-host`): a crash or hang costs one extraction.
