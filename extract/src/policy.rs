@@ -372,9 +372,13 @@ mod tests {
 
     #[test]
     fn runs_of_links_are_menus() {
-        assert!(is_link_run("[Sign up](https://a/)[Log in](https://b/) · [Help](https://c/)"));
+        assert!(is_link_run(
+            "[Sign up](https://a/)[Log in](https://b/) · [Help](https://c/)"
+        ));
         assert!(!is_link_run("[Sign up](https://a/)[Log in](https://b/)"));
-        assert!(!is_link_run("See [a](https://a/), [b](https://b/) and [c](https://c/)."));
+        assert!(!is_link_run(
+            "See [a](https://a/), [b](https://b/) and [c](https://c/)."
+        ));
         assert!(!is_link_run("- [Cookies](https://a/)"));
     }
 

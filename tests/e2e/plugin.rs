@@ -367,3 +367,62 @@ fn plugin_documents_come_from_manifests() {
         stderr(&out)
     );
 }
+
+/// The C example of `plugin-api/ABI.md`, compiled with the system C compiler, loads and extracts
+/// in both isolation modes: the document is precise enough to write a plugin from.
+#[test]
+fn the_c_plugin_of_abi_md_works() {
+    let abi = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugin-api/ABI.md"))
+        .expect("ABI.md is readable");
+    let example = abi
+        .split("## A plugin in C")
+        .nth(1)
+        .and_then(|s| s.split("```c").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("ABI.md has a C example");
+    let fx = Fixture::new();
+    let src = fx.path().join("hello.c");
+    std::fs::write(&src, example).expect("write hello.c");
+    let lib = fx.path().join(format!(
+        "{}termtrail_plugin_hello{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let cc = std::process::Command::new("cc")
+        .args(["-Wall", "-Werror", "-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(cc.status.success(), "cc failed: {}", stderr(&cc));
+    let page = fx.path().join("page.html");
+    std::fs::write(&page, "<html><body>anything</body></html>").expect("write page");
+    for isolation in ["none", "process"] {
+        fx.write_config(&[], "");
+        append(
+            &fx,
+            &format!(
+                "\n[plugins]\ndir = \"{}\"\nisolation = \"{isolation}\"\n",
+                fx.path().display()
+            ),
+        );
+        let out = fx.run(&[
+            "extract",
+            "--plugin",
+            "hello",
+            "privacy-policy",
+            "page.html",
+        ]);
+        assert!(out.status.success(), "{isolation}: {}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "# Hello\n\nPolicy text.\n"
+        );
+        let out = fx.run(&["plugins"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("hello 0.1.0 (ABI 1, isolation {isolation}")),
+            "{stdout}"
+        );
+    }
+}
