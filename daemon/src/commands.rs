@@ -48,11 +48,13 @@ pub fn run(cli: Cli) -> Result<()> {
                     | Command::Extract { plugin: None, .. }
             );
             let mut registry = crate::plugin::Registry::default();
+            let mut problems = Vec::new();
             if needs_plugins {
-                let (r, problems) = crate::plugin::attach(&mut config);
-                registry = r;
-                for p in &problems {
-                    tracing::error!("{p}");
+                (registry, problems) = crate::plugin::attach(&mut config);
+                if !matches!(command, Command::Validate) {
+                    for p in &problems {
+                        tracing::error!("{p}");
+                    }
                 }
             }
             match command {
@@ -63,7 +65,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Diff { document, from, to } => {
                     diff(&config, &document, from.as_deref(), to.as_deref())
                 }
-                Command::Validate => validate(&config),
+                Command::Validate => validate(&config, &problems),
                 Command::Extract {
                     document,
                     file,
@@ -327,7 +329,7 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
     Ok(())
 }
 
-fn validate(config: &Config) -> Result<()> {
+fn validate(config: &Config, plugin_problems: &[String]) -> Result<()> {
     let hosts: std::collections::BTreeSet<_> = config
         .documents
         .iter()
@@ -341,15 +343,29 @@ fn validate(config: &Config) -> Result<()> {
         config.archive.path.display()
     );
     for d in &config.documents {
+        let how = match &d.extraction {
+            crate::config::Extraction::Declarative(_) => "rules".to_owned(),
+            crate::config::Extraction::Plugin(b) => format!("plugin {}", b.name),
+        };
         println!(
-            "  {:<40} every {:<8} {}",
+            "  {:<40} every {:<8} {:<20} {}",
             d.id.to_string(),
             humantime::format_duration(d.interval).to_string(),
+            how,
             d.url
         );
     }
     for w in &config.warnings {
         println!("warning: {w}");
+    }
+    for p in plugin_problems {
+        println!("error: {p}");
+    }
+    if !plugin_problems.is_empty() {
+        bail!(
+            "{} plugin problem(s); the documents concerned would fail at every check",
+            plugin_problems.len()
+        );
     }
     Ok(())
 }
