@@ -426,3 +426,69 @@ fn the_c_plugin_of_abi_md_works() {
         );
     }
 }
+
+/// In the daemon, a crashed plugin host is restarted (after its backoff) and the plugin's
+/// document is recorded once the plugin behaves; other documents are never held up.
+#[test]
+fn the_daemon_restarts_a_crashed_plugin_host() {
+    use std::time::{Duration, Instant};
+    let fx = Fixture::new();
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server
+        .set("/seg", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    let config = std::fs::read_to_string(fx.config_path()).expect("read");
+    std::fs::write(
+        fx.config_path(),
+        format!(
+            "[schedule]\ninterval = \"1s\"\njitter = 0.0\n{config}{}\n[plugin.segfault]\npath = \"{}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "segfault", "segfault", "/seg"),
+            test_plugin("segfault").display()
+        ),
+    )
+    .expect("write");
+    let log = fx.path().join("daemon.log");
+    let mut child = std::process::Command::new(crate::util::termtrail_bin())
+        .current_dir(fx.path())
+        .arg("--config")
+        .arg(fx.config_path())
+        .arg("run")
+        .env("RUST_LOG", "termtrail=info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("termtrail run starts");
+    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !cond() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}; log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("acme's first version and two crashes", &|| {
+        fx.archive().exists() && fx.count("main") == 1 && fx.server.hits("/seg") >= 2
+    });
+    fx.server.set(
+        "/seg",
+        Page::html("<html><body><main>be-nice: the host came back.</main></body></html>"),
+    );
+    wait_for("the segfault plugin's document", &|| fx.count("main") == 2);
+    // SAFETY: kill(2) on the PID of a child we started and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        fx.git(&["show", "main:segfault/privacy-policy.md"]),
+        "be-nice: the host came back.\n"
+    );
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        log.contains("signal 11 (SIGSEGV, a segmentation fault)"),
+        "{log}"
+    );
+}

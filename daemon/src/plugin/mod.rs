@@ -321,7 +321,9 @@ impl PluginSettings {
 }
 
 enum Backend {
-    InProcess(NativePlugin),
+    /// Behind a mutex: ABI.md promises one call at a time per plugin, so plugins in C need no
+    /// locking of their own.
+    InProcess(Mutex<NativePlugin>),
     Isolated(Mutex<HostClient>),
 }
 
@@ -439,7 +441,7 @@ impl LoadedPlugin {
             Isolation::None => {
                 let native = NativePlugin::load(&path)?;
                 let m = native.call_raw(method::MANIFEST, b"{}");
-                (Backend::InProcess(native), m)
+                (Backend::InProcess(Mutex::new(native)), m)
             }
             Isolation::Process => {
                 let (client, m) = HostClient::start(name, &path, settings.timeout)?;
@@ -493,7 +495,10 @@ impl LoadedPlugin {
         };
         let input = serde_json::to_vec(input).map_err(|e| garbage(e.to_string()))?;
         let reply = match &self.backend {
-            Backend::InProcess(native) => native.call_raw(method, &input),
+            Backend::InProcess(native) => native
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .call_raw(method, &input),
             Backend::Isolated(client) => client
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
