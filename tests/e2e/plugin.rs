@@ -353,6 +353,25 @@ fn plugin_documents_come_from_manifests() {
         assert!(stdout.contains(line), "{line} missing in {stdout}");
     }
 
+    // track_all: every document of every plugin beside the binary (the ten platform plugins).
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        "\n[plugins]\ntrack_all = true\n\n[plugin.cohere]\ntrack = false\n",
+    );
+    let out = fx.run(&["validate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for line in [
+        "xai/trackers-policy",
+        "openai/vulnerability-disclosure-policy",
+        "perplexity/terms-of-service",
+        "plugin mistral",
+    ] {
+        assert!(stdout.contains(line), "{line} missing in {stdout}");
+    }
+    assert!(!stdout.contains("cohere/"), "cohere opted out: {stdout}");
+
     // select/remove beside plugin is a config error naming the line.
     fx.write_config(&[], "");
     append(
