@@ -57,7 +57,15 @@ const EXACT: &[&str] = &[
 ];
 
 /// Query parameters dropped by prefix (compared in lowercase).
-const PREFIXES: &[&str] = &["utm_", "pk_", "mtm_", "hsa_", "matomo_", "piwik_"];
+const PREFIXES: &[&str] = &[
+    "utm_",
+    "pk_",
+    "mtm_",
+    "hsa_",
+    "matomo_",
+    "piwik_",
+    "__cf_chl_",
+];
 
 /// Whether a query parameter name is tracking or a per-request token.
 pub fn is_tracking_param(name: &str) -> bool {

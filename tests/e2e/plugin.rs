@@ -511,3 +511,69 @@ fn the_daemon_restarts_a_crashed_plugin_host() {
         "{log}"
     );
 }
+
+/// The pids of the processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc is readable")
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline)
+                .contains(needle)
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// A plugin host stuck in a looping plugin does not outlive a daemon killed with SIGKILL.
+#[test]
+fn a_stuck_plugin_host_dies_with_its_daemon() {
+    use std::time::{Duration, Instant};
+    let fx = Fixture::new();
+    // A copy under a unique path, to find this test's host among the processes.
+    let lib = fx.path().join("libtermtrail_plugin_loop_copy.so");
+    std::fs::copy(test_plugin("loop"), &lib).expect("copy the loop plugin");
+    fx.server
+        .set("/loop", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        &format!(
+            "\n[plugins]\ntimeout = \"60s\"\n{}\n[plugin.loop]\npath = \"{}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "loop", "loop", "/loop"),
+            lib.display()
+        ),
+    );
+    let mut child = std::process::Command::new(crate::util::termtrail_bin())
+        .current_dir(fx.path())
+        .arg("--config")
+        .arg(fx.config_path())
+        .args(["check", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("termtrail check starts");
+    let needle = lib.to_str().expect("utf-8 path");
+    let start = Instant::now();
+    while fx.server.hits("/loop") == 0 || processes_mentioning(needle).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the loop plugin was never called"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("SIGKILL the daemon");
+    child.wait().expect("reaped");
+    let killed = Instant::now();
+    while !processes_mentioning(needle).is_empty() {
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "the plugin host outlived its daemon: {:?}",
+            processes_mentioning(needle)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -55,12 +55,22 @@ fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
 /// The child side: `termtrail plugin-host LIBRARY`. Returns when stdin closes.
 pub fn serve(library: &Path) -> std::io::Result<()> {
     // A host stuck in a looping plugin would outlive a killed daemon (stdin closing only helps
-    // between calls): ask the kernel to kill it with its parent.
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-    }
+    // between calls), so a watchdog exits when the parent is gone. Not PR_SET_PDEATHSIG: it fires
+    // when the spawning *thread* exits, and the daemon spawns hosts from pooled threads.
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() };
+    std::thread::Builder::new()
+        .name("parent-watchdog".to_owned())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            // SAFETY: getppid has no preconditions; _exit ends the process without running
+            // destructors, which is what a host whose parent died needs.
+            unsafe {
+                if libc::getppid() != parent {
+                    libc::_exit(0);
+                }
+            }
+        })?;
     // SAFETY: plain fd syscalls on fds this process owns. fd 1 is duplicated (close-on-exec) to
     // carry the protocol, then fd 1 is pointed at stderr so the plugin's prints go there.
     let proto_fd = unsafe {
