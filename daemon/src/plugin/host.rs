@@ -291,3 +291,26 @@ impl Drop for HostClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_oversized_ones_are_refused() {
+        let mut buf = Vec::new();
+        write_frame(&mut buf, b"extract").expect("write");
+        write_frame(&mut buf, b"").expect("write");
+        let mut r = &buf[..];
+        assert_eq!(read_frame(&mut r).expect("read"), Some(b"extract".to_vec()));
+        assert_eq!(read_frame(&mut r).expect("read"), Some(Vec::new()));
+        assert_eq!(read_frame(&mut r).expect("read"), None);
+        let huge = (MAX_FRAME as u32 + 1).to_be_bytes();
+        assert!(read_frame(&mut &huge[..]).is_err());
+        // A truncated frame is an error, not a short read.
+        let mut cut = Vec::new();
+        write_frame(&mut cut, b"abcdef").expect("write");
+        cut.truncate(7);
+        assert!(read_frame(&mut &cut[..]).is_err());
+    }
+}

@@ -681,3 +681,67 @@ impl Registry {
         self.loaded.iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_are_checked() {
+        assert_eq!(
+            parse_envelope("p", "extract", br#"{"ok":{"text":"x"}}"#).expect("ok"),
+            serde_json::json!({"text": "x"})
+        );
+        let e = parse_envelope("p", "extract", br#"{"error":"no main"}"#).expect_err("error");
+        assert_eq!(e.to_string(), "plugin p failed in extract: no main");
+        let e = parse_envelope("p", "extract", b"\xffgarbage").expect_err("garbage");
+        assert!(
+            e.to_string()
+                .starts_with("plugin p returned invalid output from extract (not JSON"),
+            "{e}"
+        );
+        let e = parse_envelope("p", "extract", b"{}").expect_err("empty");
+        assert!(e.to_string().contains("neither ok nor error"), "{e}");
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let good =
+            Manifest::new("acme", "1.0.0").document("privacy-policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &good).is_ok());
+        let e = check_manifest("other", &good).expect_err("name");
+        assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
+        let bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &bad).is_err());
+        let bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        assert!(check_manifest("acme", &bad).is_err());
+    }
+
+    #[test]
+    fn library_names_follow_the_platform() {
+        let name = library_file_name("acme-ai");
+        assert!(name.contains("termtrail_plugin_acme_ai"), "{name}");
+        assert!(name.ends_with(std::env::consts::DLL_SUFFIX));
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        std::fs::write(dir.join(library_file_name("acme-ai")), b"").expect("write");
+        std::fs::write(dir.join("libother.so"), b"").expect("write");
+        let settings = PluginSettings {
+            dir: Some(dir.clone()),
+            ..PluginSettings::default()
+        };
+        assert_eq!(settings.discover(), ["acme-ai"]);
+        // Not beside the binary: isolated by default.
+        assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
+        let e = LoadedPlugin::load("nope", &settings).expect_err("missing");
+        assert!(e.to_string().contains("build the plugins"), "{e}");
+        std::fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("termtrail-plugin-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+}
