@@ -735,13 +735,5 @@ mod tests {
         assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
         let e = LoadedPlugin::load("nope", &settings).expect_err("missing");
         assert!(e.to_string().contains("build the plugins"), "{e}");
-        std::fs::remove_dir_all(dir).expect("cleanup");
-    }
-
-    fn tempfile_dir() -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("termtrail-plugin-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
     }
 }
