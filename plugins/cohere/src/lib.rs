@@ -1,6 +1,7 @@
 //! termtrail plugin: Cohere's policy documents.
 //!
-//! Marketing and docs sites with the text in `<main>`; the docs site adds a table of contents in an `<aside>`.
+//! Marketing and docs sites with the text in `<main>`; the docs site adds a table of contents in an
+//! `<aside>`.
 
 use termtrail_extract::policy::{extract_request, PolicyLayout};
 use termtrail_plugin_api::{
@@ -14,7 +15,7 @@ pub struct Cohere;
 /// Where the text is, most specific first; the common noise (navigation, cookie banners,
 /// dialogs, scripts) is removed by the helper.
 const LAYOUT: PolicyLayout<'static> = PolicyLayout {
-    main: &[r#"main article"#, r#"main"#],
+    main: &["main article", "main"],
     remove: &[],
 };
 
@@ -56,11 +57,12 @@ mod tests {
 <p>This policy explains how Cohere handles personal data when you use our services, including our apps, developer platform and websites.</p>
 <h2>1. Information we collect</h2><p>@CLAUSE@</p>
 <ul><li>Account information, such as your name and email address.</li><li>Content you provide, including prompts, files and feedback.</li></ul>
-<h2>2. How we use information</h2><p>We use information to provide, maintain and improve the services. Read our <a href="/policies/cookies?utm_source=policy&amp;utm_medium=web&amp;fbclid=IwAR@N@">cookie notice</a> for details.</p>
+<h2>2. How we use information</h2><p>We use information to provide, maintain and improve the services. Read our <a href="/policies/cookies?utm_source=policy&amp;utm_medium=web&amp;fbclid=IwAR@N@">cookie notice</a> for details, or <a href="/contact?lang=en&amp;did=8f14e45f-ceea-467f-a9f0-@N12@">contact us</a>.</p>
 <h3>2.1 Model training</h3><p>You can opt out of the use of your content for model training in your settings.</p></div></main><form action="/subscribe"><input type="hidden" name="csrf" value="tok@N@"><p>Subscribe to updates</p></form><div id="onetrust-consent-sdk"><div role="dialog" aria-label="Cookie banner"><p>We use cookies to improve your experience. Accept all?</p><button>Accept all</button><button>Reject</button></div></div><footer>© 2026 Cohere Inc.</footer><script id="__NEXT_DATA__" type="application/json">{"buildId":"build-@N@","nonce":"n@N@"}</script><script src="/_next/static/chunks/main-@N@.js"></script></body></html>"##;
 
     fn page(n: u32, clause: &str) -> String {
-        PAGE.replace("@N@", &n.to_string())
+        PAGE.replace("@N12@", &format!("{n:012x}"))
+            .replace("@N@", &n.to_string())
             .replace("@CLAUSE@", clause)
     }
 
@@ -91,6 +93,8 @@ mod tests {
             "{}",
             d.text
         );
+        assert!(d.text.contains("[contact us](https://"), "{}", d.text);
+        assert!(d.text.contains("/contact?lang=en)"), "{}", d.text);
         for noise in [
             "cookies to improve",
             "Accept all",
@@ -101,6 +105,7 @@ mod tests {
             "Subscribe",
             "utm_",
             "fbclid",
+            "did=",
             "Skip to",
             "On this page",
             "Related",
