@@ -577,3 +577,48 @@ fn a_stuck_plugin_host_dies_with_its_daemon() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Every document of the default config is one its plugin knows, at the same URL: the config
+/// and the manifests do not drift apart.
+#[test]
+fn the_default_config_matches_the_plugin_manifests() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.config_path(),
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/termtrail.toml"
+        ))
+        .expect("default config"),
+    )
+    .expect("write");
+    let out = fx.run(&["plugins"]);
+    let plugins = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!plugins.contains("NOT LOADED"), "{plugins}");
+    let out = fx.run(&["validate"]);
+    let validate = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut platform = String::new();
+    let mut known = std::collections::BTreeSet::new();
+    for line in plugins.lines() {
+        if !line.starts_with(' ') {
+            platform = line.split(' ').next().unwrap_or_default().to_owned();
+        } else if let [kind, url, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
+            if url.starts_with("https://") {
+                known.insert((format!("{platform}/{kind}"), url.to_owned()));
+            }
+        }
+    }
+    let mut checked = 0;
+    for line in validate.lines().filter(|l| l.contains(" plugin ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (id, url) = (words[0], words[words.len() - 1]);
+        assert!(
+            known.contains(&(id.to_owned(), url.to_owned())),
+            "{id} at {url} is not in its plugin's manifest:\n{plugins}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 29, "{validate}");
+}
