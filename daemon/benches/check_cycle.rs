@@ -28,6 +28,8 @@ struct Sample {
 #[allow(clippy::zombie_processes)]
 fn run_check(dir: &Path, config: &Path) -> Sample {
     let start = Instant::now();
+    // Reaped below with wait4 (for its rusage), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_termtrail"))
         .current_dir(dir)
         .arg("--config")

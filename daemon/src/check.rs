@@ -13,9 +13,11 @@ use crate::archive::{
     VersionResult, WriterThread,
 };
 use crate::browser::Renderer;
-use crate::config::{Config, Document, FetchMode, Source};
+use crate::config::{Config, Document, Extraction, FetchMode, Source};
 use crate::document::DocumentId;
 use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher, Validators};
+use crate::plugin::PluginError;
+use termtrail_plugin_api::{ExtractRequest, FetchedDocument};
 
 /// Why one document could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,9 @@ pub enum CheckError {
     /// A PDF gave no text.
     #[error("pdf: {0}")]
     Pdf(#[from] crate::pdf::PdfError),
+    /// The document's plugin failed (or could not be loaded).
+    #[error("{0}")]
+    Plugin(#[from] PluginFailure),
     /// The extraction task died (a bug); reported, not propagated.
     #[error("extraction crashed: {0}")]
     Crashed(String),
@@ -153,9 +158,69 @@ fn snapshot_extension(content_type: Option<&str>) -> &'static str {
     }
 }
 
-/// Turns one fetched page into normalised text with its source's rules.
-pub fn extract_page(source: &Source, fetched: &Fetched) -> Result<String, CheckError> {
+/// A plugin error, shared: one load error is reported for each of the plugin's documents.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct PluginFailure(pub Arc<PluginError>);
+
+/// The request a plugin receives for a fetched document.
+pub fn plugin_request(doc: &Document, fetched: &Fetched, text: Option<String>) -> ExtractRequest {
+    let mut headers = Vec::new();
+    if let Some(ct) = &fetched.content_type {
+        headers.push(("content-type".to_owned(), ct.clone()));
+    }
+    if let Some(e) = &fetched.validators.etag {
+        headers.push(("etag".to_owned(), e.clone()));
+    }
+    if let Some(l) = &fetched.validators.last_modified {
+        headers.push(("last-modified".to_owned(), l.clone()));
+    }
+    ExtractRequest {
+        kind: doc.id.kind().to_owned(),
+        document: FetchedDocument {
+            url: doc.url.to_string(),
+            final_url: fetched.final_url.to_string(),
+            status: fetched.status,
+            headers,
+            content_type: fetched.content_type.clone(),
+            body: fetched.body.clone(),
+            body_text: text,
+            fetched_at: crate::archive::rfc3339(fetched.fetched_at),
+        },
+    }
+}
+
+/// Turns one fetched page of `doc` into normalised text: with the document's plugin, or with
+/// the page's own rules.
+pub fn extract_page(
+    doc: &Document,
+    source: &Source,
+    fetched: &Fetched,
+) -> Result<String, CheckError> {
     let ext = snapshot_extension(fetched.content_type.as_deref());
+    if let Extraction::Plugin(binding) = &doc.extraction {
+        let plugin = match &binding.loaded {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return Err(PluginFailure(e.clone()).into()),
+            None => {
+                return Err(PluginFailure(Arc::new(PluginError::NotAttached {
+                    name: binding.name.clone(),
+                }))
+                .into())
+            }
+        };
+        let text = (ext != "pdf").then(|| decode(&fetched.body, fetched.content_type.as_deref()));
+        let request = plugin_request(doc, fetched, text);
+        let extracted = plugin
+            .extract(&request)
+            .map_err(|e| PluginFailure(Arc::new(e)))?;
+        let t = normalise_text(&extracted.text);
+        return if t.is_empty() {
+            Err(ExtractError::Empty.into())
+        } else {
+            Ok(t)
+        };
+    }
     let non_empty = |t: String| {
         if t.is_empty() {
             Err(CheckError::Extract(ExtractError::Empty))
@@ -193,14 +258,14 @@ pub fn extract_page(source: &Source, fetched: &Fetched) -> Result<String, CheckE
 pub fn extract_document(doc: &Document, pages: &[Fetched]) -> Result<String, CheckError> {
     let mut texts = Vec::with_capacity(pages.len());
     for (source, page) in doc.sources.iter().zip(pages) {
-        texts.push(extract_page(source, page)?);
+        texts.push(extract_page(doc, source, page)?);
     }
     Ok(normalise_text(&texts.join("\n\n")))
 }
 
-/// The text of a single page with the document's first source rules (for `extract`).
+/// The text of a single page with the document's plugin or first source's rules (for `extract`).
 pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
-    extract_page(&doc.sources[0], fetched)
+    extract_page(doc, &doc.sources[0], fetched)
 }
 
 /// What a check needs: the fetcher and the archive writer. Cheap to clone into tasks.

@@ -91,9 +91,10 @@ pub enum Command {
         #[arg(long)]
         width: Option<usize>,
     },
-    /// Print the Markdown that a saved page gives with a document's rules (for writing selectors).
+    /// Print the Markdown that a saved page gives with a document's rules (for writing selectors),
+    /// or with a plugin (`--plugin NAME KIND FILE`).
     Extract {
-        /// The document whose rules to use.
+        /// The document whose rules to use (with --plugin: the document KIND).
         #[arg(value_name = "PLATFORM/KIND")]
         document: String,
         /// The saved page.
@@ -101,6 +102,17 @@ pub enum Command {
         /// The URL the page came from, for absolute links [default: the document's URL].
         #[arg(long)]
         url: Option<String>,
+        /// Extract with this plugin instead of a configured document's rules.
+        #[arg(long, value_name = "NAME")]
+        plugin: Option<String>,
+    },
+    /// List the plugins: versions, ABI, documents, checksums, load errors.
+    Plugins,
+    /// Internal: serve one plugin over stdin/stdout for an isolated daemon (see ARCHITECTURE.md).
+    #[command(hide = true)]
+    PluginHost {
+        /// The plugin library.
+        library: PathBuf,
     },
     /// Import a dated history of saved pages (oldest first, each commit dated at its capture).
     Import {

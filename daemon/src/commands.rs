@@ -28,13 +28,37 @@ pub fn run(cli: Cli) -> Result<()> {
         cli.log_format,
         if interactive_check { "warn" } else { "info" },
     );
+    if let Command::PluginHost { library } = &cli.command {
+        // Before logging is set up: the host's stdout is the protocol, its stderr the plugin's.
+        return crate::plugin::serve(library)
+            .with_context(|| format!("plugin host for {}", library.display()));
+    }
     match cli.command {
         Command::PdfText => std::process::exit(crate::pdf::helper_main()),
         Command::Init { dir, force } => init(&dir, force),
         command => {
-            let config = Config::load(cli.config.as_deref())?;
+            let mut config = Config::load(cli.config.as_deref())?;
             for w in &config.warnings {
                 tracing::warn!("{w}");
+            }
+            let needs_plugins = matches!(
+                command,
+                Command::Run
+                    | Command::Check { .. }
+                    | Command::Validate
+                    | Command::Import { .. }
+                    | Command::Reextract { .. }
+                    | Command::Extract { plugin: None, .. }
+            );
+            let mut registry = crate::plugin::Registry::default();
+            let mut problems = Vec::new();
+            if needs_plugins {
+                (registry, problems) = crate::plugin::attach(&mut config);
+                if !matches!(command, Command::Validate) {
+                    for p in &problems {
+                        tracing::error!("{p}");
+                    }
+                }
             }
             match command {
                 Command::Run => run_daemon(&config),
@@ -55,11 +79,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Diff { document, from, to } => {
                     diff(&config, &document, from.as_deref(), to.as_deref())
                 }
-                Command::Validate => validate(&config),
+                Command::Validate => validate(&config, &problems),
                 Command::Extract {
                     document,
                     file,
                     url,
+                    plugin: None,
                 } => extract(&config, &document, &file, url.as_deref()),
                 Command::Import {
                     document,
@@ -76,7 +101,23 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 ),
                 Command::Reextract { filter } => reextract(&config, filter.as_deref()),
-                Command::Init { .. } | Command::PdfText => unreachable!("handled above"),
+                Command::Extract {
+                    document,
+                    file,
+                    url,
+                    plugin: Some(plugin),
+                } => extract_with_plugin(
+                    &config,
+                    &mut registry,
+                    &plugin,
+                    &document,
+                    &file,
+                    url.as_deref(),
+                ),
+                Command::Plugins => plugins(&config, &mut registry),
+                Command::Init { .. } | Command::PdfText | Command::PluginHost { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
@@ -461,7 +502,7 @@ fn reextract(config: &Config, filter: Option<&str>) -> Result<()> {
     })
 }
 
-fn validate(config: &Config) -> Result<()> {
+fn validate(config: &Config, plugin_problems: &[String]) -> Result<()> {
     let hosts: std::collections::BTreeSet<_> = config
         .documents
         .iter()
@@ -475,15 +516,29 @@ fn validate(config: &Config) -> Result<()> {
         config.archive.path.display()
     );
     for d in &config.documents {
+        let how = match &d.extraction {
+            crate::config::Extraction::Declarative(_) => "rules".to_owned(),
+            crate::config::Extraction::Plugin(b) => format!("plugin {}", b.name),
+        };
         println!(
-            "  {:<40} every {:<8} {}",
+            "  {:<40} every {:<8} {:<20} {}",
             d.id.to_string(),
             humantime::format_duration(d.interval).to_string(),
+            how,
             d.url
         );
     }
     for w in &config.warnings {
         println!("warning: {w}");
+    }
+    for p in plugin_problems {
+        println!("error: {p}");
+    }
+    if !plugin_problems.is_empty() {
+        bail!(
+            "{} plugin problem(s); the documents concerned would fail at every check",
+            plugin_problems.len()
+        );
     }
     Ok(())
 }
@@ -498,12 +553,114 @@ fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> R
         Some(u) => url::Url::parse(u).with_context(|| format!("--url {u:?} is not a URL"))?,
         None => doc.url.clone(),
     };
-    let html = crate::fetch::decode(&bytes, None);
-    let text = doc
-        .extractor
-        .extract(&html, &base)
+    let fetched = crate::fetch::Fetched {
+        final_url: base,
+        status: 200,
+        content_type: Some("text/html".to_owned()),
+        validators: Default::default(),
+        body: bytes,
+        fetched_at: std::time::SystemTime::now(),
+        fetcher: None,
+    };
+    let text = crate::check::extract_text(doc, &fetched)
         .with_context(|| format!("{id} from {}", file.display()))?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn extract_with_plugin(
+    config: &Config,
+    registry: &mut crate::plugin::Registry,
+    name: &str,
+    kind: &str,
+    file: &Path,
+    url: Option<&str>,
+) -> Result<()> {
+    let plugin = registry
+        .get(name, &config.plugins)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let known = plugin.manifest.documents.iter().find(|d| d.kind == kind);
+    let url = match (url, known) {
+        (Some(u), _) => u.to_owned(),
+        (None, Some(d)) => d.url.clone(),
+        (None, None) => bail!(
+            "plugin {name} has no document of kind {kind:?} (it knows {}); pass --url to try anyway",
+            plugin.manifest.documents.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let base = url::Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let id = DocumentId::new(name, kind).with_context(|| format!("{kind:?} is not a slug"))?;
+    let doc = crate::config::Document {
+        id,
+        title: String::new(),
+        url: base.clone(),
+        extraction: crate::config::Extraction::Plugin(crate::config::PluginBinding {
+            name: name.to_owned(),
+            loaded: Some(Ok(plugin.clone())),
+        }),
+        extractor_id: plugin.id(),
+        interval: Duration::from_secs(3600),
+        sources: vec![crate::config::Source::plain(
+            base.clone(),
+            crate::config::FetchMode::Http,
+        )],
+    };
+    let fetched = crate::fetch::Fetched {
+        final_url: base,
+        status: 200,
+        content_type: Some("text/html".to_owned()),
+        validators: Default::default(),
+        body: bytes,
+        fetched_at: std::time::SystemTime::now(),
+        fetcher: None,
+    };
+    let text = crate::check::extract_text(&doc, &fetched)
+        .with_context(|| format!("{name} {kind} from {}", file.display()))?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn plugins(config: &Config, registry: &mut crate::plugin::Registry) -> Result<()> {
+    let settings = &config.plugins;
+    let names = settings.discover();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "plugin directory: {} (termtrail speaks plugin ABI version {})",
+        settings.dir().display(),
+        crate::plugin::HOST_ABI_VERSION
+    )?;
+    if names.is_empty() {
+        writeln!(
+            out,
+            "no plugins found; build them with `cargo build --release --workspace`"
+        )?;
+    }
+    for name in names {
+        match registry.get(&name, settings) {
+            Ok(p) => {
+                writeln!(
+                    out,
+                    "{name} {} (ABI {}, isolation {}, tracked: {})\n  file: {}\n  sha256: {}",
+                    p.manifest.version,
+                    crate::plugin::HOST_ABI_VERSION,
+                    p.isolation,
+                    if settings.tracks(&name) {
+                        "all documents"
+                    } else {
+                        "as configured"
+                    },
+                    p.path.display(),
+                    p.sha256
+                )?;
+                for d in &p.manifest.documents {
+                    writeln!(out, "  {:<24} {}  ({})", d.kind, d.url, d.title)?;
+                }
+            }
+            Err(e) => writeln!(out, "{name}: NOT LOADED: {e}")?,
+        }
+    }
     Ok(())
 }
 

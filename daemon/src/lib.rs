@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod import;
 pub mod notify_commands;
 pub mod pdf;
+pub mod plugin;
 pub mod scheduler;
 pub mod sinks;
 pub mod summary;

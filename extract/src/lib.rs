@@ -23,11 +23,18 @@ mod fragment;
 pub mod links;
 mod markdown;
 mod normalise;
+pub mod policy;
 mod rule;
+mod sections;
+mod tracking;
 
 pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
+pub use sections::{split_sections, Section};
+pub use tracking::{
+    clean_markdown_links, is_tracking_param, looks_like_token, strip_tracking_params,
+};
 
 use scraper::Html;
 use url::Url;

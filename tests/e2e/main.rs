@@ -12,5 +12,6 @@ mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
 mod hard_documents;
+mod plugin;
 mod receiver;
 mod sinks;

@@ -18,7 +18,8 @@ use toml::Spanned;
 use url::Url;
 
 use crate::document::{is_slug, DocumentId, OTA_TERMS_TYPES};
-use raw::{RawConfig, RawHost};
+use crate::plugin::{Isolation, LoadedPlugin, PluginEntry, PluginError, PluginSettings};
+use raw::{RawConfig, RawHost, RawPlugins};
 pub use units::{parse_duration, parse_size};
 
 /// The default configuration: the main policy documents of the major AI platforms. Compiled in so
@@ -193,15 +194,15 @@ pub struct Document {
     pub title: String,
     /// Where it is fetched from.
     pub url: Url,
-    /// The compiled `select` / `remove` rules.
-    pub extractor: Arc<Extractor>,
+    /// How its text is extracted.
+    pub extraction: Extraction,
     /// Names the extraction rules in commit trailers, so a rules change can be told from a text
     /// change.
     pub extractor_id: String,
     /// Time between checks.
     pub interval: Duration,
-    /// The pages the document is made of, in order (one for most documents; `url` and
-    /// `extractor` above are the first one's). The version is their texts joined.
+    /// The pages the document is made of, in order (one for most documents; `url` above is the
+    /// first one's). The version is their texts joined. A plugin document has one page.
     pub sources: Vec<Source>,
 }
 
@@ -227,6 +228,52 @@ pub struct Source {
     pub fetch: FetchMode,
 }
 
+/// How a document's text is extracted.
+#[derive(Debug, Clone)]
+pub enum Extraction {
+    /// The compiled `select` / `remove` rules.
+    Declarative(Arc<Extractor>),
+    /// A platform plugin (`plugin = "NAME"`).
+    Plugin(PluginBinding),
+}
+
+/// A document's plugin: named by the config, loaded by [`crate::plugin::attach`].
+#[derive(Debug, Clone)]
+pub struct PluginBinding {
+    /// The plugin's name.
+    pub name: String,
+    /// The loaded plugin or why it could not be loaded; `None` until attached.
+    pub loaded: Option<Result<Arc<LoadedPlugin>, Arc<PluginError>>>,
+}
+
+/// A `[[document]]` with `plugin = "NAME"` and no `url`: its URL comes from the plugin's
+/// manifest, so it becomes a [`Document`] only once the plugin is loaded.
+#[derive(Debug, Clone)]
+pub struct PendingDocument {
+    /// `PLATFORM/KIND`.
+    pub id: DocumentId,
+    /// The title, if the config gives one (else the manifest's).
+    pub title: Option<String>,
+    /// The plugin.
+    pub plugin: String,
+    /// Time between checks.
+    pub interval: Duration,
+    /// Where it is declared, for messages.
+    pub line: usize,
+}
+
+impl Source {
+    /// A page without rules: zero-config extraction (or a plugin's, for plugin documents).
+    pub fn plain(url: Url, fetch: FetchMode) -> Self {
+        Self {
+            url,
+            extractor: Arc::new(Extractor::new(&[], &[]).expect("no rules always compile")),
+            extractor_id: extractor_id(&[], &[]),
+            fetch,
+        }
+    }
+}
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -245,6 +292,10 @@ pub struct Config {
     pub browser_fallback: bool,
     /// `[[document]]`, in file order.
     pub documents: Vec<Document>,
+    /// `[plugins]` and `[plugin.NAME]`.
+    pub plugins: PluginSettings,
+    /// Plugin documents waiting for their plugin's manifest (see [`crate::plugin::attach`]).
+    pub pending: Vec<PendingDocument>,
     /// Things that work but look wrong (unknown document kinds).
     pub warnings: Vec<String>,
     /// `[[sink]]`, in file order.
@@ -471,6 +522,104 @@ fn extractor_id(select: &[RuleSpec], remove: &[RuleSpec]) -> String {
     )
 }
 
+fn check_url(c: &mut Checker<'_>, u: &Spanned<String>, key: &str) -> Option<Url> {
+    match Url::parse(u.get_ref()) {
+        Ok(parsed)
+            if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() =>
+        {
+            Some(parsed)
+        }
+        Ok(parsed) => {
+            c.push(
+                Some(u.span()),
+                key,
+                format!(
+                    "scheme {:?} is not supported; expected an http:// or https:// URL",
+                    parsed.scheme()
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            c.push(
+                Some(u.span()),
+                key,
+                format!(
+                    "{:?} is not a URL ({e}); expected e.g. \"https://example.org/privacy\"",
+                    u.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn check_isolation(
+    c: &mut Checker<'_>,
+    v: &Option<Spanned<String>>,
+    key: &str,
+) -> Option<Isolation> {
+    let v = v.as_ref()?;
+    match v.get_ref().as_str() {
+        "process" => Some(Isolation::Process),
+        "none" => Some(Isolation::None),
+        other => {
+            c.push(Some(v.span()), key, format!("{other:?} is not an isolation; expected \"process\" (a crash costs one extraction) or \"none\" (in-process, faster)"));
+            None
+        }
+    }
+}
+
+fn check_plugins(
+    c: &mut Checker<'_>,
+    raw: &RawPlugins,
+    entries: &BTreeMap<String, Spanned<raw::RawPluginEntry>>,
+) -> PluginSettings {
+    let defaults = PluginSettings::default();
+    let timeout = c.duration(&raw.timeout, "plugins.timeout", defaults.timeout);
+    if timeout.is_zero() {
+        c.push(
+            raw.timeout.as_ref().map(|s| s.span()),
+            "plugins.timeout",
+            "must be more than 0s",
+        );
+    }
+    let mut settings = PluginSettings {
+        dir: raw.dir.as_ref().map(|d| PathBuf::from(d.get_ref())),
+        track_all: raw.track_all.unwrap_or(false),
+        isolation: check_isolation(c, &raw.isolation, "plugins.isolation"),
+        timeout,
+        entries: BTreeMap::new(),
+    };
+    for (name, e) in entries {
+        let key = |k: &str| format!("plugin.{name}.{k}");
+        if !is_slug(name) {
+            c.push(
+                Some(e.span()),
+                format!("plugin.{name}"),
+                "the plugin name must be a slug such as \"openai\"",
+            );
+        }
+        let e = e.get_ref();
+        if let Some(sha) = &e.sha256 {
+            if sha.get_ref().len() != 64 || !sha.get_ref().chars().all(|ch| ch.is_ascii_hexdigit())
+            {
+                c.push(Some(sha.span()), key("sha256"), "expected 64 hexadecimal digits (`sha256sum FILE`; `termtrail plugins` prints it too)");
+            }
+        }
+        settings.entries.insert(
+            name.clone(),
+            PluginEntry {
+                path: e.path.as_ref().map(|p| PathBuf::from(p.get_ref())),
+                sha256: e.sha256.as_ref().map(|s| s.get_ref().to_ascii_lowercase()),
+                isolation: check_isolation(c, &e.isolation, &key("isolation")),
+                track: e.track,
+            },
+        );
+    }
+    settings
+}
+
 impl Config {
     /// Loads the config: `explicit` if given, else `config/termtrail.toml` if it exists, else the
     /// compiled-in default.
@@ -666,7 +815,9 @@ impl Config {
         };
         let browser_fallback = raw.browser.fallback.unwrap_or(true);
 
+        let plugins = check_plugins(&mut c, &raw.plugins, &raw.plugin_entries);
         let mut documents = Vec::new();
+        let mut pending = Vec::new();
         let mut warnings = Vec::new();
         let mut seen: BTreeMap<DocumentId, usize> = BTreeMap::new();
         for (i, d) in raw.documents.iter().enumerate() {
@@ -680,8 +831,44 @@ impl Config {
                     ok = false;
                 }
             }
+            let plugin = match &d.plugin {
+                Some(p) if is_slug(p.get_ref()) => Some(p.get_ref().clone()),
+                Some(p) => {
+                    c.push(
+                        Some(p.span()),
+                        key("plugin"),
+                        format!(
+                            "{:?} is not a plugin name; expected a slug such as \"openai\"",
+                            p.get_ref()
+                        ),
+                    );
+                    ok = false;
+                    None
+                }
+                None => None,
+            };
+            if plugin.is_some() {
+                for (name, v) in [
+                    ("select", d.select.as_ref().map(|s| s.span())),
+                    ("remove", d.remove.as_ref().map(|s| s.span())),
+                    (
+                        "source",
+                        d.sources.as_ref().and_then(|l| l.first()).map(|s| s.span()),
+                    ),
+                ] {
+                    if v.is_some() {
+                        c.push(v, key(name), "does not apply to a plugin document (the plugin extracts it); remove the key or the `plugin` line");
+                        ok = false;
+                    }
+                }
+            }
             let doc_fetch = c.fetch_mode(&d.fetch, &key("fetch"), FetchMode::Http);
             let sources: Option<Vec<Source>> = match (&d.sources, &d.url) {
+                _ if d.plugin.is_some() => d
+                    .url
+                    .as_ref()
+                    .and_then(|u| check_url(&mut c, u, &key("url")))
+                    .map(|url| vec![Source::plain(url, doc_fetch)]),
                 (Some(list), None) => {
                     if d.select.is_some() || d.remove.is_some() {
                         c.push(Some(list[0].span()), key("source"), "with [[document.source]], give select/remove in each source, not in the document");
@@ -708,17 +895,13 @@ impl Config {
                         &key(""),
                     )
                     .map(|s| vec![s]),
-                (Some(list), Some(url)) => {
+                (Some(_), Some(url)) => {
                     c.push(Some(url.span()), key("url"), "give either url (one page) or [[document.source]] (several pages), not both");
-                    let _ = list;
                     None
                 }
                 (None, None) => {
-                    c.push(
-                        Some(d.platform.span()),
-                        key("url"),
-                        "missing; give url = \"https://...\" or one [[document.source]] per page",
-                    );
+                    c.push(Some(d.kind.span()), key("url"), "missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"` to take it from a plugin");
+                    ok = false;
                     None
                 }
             };
@@ -742,6 +925,28 @@ impl Config {
             if !OTA_TERMS_TYPES.contains(&id.kind()) {
                 warnings.push(format!("{file}:{line}: {}: kind {:?} is not one of Open Terms Archive's terms types (e.g. privacy-policy, terms-of-service, acceptable-use-policy); archives of both tools will not line up", key("kind"), id.kind()));
             }
+            if let Some(name) = plugin {
+                match sources.and_then(|s| s.into_iter().next()) {
+                    Some(source) => documents.push(Document {
+                        title: d.title.clone().unwrap_or_else(|| id.default_title()),
+                        extractor_id: format!("plugin:{name}"),
+                        id,
+                        url: source.url.clone(),
+                        extraction: Extraction::Plugin(PluginBinding { name, loaded: None }),
+                        sources: vec![source],
+                        interval,
+                    }),
+                    None if d.url.is_none() => pending.push(PendingDocument {
+                        id,
+                        title: d.title.clone(),
+                        plugin: name,
+                        interval,
+                        line,
+                    }),
+                    None => {}
+                }
+                continue;
+            }
             let Some(sources) = sources.filter(|s| !s.is_empty()) else {
                 continue;
             };
@@ -760,7 +965,7 @@ impl Config {
                 },
                 id,
                 url: first.url,
-                extractor: first.extractor,
+                extraction: Extraction::Declarative(first.extractor),
                 sources,
                 interval,
             });
@@ -791,6 +996,8 @@ impl Config {
             schedule,
             fetch,
             documents,
+            plugins,
+            pending,
             warnings,
             sinks: notify.sinks,
             taxonomy: notify.taxonomy,

@@ -29,6 +29,30 @@ pub struct RawConfig {
     pub events: crate::sinks::config::RawEvents,
     #[serde(default)]
     pub topics: BTreeMap<String, Spanned<crate::sinks::config::RawTopic>>,
+    #[serde(default)]
+    pub plugins: RawPlugins,
+    #[serde(default, rename = "plugin")]
+    pub plugin_entries: BTreeMap<String, Spanned<RawPluginEntry>>,
+}
+
+/// `[plugins]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlugins {
+    pub dir: Option<Spanned<String>>,
+    pub track_all: Option<bool>,
+    pub isolation: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+}
+
+/// `[plugin.NAME]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPluginEntry {
+    pub path: Option<Spanned<String>>,
+    pub sha256: Option<Spanned<String>>,
+    pub isolation: Option<Spanned<String>>,
+    pub track: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -116,6 +140,7 @@ pub struct RawDocument {
     pub fetch: Option<Spanned<String>>,
     #[serde(rename = "source")]
     pub sources: Option<Vec<Spanned<RawSource>>>,
+    pub plugin: Option<Spanned<String>>,
     pub title: Option<String>,
     pub select: Option<Spanned<RuleList>>,
     pub remove: Option<Spanned<RuleList>>,

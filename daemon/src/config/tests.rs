@@ -169,3 +169,95 @@ fn rules_change_the_extractor_id() {
         parse(DOC).expect("valid").documents[0].extractor_id
     );
 }
+
+#[test]
+fn plugin_documents_and_settings_parse() {
+    let c = parse(
+        r#"
+[plugins]
+dir = "plugins"
+track_all = true
+isolation = "process"
+timeout = "5s"
+
+[plugin.openai]
+sha256 = "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+isolation = "none"
+track = false
+path = "/opt/libtermtrail_plugin_openai.so"
+
+[[document]]
+platform = "openai"
+kind = "privacy-policy"
+plugin = "openai"
+
+[[document]]
+platform = "openai"
+kind = "terms-of-service"
+plugin = "openai"
+url = "https://openai.com/policies/row-terms-of-use/"
+"#,
+    )
+    .expect("valid");
+    let p = &c.plugins;
+    assert_eq!(p.dir.as_deref(), Some(Path::new("plugins")));
+    assert!(p.track_all);
+    assert_eq!(p.timeout, Duration::from_secs(5));
+    assert_eq!(p.isolation_for("openai"), Isolation::None);
+    assert_eq!(p.isolation_for("xai"), Isolation::Process);
+    assert!(!p.tracks("openai") && p.tracks("xai"));
+    assert_eq!(
+        p.library("openai"),
+        PathBuf::from("/opt/libtermtrail_plugin_openai.so")
+    );
+    assert_eq!(
+        p.entries["openai"].sha256.as_deref(),
+        Some("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")
+    );
+    // Without a URL the document waits for the manifest; with one it is complete.
+    assert_eq!(c.pending.len(), 1);
+    assert_eq!(c.pending[0].id.to_string(), "openai/privacy-policy");
+    assert_eq!(c.documents.len(), 1);
+    assert!(matches!(
+        &c.documents[0].extraction,
+        Extraction::Plugin(b) if b.name == "openai" && b.loaded.is_none()
+    ));
+}
+
+#[test]
+fn plugin_config_errors_name_the_line() {
+    let err = parse(
+        r#"[plugins]
+isolation = "sandbox"
+
+[plugin.openai]
+sha256 = "abc"
+
+[[document]]
+platform = "openai"
+kind = "privacy-policy"
+plugin = "Open AI"
+
+[[document]]
+platform = "openai"
+kind = "terms-of-service"
+plugin = "openai"
+remove = "nav"
+
+[[document]]
+platform = "x"
+kind = "imprint"
+"#,
+    )
+    .expect_err("invalid");
+    let text = err.to_string();
+    for want in [
+        "t.toml:2: plugins.isolation: \"sandbox\" is not an isolation",
+        "t.toml:5: plugin.openai.sha256: expected 64 hexadecimal digits",
+        "t.toml:10: document[1].plugin: \"Open AI\" is not a plugin name",
+        "t.toml:16: document[2].remove: does not apply to a plugin document",
+        "t.toml:20: document[3].url: missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"`",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}

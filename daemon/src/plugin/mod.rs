@@ -1,0 +1,743 @@
+//! Platform plugins: finding their libraries, checking them (SHA-256 pin, ABI version), loading
+//! them in process or in an isolated host process, and calling them.
+//!
+//! A plugin's failure (an error, a panic, a crash, a hang, garbage output) is a [`PluginError`]
+//! for the one extraction that hit it, never the daemon's failure.
+
+mod host;
+mod native;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use termtrail_plugin_api::{
+    method, Envelope, ExtractRequest, ExtractedDocument, Manifest, SummarizeRequest,
+    SummarizeResponse, ABI_VERSION,
+};
+
+pub use host::serve;
+use host::HostClient;
+use native::NativePlugin;
+
+use crate::document::is_slug;
+
+/// Why a plugin could not be loaded or called.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    /// No library for the plugin.
+    #[error("no plugin {name:?}: {path} does not exist; build the plugins (`cargo build --release --workspace`) or set [plugins] dir or [plugin.{name}] path")]
+    NotFound {
+        /// The plugin.
+        name: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The file cannot be read (for its checksum).
+    #[error("cannot read plugin {path}: {source}")]
+    Read {
+        /// The library.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The checksum pinned in the config does not match the file.
+    #[error("refusing to load plugin {path}: its SHA-256 is {actual} but the config pins {expected}; if the plugin was updated on purpose, put the new checksum in [plugin.{name}] sha256")]
+    Checksum {
+        /// The plugin.
+        name: String,
+        /// The library.
+        path: PathBuf,
+        /// The pinned checksum.
+        expected: String,
+        /// The file's checksum.
+        actual: String,
+    },
+    /// The dynamic loader refused the file.
+    #[error("cannot load plugin library {path}: {source}")]
+    Open {
+        /// The library.
+        path: PathBuf,
+        /// The loader's error.
+        source: libloading::Error,
+    },
+    /// The library lacks one of the ABI's functions: not a termtrail plugin.
+    #[error("{path} is not a termtrail plugin: it does not export {symbol} ({source}); plugins call termtrail_plugin_api::export_plugin!")]
+    MissingSymbol {
+        /// The library.
+        path: PathBuf,
+        /// The missing symbol.
+        symbol: String,
+        /// The loader's error.
+        source: libloading::Error,
+    },
+    /// The plugin was built for another ABI version.
+    #[error("plugin {path} speaks plugin ABI version {plugin}, but this termtrail speaks ABI version {host}; rebuild the plugin against termtrail-plugin-api with ABI version {host}")]
+    AbiMismatch {
+        /// The library.
+        path: PathBuf,
+        /// The plugin's ABI version.
+        plugin: u32,
+        /// Ours.
+        host: u32,
+    },
+    /// The plugin's buffer struct has another size: built for another layout or platform.
+    #[error("plugin {path} declares a {plugin}-byte buffer struct where this termtrail expects {host} bytes (ABI version {abi}); rebuild the plugin for this platform")]
+    BufferSize {
+        /// The library.
+        path: PathBuf,
+        /// Its size.
+        plugin: u32,
+        /// Ours.
+        host: u32,
+        /// The ABI version both claim.
+        abi: u32,
+    },
+    /// Loading failed inside the isolated host (the message comes from the host).
+    #[error("plugin {name}: {message}")]
+    LoadInHost {
+        /// The plugin.
+        name: String,
+        /// The host's error.
+        message: String,
+    },
+    /// The manifest is unusable.
+    #[error("plugin {name}: bad manifest: {message}")]
+    Manifest {
+        /// The plugin.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The plugin reported an error (or panicked: the message says so).
+    #[error("plugin {plugin} failed in {method}: {message}")]
+    Call {
+        /// The plugin.
+        plugin: String,
+        /// The method.
+        method: String,
+        /// The plugin's message.
+        message: String,
+    },
+    /// The plugin's output is not the JSON the ABI prescribes.
+    #[error("plugin {plugin} returned invalid output from {method} ({detail}); the plugin is broken, report it to its author")]
+    Garbage {
+        /// The plugin.
+        plugin: String,
+        /// The method.
+        method: String,
+        /// The parser's message.
+        detail: String,
+    },
+    /// The isolated host died (a crash, an abort).
+    #[error("plugin {plugin}'s host process died during {during} ({status}); it is restarted on a later call (backoff {backoff:?})")]
+    HostDied {
+        /// The plugin.
+        plugin: String,
+        /// The method (or `load`).
+        during: String,
+        /// How it ended.
+        status: String,
+        /// Time before a restart is tried.
+        backoff: Duration,
+    },
+    /// The isolated host did not answer in time and was killed.
+    #[error("plugin {plugin} did not answer {during} within {timeout:?}; its host process was killed (raise [plugins] timeout if the plugin is just slow)")]
+    Timeout {
+        /// The plugin.
+        plugin: String,
+        /// The method.
+        during: String,
+        /// The limit.
+        timeout: Duration,
+    },
+    /// The host crashed recently and is not restarted yet.
+    #[error("plugin {plugin}'s host process crashed {crashes} time(s) in a row; not restarted for another {wait:?}")]
+    Backoff {
+        /// The plugin.
+        plugin: String,
+        /// Consecutive crashes.
+        crashes: u32,
+        /// Time left.
+        wait: Duration,
+    },
+    /// A plugin document was checked before its plugin was attached (a bug in termtrail).
+    #[error("plugin {name} was not loaded before use (a bug in termtrail: plugin::attach was not called)")]
+    NotAttached {
+        /// The plugin.
+        name: String,
+    },
+    /// The host process cannot be started.
+    #[error("cannot start the plugin host process: {0}")]
+    Spawn(std::io::Error),
+}
+
+/// Where a plugin runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// In a child process (`termtrail plugin-host`): a crash or hang costs one extraction.
+    Process,
+    /// In the daemon's process: faster, but a crash of the plugin is a crash of the daemon.
+    None,
+}
+
+impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Isolation::Process => "process",
+            Isolation::None => "none",
+        })
+    }
+}
+
+/// `[plugin.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginEntry {
+    /// The library file, instead of looking in the plugin directory.
+    pub path: Option<PathBuf>,
+    /// The SHA-256 the file must have (lowercase hex).
+    pub sha256: Option<String>,
+    /// Where it runs; default: see [`PluginSettings::isolation_for`].
+    pub isolation: Option<Isolation>,
+    /// Track every document of its manifest (overrides `[plugins] track_all`).
+    pub track: Option<bool>,
+}
+
+/// `[plugins]` and the `[plugin.NAME]` tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginSettings {
+    /// The directory searched; default: [`default_dir`].
+    pub dir: Option<PathBuf>,
+    /// Track every document of every plugin in the directory.
+    pub track_all: bool,
+    /// Isolation for every plugin without its own.
+    pub isolation: Option<Isolation>,
+    /// Longest time an isolated call may take before its host is killed.
+    pub timeout: Duration,
+    /// Per-plugin settings.
+    pub entries: BTreeMap<String, PluginEntry>,
+}
+
+impl Default for PluginSettings {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            track_all: false,
+            isolation: None,
+            timeout: Duration::from_secs(30),
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+/// The platform's file name of plugin `name`'s library (`libtermtrail_plugin_NAME.so`).
+pub fn library_file_name(name: &str) -> String {
+    format!(
+        "{}termtrail_plugin_{}{}",
+        std::env::consts::DLL_PREFIX,
+        name.replace('-', "_"),
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+/// Where the workspace build puts the plugins: beside the running binary (`target/<profile>/`,
+/// or the folder `cargo install` put it in); from a test binary in `target/<profile>/deps/`, its
+/// parent.
+pub fn default_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+    } else {
+        dir
+    }
+}
+
+impl PluginSettings {
+    /// The plugin directory in force.
+    pub fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(default_dir)
+    }
+
+    /// The library file of plugin `name`.
+    pub fn library(&self, name: &str) -> PathBuf {
+        match self.entries.get(name).and_then(|e| e.path.clone()) {
+            Some(p) => p,
+            None => self.dir().join(library_file_name(name)),
+        }
+    }
+
+    /// The isolation of plugin `name`: its own setting, else `[plugins] isolation`, else `none`
+    /// for plugins built with the workspace (found in the default directory) and `process` for
+    /// any other.
+    pub fn isolation_for(&self, name: &str) -> Isolation {
+        let own = self.entries.get(name).and_then(|e| e.isolation);
+        own.or(self.isolation).unwrap_or_else(|| {
+            let lib = self.library(name);
+            if lib.parent() == Some(default_dir().as_path()) {
+                Isolation::None
+            } else {
+                Isolation::Process
+            }
+        })
+    }
+
+    /// Whether every manifest document of `name` is tracked.
+    pub fn tracks(&self, name: &str) -> bool {
+        self.entries
+            .get(name)
+            .and_then(|e| e.track)
+            .unwrap_or(self.track_all)
+    }
+
+    /// The names of the plugins in the directory (from their file names), sorted.
+    pub fn discover(&self) -> Vec<String> {
+        let prefix = format!("{}termtrail_plugin_", std::env::consts::DLL_PREFIX);
+        let mut names: Vec<String> = std::fs::read_dir(self.dir())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let file = e.file_name().into_string().ok()?;
+                let stem = file.strip_suffix(std::env::consts::DLL_SUFFIX)?;
+                Some(stem.strip_prefix(&prefix)?.replace('_', "-"))
+            })
+            .collect();
+        names.extend(
+            self.entries
+                .iter()
+                .filter(|(_, e)| e.path.is_some())
+                .map(|(n, _)| n.clone()),
+        );
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+enum Backend {
+    /// Behind a mutex: ABI.md promises one call at a time per plugin, so plugins in C need no
+    /// locking of their own.
+    InProcess(Mutex<NativePlugin>),
+    Isolated(Mutex<HostClient>),
+}
+
+/// A loaded plugin.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The library file.
+    pub path: PathBuf,
+    /// The library's SHA-256 (lowercase hex).
+    pub sha256: String,
+    /// Where it runs.
+    pub isolation: Isolation,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("name", &self.manifest.name)
+            .field("path", &self.path)
+            .field("isolation", &self.isolation)
+            .finish_non_exhaustive()
+    }
+}
+
+fn parse_envelope(
+    plugin: &str,
+    method: &str,
+    bytes: &[u8],
+) -> Result<serde_json::Value, PluginError> {
+    let garbage = |detail: String| PluginError::Garbage {
+        plugin: plugin.to_owned(),
+        method: method.to_owned(),
+        detail,
+    };
+    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| {
+        let preview: String = String::from_utf8_lossy(bytes).chars().take(60).collect();
+        garbage(format!("not JSON: {e}; it starts with {preview:?}"))
+    })?;
+    match env {
+        Envelope {
+            error: Some(message),
+            ..
+        } => Err(PluginError::Call {
+            plugin: plugin.to_owned(),
+            method: method.to_owned(),
+            message,
+        }),
+        Envelope { ok: Some(v), .. } => Ok(v),
+        Envelope { .. } => Err(garbage("the envelope has neither ok nor error".to_owned())),
+    }
+}
+
+fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
+    let bad = |message: String| PluginError::Manifest {
+        name: name.to_owned(),
+        message,
+    };
+    if m.name != name {
+        return Err(bad(format!(
+            "the library for plugin {name:?} calls itself {:?}; rename the file or fix the manifest",
+            m.name
+        )));
+    }
+    for d in &m.documents {
+        if !is_slug(&d.kind) {
+            return Err(bad(format!("document kind {:?} is not a slug", d.kind)));
+        }
+        match url::Url::parse(&d.url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => {
+                return Err(bad(format!(
+                    "document {} has no http(s) URL: {:?}",
+                    d.kind, d.url
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The SHA-256 of a file, lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String, PluginError> {
+    let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+impl LoadedPlugin {
+    /// Finds, checks and loads plugin `name` as `settings` say.
+    pub fn load(name: &str, settings: &PluginSettings) -> Result<Self, PluginError> {
+        let path = settings.library(name);
+        if !path.is_file() {
+            return Err(PluginError::NotFound {
+                name: name.to_owned(),
+                path,
+            });
+        }
+        let sha256 = sha256_file(&path)?;
+        if let Some(expected) = settings.entries.get(name).and_then(|e| e.sha256.as_ref()) {
+            if !expected.eq_ignore_ascii_case(&sha256) {
+                return Err(PluginError::Checksum {
+                    name: name.to_owned(),
+                    path,
+                    expected: expected.clone(),
+                    actual: sha256,
+                });
+            }
+        }
+        let isolation = settings.isolation_for(name);
+        let (backend, manifest_bytes) = match isolation {
+            Isolation::None => {
+                let native = NativePlugin::load(&path)?;
+                let m = native.call_raw(method::MANIFEST, b"{}");
+                (Backend::InProcess(Mutex::new(native)), m)
+            }
+            Isolation::Process => {
+                let (client, m) = HostClient::start(name, &path, settings.timeout)?;
+                (Backend::Isolated(Mutex::new(client)), m)
+            }
+        };
+        let manifest = match parse_envelope(name, method::MANIFEST, &manifest_bytes) {
+            Ok(v) => serde_json::from_value::<Manifest>(v).map_err(|e| PluginError::Garbage {
+                plugin: name.to_owned(),
+                method: method::MANIFEST.to_owned(),
+                detail: e.to_string(),
+            })?,
+            // In the host, load errors (ABI, symbols) come back as the first envelope's error.
+            Err(PluginError::Call { message, .. }) => {
+                return Err(PluginError::LoadInHost {
+                    name: name.to_owned(),
+                    message,
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        check_manifest(name, &manifest)?;
+        Ok(Self {
+            manifest,
+            path,
+            sha256,
+            isolation,
+            backend,
+        })
+    }
+
+    /// The plugin's name.
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    /// `NAME/VERSION`, for commit trailers.
+    pub fn id(&self) -> String {
+        format!("plugin:{}/{}", self.manifest.name, self.manifest.version)
+    }
+
+    fn call<I: serde::Serialize, O: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        input: &I,
+    ) -> Result<O, PluginError> {
+        let garbage = |detail: String| PluginError::Garbage {
+            plugin: self.name().to_owned(),
+            method: method.to_owned(),
+            detail,
+        };
+        let input = serde_json::to_vec(input).map_err(|e| garbage(e.to_string()))?;
+        let reply = match &self.backend {
+            Backend::InProcess(native) => native
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .call_raw(method, &input),
+            Backend::Isolated(client) => client
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .call_raw(method, &input)?,
+        };
+        let value = parse_envelope(self.name(), method, &reply)?;
+        serde_json::from_value(value).map_err(|e| garbage(e.to_string()))
+    }
+
+    /// Extracts one document.
+    pub fn extract(&self, request: &ExtractRequest) -> Result<ExtractedDocument, PluginError> {
+        let doc: ExtractedDocument = self.call(method::EXTRACT, request)?;
+        if !doc.text.chars().any(char::is_alphanumeric) {
+            return Err(PluginError::Call {
+                plugin: self.name().to_owned(),
+                method: method::EXTRACT.to_owned(),
+                message: "the plugin returned no text".to_owned(),
+            });
+        }
+        Ok(doc)
+    }
+
+    /// The plugin's line for a change summary, if any.
+    pub fn summarize(&self, request: &SummarizeRequest) -> Result<Option<String>, PluginError> {
+        let r: SummarizeResponse = self.call(method::SUMMARIZE, request)?;
+        Ok(r.summary)
+    }
+}
+
+/// The ABI version this termtrail speaks.
+pub const HOST_ABI_VERSION: u32 = ABI_VERSION;
+
+/// The plugins loaded for a config, by name; each is loaded once and shared.
+#[derive(Debug, Default)]
+pub struct Registry {
+    loaded: BTreeMap<String, Result<Arc<LoadedPlugin>, Arc<PluginError>>>,
+}
+
+impl Registry {
+    /// Loads plugin `name` (once).
+    pub fn get(
+        &mut self,
+        name: &str,
+        settings: &PluginSettings,
+    ) -> Result<Arc<LoadedPlugin>, Arc<PluginError>> {
+        self.loaded
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                LoadedPlugin::load(name, settings)
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
+            .clone()
+    }
+}
+
+/// Loads the plugins a config uses and completes it: binds `plugin = "NAME"` documents to their
+/// plugin, turns pending documents (no `url`) into documents with the manifest's URL, and adds
+/// the manifest documents of tracked plugins (`track_all`, `[plugin.NAME] track`) that the config
+/// does not declare itself. A plugin that cannot be loaded costs only its own documents: they
+/// fail at each check with the load error (or, without a URL, are listed in the returned
+/// problems).
+pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
+    use crate::config::{Document, Extraction, PluginBinding};
+    use crate::document::DocumentId;
+
+    let settings = config.plugins.clone();
+    let mut registry = Registry::default();
+    let mut problems = Vec::new();
+    for doc in &mut config.documents {
+        if let Extraction::Plugin(binding) = &mut doc.extraction {
+            let loaded = registry.get(&binding.name, &settings);
+            match &loaded {
+                Ok(p) => doc.extractor_id = p.id(),
+                Err(e) => problems.push(format!("{}: {e}", doc.id)),
+            }
+            binding.loaded = Some(loaded);
+        }
+    }
+    let mut new_docs = Vec::new();
+    let plugin_doc = |plugin: &Arc<LoadedPlugin>,
+                      id: DocumentId,
+                      url: url::Url,
+                      title: String,
+                      interval: Duration| Document {
+        id,
+        title,
+        sources: vec![crate::config::Source::plain(
+            url.clone(),
+            crate::config::FetchMode::Http,
+        )],
+        url,
+        extraction: Extraction::Plugin(PluginBinding {
+            name: plugin.name().to_owned(),
+            loaded: Some(Ok(plugin.clone())),
+        }),
+        extractor_id: plugin.id(),
+        interval,
+    };
+    for p in std::mem::take(&mut config.pending) {
+        let plugin = match registry.get(&p.plugin, &settings) {
+            Ok(plugin) => plugin,
+            Err(e) => {
+                problems.push(format!("{} (line {}) is not checked: {e}", p.id, p.line));
+                continue;
+            }
+        };
+        let Some(info) = plugin
+            .manifest
+            .documents
+            .iter()
+            .find(|d| d.kind == p.id.kind())
+        else {
+            let kinds: Vec<&str> = plugin
+                .manifest
+                .documents
+                .iter()
+                .map(|d| d.kind.as_str())
+                .collect();
+            problems.push(format!(
+                "{} (line {}) is not checked: plugin {} has no document of kind {:?}; it knows {}; give a `url` or use one of those kinds",
+                p.id, p.line, p.plugin, p.id.kind(), kinds.join(", ")
+            ));
+            continue;
+        };
+        // The manifest's URL was checked when the plugin was loaded.
+        let Ok(url) = url::Url::parse(&info.url) else {
+            continue;
+        };
+        let title = p.title.clone().unwrap_or_else(|| info.title.clone());
+        new_docs.push(plugin_doc(&plugin, p.id.clone(), url, title, p.interval));
+    }
+    let mut tracked: Vec<String> = if settings.track_all {
+        settings.discover()
+    } else {
+        Vec::new()
+    };
+    tracked.extend(
+        settings
+            .entries
+            .iter()
+            .filter(|(_, e)| e.track == Some(true))
+            .map(|(n, _)| n.clone()),
+    );
+    tracked.retain(|n| settings.tracks(n));
+    tracked.sort();
+    tracked.dedup();
+    for name in tracked {
+        let plugin = match registry.get(&name, &settings) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(format!("tracked plugin {name}: {e}"));
+                continue;
+            }
+        };
+        for info in &plugin.manifest.documents {
+            let (Some(id), Ok(url)) = (
+                DocumentId::new(&name, &info.kind),
+                url::Url::parse(&info.url),
+            ) else {
+                continue;
+            };
+            if config.documents.iter().chain(&new_docs).any(|d| d.id == id) {
+                continue;
+            }
+            new_docs.push(plugin_doc(
+                &plugin,
+                id,
+                url,
+                info.title.clone(),
+                config.schedule.interval,
+            ));
+        }
+    }
+    config.documents.extend(new_docs);
+    (registry, problems)
+}
+
+impl Registry {
+    /// Every plugin tried so far, by name.
+    pub fn all(
+        &self,
+    ) -> impl Iterator<Item = (&String, &Result<Arc<LoadedPlugin>, Arc<PluginError>>)> {
+        self.loaded.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_are_checked() {
+        assert_eq!(
+            parse_envelope("p", "extract", br#"{"ok":{"text":"x"}}"#).expect("ok"),
+            serde_json::json!({"text": "x"})
+        );
+        let e = parse_envelope("p", "extract", br#"{"error":"no main"}"#).expect_err("error");
+        assert_eq!(e.to_string(), "plugin p failed in extract: no main");
+        let e = parse_envelope("p", "extract", b"\xffgarbage").expect_err("garbage");
+        assert!(
+            e.to_string()
+                .starts_with("plugin p returned invalid output from extract (not JSON"),
+            "{e}"
+        );
+        let e = parse_envelope("p", "extract", b"{}").expect_err("empty");
+        assert!(e.to_string().contains("neither ok nor error"), "{e}");
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let good =
+            Manifest::new("acme", "1.0.0").document("privacy-policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &good).is_ok());
+        let e = check_manifest("other", &good).expect_err("name");
+        assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
+        let bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &bad).is_err());
+        let bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        assert!(check_manifest("acme", &bad).is_err());
+    }
+
+    #[test]
+    fn library_names_follow_the_platform() {
+        let name = library_file_name("acme-ai");
+        assert!(name.contains("termtrail_plugin_acme_ai"), "{name}");
+        assert!(name.ends_with(std::env::consts::DLL_SUFFIX));
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        std::fs::write(dir.join(library_file_name("acme-ai")), b"").expect("write");
+        std::fs::write(dir.join("libother.so"), b"").expect("write");
+        let settings = PluginSettings {
+            dir: Some(dir.clone()),
+            ..PluginSettings::default()
+        };
+        assert_eq!(settings.discover(), ["acme-ai"]);
+        // Not beside the binary: isolated by default.
+        assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
+        let e = LoadedPlugin::load("nope", &settings).expect_err("missing");
+        assert!(e.to_string().contains("build the plugins"), "{e}");
+    }
+}

@@ -1,0 +1,624 @@
+//! Plugins: real cdylibs built by the workspace (platform plugins and the misbehaving test
+//! plugins of `tests/plugins/`), loaded in process and in isolated host processes.
+
+use std::path::PathBuf;
+
+use crate::util::{ids, policy_page, stderr, Fixture, Page};
+
+/// The folder the workspace build put the plugin libraries in: beside the termtrail binary.
+fn build_dir() -> PathBuf {
+    PathBuf::from(crate::util::termtrail_bin())
+        .parent()
+        .expect("the binary is in a folder")
+        .to_path_buf()
+}
+
+/// A plugin library of the workspace; fails (never skips) when it was not built.
+fn library(lib_name: &str) -> PathBuf {
+    let file = format!(
+        "{}{lib_name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let path = build_dir().join(&file);
+    assert!(
+        path.is_file(),
+        "{} is missing: the plugin libraries are built by `cargo test --workspace` (or `cargo build --workspace`), not by `cargo test -p termtrail` alone",
+        path.display()
+    );
+    path
+}
+
+fn test_plugin(name: &str) -> PathBuf {
+    library(&format!("termtrail_testplugin_{}", name.replace('-', "_")))
+}
+
+/// A page in the layout the openai plugin expects (main > article), written for this test.
+fn openai_page(clause: &str, nonce: u32) -> String {
+    format!(
+        r#"<html><body><header><nav><a href="/research">Research</a></nav></header>
+        <main><article><h1>Privacy policy</h1><p>{clause}</p>
+        <p>We use information to provide and improve the services, and we keep it only as long as
+        we need it for these purposes or as the law requires. See our
+        <a href="/cookies?utm_source=x&amp;fbclid={nonce}">cookie notice</a>.</p></article></main>
+        <div id="onetrust-consent-sdk"><p>We use cookies. Accept?</p></div>
+        <script>window.__BUILD__="{nonce}"</script></body></html>"#
+    )
+}
+
+fn plugin_doc(fx: &Fixture, platform: &str, plugin: &str, path: &str) -> String {
+    format!(
+        "\n[[document]]\nplatform = \"{platform}\"\nkind = \"privacy-policy\"\nplugin = \"{plugin}\"\nurl = \"{}\"\n",
+        fx.server.url(path)
+    )
+}
+
+fn append(fx: &Fixture, toml: &str) {
+    let path = fx.config_path();
+    let mut config = std::fs::read_to_string(&path).expect("config written");
+    config.push_str(toml);
+    std::fs::write(&path, config).expect("config rewritten");
+}
+
+#[test]
+fn misbehaving_plugins_cost_only_their_own_documents() {
+    let fx = Fixture::new();
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server.set(
+        "/openai",
+        Page::html(openai_page("We collect account data.", 1)),
+    );
+    fx.server.set(
+        "/stdout",
+        Page::html("<main>Printed text is not protocol.</main>"),
+    );
+    for p in ["panic", "segfault", "abort", "loop", "garbage-json"] {
+        fx.server
+            .set(&format!("/{p}"), Page::html(policy_page(2, 1, 1, 2_000)));
+    }
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    let mut toml = String::from("\n[plugins]\ntimeout = \"3s\"\n");
+    toml.push_str(&plugin_doc(&fx, "openai", "openai", "/openai"));
+    toml.push_str(&plugin_doc(
+        &fx,
+        "stdout-writer",
+        "stdout-writer",
+        "/stdout",
+    ));
+    for p in ["panic", "segfault", "abort", "loop", "garbage-json"] {
+        toml.push_str(&plugin_doc(&fx, p, p, &format!("/{p}")));
+    }
+    toml.push_str("\n[plugin.openai]\nisolation = \"process\"\n");
+    for p in [
+        "panic",
+        "segfault",
+        "abort",
+        "loop",
+        "garbage-json",
+        "stdout-writer",
+    ] {
+        toml.push_str(&format!(
+            "\n[plugin.{p}]\npath = \"{}\"\nisolation = \"process\"\n",
+            test_plugin(p).display()
+        ));
+    }
+    append(&fx, &toml);
+
+    let out = fx.run(&["check", "--json"]);
+    let err = stderr(&out);
+    assert!(
+        out.status.success(),
+        "check must survive its plugins: {err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let mut errors = ids(&report, "error_ids");
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "abort/privacy-policy",
+            "garbage-json/privacy-policy",
+            "loop/privacy-policy",
+            "panic/privacy-policy",
+            "segfault/privacy-policy"
+        ],
+        "{err}"
+    );
+    let mut new = ids(&report, "new_ids");
+    new.sort();
+    assert_eq!(
+        new,
+        [
+            "acme/privacy-policy",
+            "openai/privacy-policy",
+            "stdout-writer/privacy-policy"
+        ],
+        "{err}"
+    );
+    for (doc, message) in [
+        (
+            "panic/privacy-policy",
+            "plugin panic failed in extract: plugin panicked: test plugin panics on",
+        ),
+        (
+            "segfault/privacy-policy",
+            "plugin segfault's host process died during extract (signal 11 (SIGSEGV",
+        ),
+        (
+            "abort/privacy-policy",
+            "plugin abort's host process died during extract (signal 6 (SIGABRT",
+        ),
+        (
+            "loop/privacy-policy",
+            "plugin loop did not answer extract within 3s; its host process was killed",
+        ),
+        (
+            "garbage-json/privacy-policy",
+            "plugin garbage-json returned invalid output from extract (not JSON",
+        ),
+    ] {
+        assert!(
+            err.lines().any(|l| l.contains(doc) && l.contains(message)),
+            "no line for {doc} saying {message:?} in:\n{err}"
+        );
+    }
+    let text = fx.git(&["show", "main:openai/privacy-policy.md"]);
+    assert_eq!(
+        text,
+        "# Privacy policy\n\nWe collect account data.\n\nWe use information to provide and improve the services, and we keep it only as long as we need it for these purposes or as the law requires. See our [cookie notice](http://127.0.0.1:PORT/cookies).\n"
+            .replace("127.0.0.1:PORT", fx.server.url("").trim_start_matches("http://")),
+    );
+    assert_eq!(
+        fx.git(&["show", "main:stdout-writer/privacy-policy.md"]),
+        "Printed text is not protocol.\n"
+    );
+    let trailers = fx.git(&[
+        "log",
+        "-1",
+        "--format=%B",
+        "main",
+        "--",
+        "openai/privacy-policy.md",
+    ]);
+    assert!(
+        trailers.contains("Extractor: plugin:openai/0.1.0"),
+        "{trailers}"
+    );
+
+    // A noise-only change (new nonce, build id, tracking id) records nothing new; a second cycle
+    // also shows that the crashed hosts are restarted (or in backoff) without harm.
+    fx.server.set(
+        "/openai",
+        Page::html(openai_page("We collect account data.", 2)),
+    );
+    let report = fx.check();
+    assert_eq!(report["new"], 0, "{report}");
+    assert_eq!(report["changed"], 0, "{report}");
+    assert_eq!(report["errors"], 5, "{report}");
+    fx.fsck();
+}
+
+#[test]
+fn a_panic_in_process_is_caught() {
+    let fx = Fixture::new();
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server
+        .set("/panic", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    append(
+        &fx,
+        &format!(
+            "{}\n[plugin.panic]\npath = \"{}\"\nisolation = \"none\"\n",
+            plugin_doc(&fx, "panic", "panic", "/panic"),
+            test_plugin("panic").display()
+        ),
+    );
+    let report = fx.check();
+    assert_eq!(ids(&report, "error_ids"), ["panic/privacy-policy"]);
+    assert_eq!(ids(&report, "new_ids"), ["acme/privacy-policy"]);
+}
+
+#[test]
+fn wrong_abi_and_checksum_are_refused_at_load() {
+    let fx = Fixture::new();
+    fx.write_config(&[], "");
+    let openai = library("termtrail_plugin_openai");
+    append(
+        &fx,
+        &format!(
+            "\n[plugin.bad-abi]\npath = \"{}\"\nisolation = \"none\"\n\n[plugin.openai]\nsha256 = \"{}\"\n",
+            test_plugin("bad-abi").display(),
+            "0".repeat(64)
+        ),
+    );
+    let out = fx.run(&["plugins"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout.contains("bad-abi: NOT LOADED: plugin ")
+            && stdout.contains("speaks plugin ABI version 999, but this termtrail speaks ABI version 1; rebuild the plugin"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "openai: NOT LOADED: refusing to load plugin {}: its SHA-256 is ",
+            openai.display()
+        )) && stdout.contains(&format!("but the config pins {}", "0".repeat(64))),
+        "{stdout}"
+    );
+    // The other plugins of the folder load, with their checksum shown for pinning.
+    assert!(
+        stdout.contains("deepseek 0.1.0 (ABI 1, isolation none"),
+        "{stdout}"
+    );
+
+    // In an isolated host the ABI refusal is the same message, and costs only that document.
+    let fx = Fixture::new();
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server
+        .set("/bad", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    append(
+        &fx,
+        &format!(
+            "{}\n[plugin.bad-abi]\npath = \"{}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "bad-abi", "bad-abi", "/bad"),
+            test_plugin("bad-abi").display()
+        ),
+    );
+    let out = fx.run(&["check", "--json"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(
+        ids(&report, "error_ids"),
+        ["bad-abi/privacy-policy"],
+        "{err}"
+    );
+    assert_eq!(ids(&report, "new_ids"), ["acme/privacy-policy"]);
+    assert!(
+        err.contains("speaks plugin ABI version 999, but this termtrail speaks ABI version 1"),
+        "{err}"
+    );
+
+    // The right checksum is accepted.
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            std::fs::read(&openai).expect("readable"),
+        ))
+    };
+    fx.write_config(&[], "");
+    append(&fx, &format!("\n[plugin.openai]\nsha256 = \"{sha}\"\n"));
+    let out = fx.run(&["plugins"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("sha256: {sha}")), "{stdout}");
+    assert!(!stdout.contains("openai: NOT LOADED"), "{stdout}");
+}
+
+#[test]
+fn extract_with_a_plugin_prints_its_text() {
+    let fx = Fixture::new();
+    fx.write_config(&[], "");
+    let page = fx.path().join("page.html");
+    std::fs::write(&page, openai_page("We collect account data.", 7)).expect("write page");
+    for isolation in ["none", "process"] {
+        append(&fx, &format!("\n[plugins]\nisolation = \"{isolation}\"\n"));
+        let out = fx.run(&[
+            "extract",
+            "--plugin",
+            "openai",
+            "privacy-policy",
+            page.to_str().expect("utf-8 path"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("# Privacy policy\n\nWe collect account data.\n"),
+            "{text}"
+        );
+        assert!(text.contains("(https://openai.com/cookies)"), "{text}");
+        fx.write_config(&[], "");
+    }
+    let out = fx.run(&["extract", "--plugin", "openai", "no-such-kind", "page.html"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("plugin openai has no document of kind \"no-such-kind\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn plugin_documents_come_from_manifests() {
+    let fx = Fixture::new();
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        "\n[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nplugin = \"openai\"\ninterval = \"6h\"\n\n[plugin.deepseek]\ntrack = true\n",
+    );
+    let out = fx.run(&["validate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout.contains("OK, 4 document(s)"), "{stdout}");
+    for line in [
+        "openai/privacy-policy",
+        "https://openai.com/policies/row-privacy-policy/",
+        "deepseek/developer-terms",
+        "https://cdn.deepseek.com/policies/en-US/deepseek-terms-of-use.html",
+    ] {
+        assert!(stdout.contains(line), "{line} missing in {stdout}");
+    }
+
+    // track_all: every document of every plugin beside the binary (the ten platform plugins).
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        "\n[plugins]\ntrack_all = true\n\n[plugin.cohere]\ntrack = false\n",
+    );
+    let out = fx.run(&["validate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for line in [
+        "xai/trackers-policy",
+        "openai/vulnerability-disclosure-policy",
+        "perplexity/terms-of-service",
+        "plugin mistral",
+    ] {
+        assert!(stdout.contains(line), "{line} missing in {stdout}");
+    }
+    assert!(!stdout.contains("cohere/"), "cohere opted out: {stdout}");
+
+    // select/remove beside plugin is a config error naming the line.
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        "\n[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nplugin = \"openai\"\nselect = \"main\"\n",
+    );
+    let out = fx.run(&["validate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("document[1].select: does not apply to a plugin document"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The C example of `plugin-api/ABI.md`, compiled with the system C compiler, loads and extracts
+/// in both isolation modes: the document is precise enough to write a plugin from.
+#[test]
+fn the_c_plugin_of_abi_md_works() {
+    let abi = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugin-api/ABI.md"))
+        .expect("ABI.md is readable");
+    let example = abi
+        .split("## A plugin in C")
+        .nth(1)
+        .and_then(|s| s.split("```c").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("ABI.md has a C example");
+    let fx = Fixture::new();
+    let src = fx.path().join("hello.c");
+    std::fs::write(&src, example).expect("write hello.c");
+    let lib = fx.path().join(format!(
+        "{}termtrail_plugin_hello{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let cc = std::process::Command::new("cc")
+        .args(["-Wall", "-Werror", "-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(cc.status.success(), "cc failed: {}", stderr(&cc));
+    let page = fx.path().join("page.html");
+    std::fs::write(&page, "<html><body>anything</body></html>").expect("write page");
+    for isolation in ["none", "process"] {
+        fx.write_config(&[], "");
+        append(
+            &fx,
+            &format!(
+                "\n[plugins]\ndir = \"{}\"\nisolation = \"{isolation}\"\n",
+                fx.path().display()
+            ),
+        );
+        let out = fx.run(&[
+            "extract",
+            "--plugin",
+            "hello",
+            "privacy-policy",
+            "page.html",
+        ]);
+        assert!(out.status.success(), "{isolation}: {}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "# Hello\n\nPolicy text.\n"
+        );
+        let out = fx.run(&["plugins"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("hello 0.1.0 (ABI 1, isolation {isolation}")),
+            "{stdout}"
+        );
+    }
+}
+
+/// In the daemon, a crashed plugin host is restarted (after its backoff) and the plugin's
+/// document is recorded once the plugin behaves; other documents are never held up.
+#[test]
+fn the_daemon_restarts_a_crashed_plugin_host() {
+    use std::time::{Duration, Instant};
+    let fx = Fixture::new();
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server
+        .set("/seg", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    let config = std::fs::read_to_string(fx.config_path()).expect("read");
+    std::fs::write(
+        fx.config_path(),
+        format!(
+            "[schedule]\ninterval = \"1s\"\njitter = 0.0\n{config}{}\n[plugin.segfault]\npath = \"{}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "segfault", "segfault", "/seg"),
+            test_plugin("segfault").display()
+        ),
+    )
+    .expect("write");
+    let log = fx.path().join("daemon.log");
+    let mut child = std::process::Command::new(crate::util::termtrail_bin())
+        .current_dir(fx.path())
+        .arg("--config")
+        .arg(fx.config_path())
+        .arg("run")
+        .env("RUST_LOG", "termtrail=info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("termtrail run starts");
+    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !cond() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}; log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("acme's first version and two crashes", &|| {
+        fx.archive().exists() && fx.count("main") == 1 && fx.server.hits("/seg") >= 2
+    });
+    fx.server.set(
+        "/seg",
+        Page::html("<html><body><main>be-nice: the host came back.</main></body></html>"),
+    );
+    wait_for("the segfault plugin's document", &|| fx.count("main") == 2);
+    // SAFETY: kill(2) on the PID of a child we started and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        fx.git(&["show", "main:segfault/privacy-policy.md"]),
+        "be-nice: the host came back.\n"
+    );
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        log.contains("signal 11 (SIGSEGV, a segmentation fault)"),
+        "{log}"
+    );
+}
+
+/// The pids of the processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc is readable")
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline)
+                .contains(needle)
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// A plugin host stuck in a looping plugin does not outlive a daemon killed with SIGKILL.
+#[test]
+fn a_stuck_plugin_host_dies_with_its_daemon() {
+    use std::time::{Duration, Instant};
+    let fx = Fixture::new();
+    // A copy under a unique path, to find this test's host among the processes.
+    let lib = fx.path().join("libtermtrail_plugin_loop_copy.so");
+    std::fs::copy(test_plugin("loop"), &lib).expect("copy the loop plugin");
+    fx.server
+        .set("/loop", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        &format!(
+            "\n[plugins]\ntimeout = \"60s\"\n{}\n[plugin.loop]\npath = \"{}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "loop", "loop", "/loop"),
+            lib.display()
+        ),
+    );
+    let mut child = std::process::Command::new(crate::util::termtrail_bin())
+        .current_dir(fx.path())
+        .arg("--config")
+        .arg(fx.config_path())
+        .args(["check", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("termtrail check starts");
+    let needle = lib.to_str().expect("utf-8 path");
+    let start = Instant::now();
+    while fx.server.hits("/loop") == 0 || processes_mentioning(needle).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the loop plugin was never called"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("SIGKILL the daemon");
+    child.wait().expect("reaped");
+    let killed = Instant::now();
+    while !processes_mentioning(needle).is_empty() {
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "the plugin host outlived its daemon: {:?}",
+            processes_mentioning(needle)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Every document of the default config is one its plugin knows, at the same URL: the config
+/// and the manifests do not drift apart.
+#[test]
+fn the_default_config_matches_the_plugin_manifests() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.config_path(),
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/termtrail.toml"
+        ))
+        .expect("default config"),
+    )
+    .expect("write");
+    let out = fx.run(&["plugins"]);
+    let plugins = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!plugins.contains("NOT LOADED"), "{plugins}");
+    let out = fx.run(&["validate"]);
+    let validate = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut platform = String::new();
+    let mut known = std::collections::BTreeSet::new();
+    for line in plugins.lines() {
+        if !line.starts_with(' ') {
+            platform = line.split(' ').next().unwrap_or_default().to_owned();
+        } else if let [kind, url, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
+            if url.starts_with("https://") {
+                known.insert((format!("{platform}/{kind}"), url.to_owned()));
+            }
+        }
+    }
+    let mut checked = 0;
+    for line in validate.lines().filter(|l| l.contains(" plugin ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (id, url) = (words[0], words[words.len() - 1]);
+        assert!(
+            known.contains(&(id.to_owned(), url.to_owned())),
+            "{id} at {url} is not in its plugin's manifest:\n{plugins}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 29, "{validate}");
+}
