@@ -7,7 +7,7 @@
 
 use url::Url;
 
-/// Query parameters that only ever carry tracking or per-request state.
+/// Query parameters that only ever carry tracking or per-request state (compared in lowercase).
 const TRACKING_PARAMS: &[&str] = &[
     "fbclid",
     "gclid",
@@ -37,7 +37,11 @@ const TRACKING_PARAMS: &[&str] = &[
     "vero_id",
     "wickedid",
     "rb_clickid",
+    "s_kwcid",
     "s_cid",
+    "trk",
+    "trkcampaign",
+    "spm",
     "sessionid",
     "session_id",
     "sid",
@@ -45,13 +49,31 @@ const TRACKING_PARAMS: &[&str] = &[
     "phpsessid",
     "cfid",
     "cftoken",
+    "csrf",
+    "csrf_token",
+    "csrftoken",
+    "_csrf",
+    "token",
     "nonce",
+    "request_id",
+    "requestid",
     "ref_src",
     "ref_url",
+    "_t",
+    "_",
 ];
 
 /// Parameter name prefixes of the same kind (`utm_source`, `__cf_chl_tk`, ...).
-const TRACKING_PREFIXES: &[&str] = &["utm_", "__cf_chl_", "pk_", "mtm_", "hsa_", "_bta_"];
+const TRACKING_PREFIXES: &[&str] = &[
+    "utm_",
+    "__cf_chl_",
+    "pk_",
+    "mtm_",
+    "hsa_",
+    "_bta_",
+    "matomo_",
+    "piwik_",
+];
 
 fn is_uuid(v: &str) -> bool {
     let b = v.as_bytes();
@@ -63,7 +85,7 @@ fn is_uuid(v: &str) -> bool {
 }
 
 /// A value that no human wrote: a UUID, 16+ hex digits, or a 20+ character token mixing letters
-/// and digits (base64, base62).
+/// and digits (device ids, nonces, session tokens, base64).
 pub fn looks_generated(v: &str) -> bool {
     if is_uuid(v) {
         return true;
@@ -79,22 +101,30 @@ pub fn looks_generated(v: &str) -> bool {
             c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'=' | b'%' | b'+' | b'/')
         })
         && v.bytes().any(|c| c.is_ascii_digit())
-        && v.bytes().any(|c| c.is_ascii_uppercase())
-        && v.bytes().any(|c| c.is_ascii_lowercase())
+        && v.bytes().any(|c| c.is_ascii_alphabetic())
 }
 
-/// Whether a query parameter is tracking or per-request state.
-pub fn is_noise_param(name: &str, value: &str) -> bool {
+/// Whether a query parameter name is tracking or a per-request token, whatever its value.
+pub fn is_tracking_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     TRACKING_PARAMS.contains(&lower.as_str())
         || TRACKING_PREFIXES.iter().any(|p| lower.starts_with(p))
         || lower.ends_with("-did")
         || lower.ends_with("_did")
-        || looks_generated(value)
 }
 
-/// Removes tracking and per-request query parameters from a URL, keeping the others in order.
+/// Whether a query parameter is tracking or per-request state: by its name, or by its value.
+pub fn is_noise_param(name: &str, value: &str) -> bool {
+    is_tracking_name(name) || looks_generated(value)
+}
+
+/// Removes tracking and per-request query parameters, and `;jsessionid=` path parameters, from a
+/// URL, keeping the other parameters in order.
 pub fn clean_url(url: &mut Url) {
+    if let Some(i) = url.path().to_ascii_lowercase().find(";jsessionid=") {
+        let path = url.path()[..i].to_owned();
+        url.set_path(&path);
+    }
     if url.query().is_none() {
         return;
     }
@@ -103,6 +133,9 @@ pub fn clean_url(url: &mut Url) {
         .filter(|(k, v)| !is_noise_param(k, v))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    if kept.len() == url.query_pairs().count() {
+        return;
+    }
     if kept.is_empty() {
         url.set_query(None);
     } else {

@@ -1,94 +1,12 @@
-//! Tracking parameters and per-request tokens in links: they change from one fetch to the next
-//! (or per visitor) without the policy changing, so they must not reach the recorded text.
+//! Tracking parameters and per-request tokens in links already converted to Markdown (for plugins
+//! that build their Markdown themselves). The rules themselves are in [`crate::links`], shared
+//! with the declarative extractor, which cleans links before conversion.
 
 use url::Url;
 
-/// Query parameters dropped by name (compared in lowercase).
-const EXACT: &[&str] = &[
-    "fbclid",
-    "gclid",
-    "gclsrc",
-    "dclid",
-    "gbraid",
-    "wbraid",
-    "msclkid",
-    "yclid",
-    "twclid",
-    "ttclid",
-    "li_fat_id",
-    "igshid",
-    "mc_cid",
-    "mc_eid",
-    "_ga",
-    "_gl",
-    "_hsenc",
-    "_hsmi",
-    "__hstc",
-    "__hssc",
-    "__hsfp",
-    "hsctatracking",
-    "mkt_tok",
-    "ref_src",
-    "ref_url",
-    "oly_anon_id",
-    "oly_enc_id",
-    "vero_id",
-    "wickedid",
-    "s_kwcid",
-    "s_cid",
-    "trk",
-    "trkcampaign",
-    "spm",
-    "sessionid",
-    "session_id",
-    "sid",
-    "jsessionid",
-    "phpsessid",
-    "csrf",
-    "csrf_token",
-    "csrftoken",
-    "_csrf",
-    "token",
-    "nonce",
-    "request_id",
-    "requestid",
-    "_t",
-    "_",
-];
-
-/// Query parameters dropped by prefix (compared in lowercase).
-const PREFIXES: &[&str] = &[
-    "utm_",
-    "pk_",
-    "mtm_",
-    "hsa_",
-    "matomo_",
-    "piwik_",
-    "__cf_chl_",
-];
-
-/// Whether a query parameter name is tracking or a per-request token.
-pub fn is_tracking_param(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    EXACT.contains(&name.as_str()) || PREFIXES.iter().any(|p| name.starts_with(p))
-}
-
-/// Whether a parameter value looks generated per request or per visitor: a UUID, or a long
-/// run of letters and digits mixed (device ids, nonces, session tokens), whatever its name.
-pub fn looks_like_token(value: &str) -> bool {
-    let is_uuid = value.len() == 36
-        && value.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    let long_mixed = value.len() >= 20
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='))
-        && value.chars().any(|c| c.is_ascii_digit())
-        && value.chars().any(|c| c.is_ascii_alphabetic());
-    is_uuid || long_mixed
-}
+pub use crate::links::{
+    is_tracking_name as is_tracking_param, looks_generated as looks_like_token,
+};
 
 /// `url` without tracking parameters, per-request tokens and `;jsessionid=` path parameters.
 /// Anything that does not parse as an absolute URL is returned unchanged.
@@ -96,32 +14,14 @@ pub fn strip_tracking_params(url: &str) -> String {
     let Ok(mut parsed) = Url::parse(url) else {
         return url.to_owned();
     };
-    let mut changed = false;
-    if let Some(i) = parsed.path().to_ascii_lowercase().find(";jsessionid=") {
-        let path = parsed.path()[..i].to_owned();
-        parsed.set_path(&path);
-        changed = true;
-    }
-    if parsed.query().is_some() {
-        let kept: Vec<(String, String)> = parsed
-            .query_pairs()
-            .filter(|(k, v)| !is_tracking_param(k) && !looks_like_token(v))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let before = parsed.query_pairs().count();
-        if kept.len() != before {
-            changed = true;
-            if kept.is_empty() {
-                parsed.set_query(None);
-            } else {
-                parsed.query_pairs_mut().clear().extend_pairs(kept);
-            }
-        }
-    }
-    if changed {
-        parsed.to_string()
-    } else {
+    let before = parsed.to_string();
+    crate::links::clean_url(&mut parsed);
+    let after = parsed.to_string();
+    if after == before {
+        // Keep the link exactly as written when nothing was removed.
         url.to_owned()
+    } else {
+        after
     }
 }
 
