@@ -558,8 +558,8 @@ impl Engine {
             .pages
             .into_iter()
             .enumerate()
-            .map(|(i, body)| Fetched {
-                final_url: match (i, &snap.final_url) {
+            .map(|(i, body)| {
+                let url = match (i, &snap.final_url) {
                     (0, Some(u)) => {
                         url::Url::parse(u).unwrap_or_else(|_| doc.sources[0].url.clone())
                     }
@@ -567,13 +567,13 @@ impl Engine {
                         .sources
                         .get(i)
                         .map_or_else(|| doc.url.clone(), |s| s.url.clone()),
-                },
-                status: 200,
-                content_type: snap.content_types.get(i).cloned().flatten(),
-                validators: Validators::default(),
-                body,
-                fetched_at: snap.fetched_at,
-                fetcher: None,
+                };
+                Fetched::stored(
+                    url,
+                    body,
+                    snap.content_types.get(i).cloned().flatten(),
+                    snap.fetched_at,
+                )
             })
             .collect();
         if pages.len() != doc.sources.len() {

@@ -553,15 +553,12 @@ fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> R
         Some(u) => url::Url::parse(u).with_context(|| format!("--url {u:?} is not a URL"))?,
         None => doc.url.clone(),
     };
-    let fetched = crate::fetch::Fetched {
-        final_url: base,
-        status: 200,
-        content_type: Some("text/html".to_owned()),
-        validators: Default::default(),
-        body: bytes,
-        fetched_at: std::time::SystemTime::now(),
-        fetcher: None,
-    };
+    let fetched = crate::fetch::Fetched::stored(
+        base,
+        bytes,
+        Some("text/html".to_owned()),
+        std::time::SystemTime::now(),
+    );
     let text = crate::check::extract_text(doc, &fetched)
         .with_context(|| format!("{id} from {}", file.display()))?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
@@ -606,15 +603,12 @@ fn extract_with_plugin(
             crate::config::FetchMode::Http,
         )],
     };
-    let fetched = crate::fetch::Fetched {
-        final_url: base,
-        status: 200,
-        content_type: Some("text/html".to_owned()),
-        validators: Default::default(),
-        body: bytes,
-        fetched_at: std::time::SystemTime::now(),
-        fetcher: None,
-    };
+    let fetched = crate::fetch::Fetched::stored(
+        base,
+        bytes,
+        Some("text/html".to_owned()),
+        std::time::SystemTime::now(),
+    );
     let text = crate::check::extract_text(&doc, &fetched)
         .with_context(|| format!("{name} {kind} from {}", file.display()))?;
     std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use git2::{Repository, Sort};
-use url::Url;
 
 use crate::check::{CheckError, Engine, Outcome};
 use crate::config::Document;
-use crate::fetch::{Fetched, Validators};
+use crate::fetch::Fetched;
 
 /// Why an import cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -237,15 +236,8 @@ impl Engine {
         let mut out = Vec::new();
         let mut failed_last_time = false;
         for c in captures {
-            let fetched = Fetched {
-                final_url: Url::clone(&doc.url),
-                status: 200,
-                content_type: Some(c.content_type.clone()),
-                validators: Validators::default(),
-                body: c.body,
-                fetched_at: c.at,
-                fetcher: None,
-            };
+            let fetched =
+                Fetched::stored(doc.url.clone(), c.body, Some(c.content_type.clone()), c.at);
             let result = self.record(doc, fetched, failed_last_time).await;
             failed_last_time = result.is_err();
             let (outcome, error) = match result {

@@ -45,6 +45,22 @@ pub struct Fetched {
     pub fetcher: Option<String>,
 }
 
+impl Fetched {
+    /// A body that did not come from a live fetch (a saved page, an imported capture, a stored
+    /// snapshot), as if served with status 200 from `url` at `at`.
+    pub fn stored(url: Url, body: Vec<u8>, content_type: Option<String>, at: SystemTime) -> Self {
+        Self {
+            final_url: url,
+            status: 200,
+            content_type,
+            validators: Validators::default(),
+            body,
+            fetched_at: at,
+            fetcher: None,
+        }
+    }
+}
+
 /// What a fetch gave.
 #[derive(Debug)]
 pub enum FetchOutcome {
