@@ -263,6 +263,51 @@ pub fn extract_document(doc: &Document, pages: &[Fetched]) -> Result<String, Che
     Ok(normalise_text(&texts.join("\n\n")))
 }
 
+/// Whether a failed extraction is the kind a browser could fix: the rules (or the document's
+/// loaded plugin) found no text in the plain page.
+fn empty_in_plain_page(e: &CheckError, doc: &Document) -> bool {
+    match e {
+        CheckError::Extract(_) => true,
+        // Only the plugin's own "no text here" answer; a crash or a timeout would just repeat.
+        CheckError::Plugin(PluginFailure(p)) => {
+            matches!(&doc.extraction, Extraction::Plugin(b) if matches!(b.loaded, Some(Ok(_))))
+                && matches!(p.as_ref(), PluginError::Call { message, .. }
+                    if message.contains("matched nothing") || message.contains("holds no text"))
+        }
+        _ => false,
+    }
+}
+
+/// The plugin's own line about a change from the recorded text to `new`, for plugin documents
+/// whose plugin offers one. A failing `summarize` is logged and costs only that line.
+fn plugin_summary(doc: &Document, archive: &std::path::Path, new: &str) -> Option<String> {
+    let Extraction::Plugin(binding) = &doc.extraction else {
+        return None;
+    };
+    let Some(Ok(plugin)) = &binding.loaded else {
+        return None;
+    };
+    let repo = crate::archive::open_read_only(archive).ok()?;
+    let old = crate::archive::History::new(&repo)
+        .current_text(&doc.id)
+        .ok()??;
+    if old == new {
+        return None;
+    }
+    let request = termtrail_plugin_api::SummarizeRequest {
+        kind: doc.id.kind().to_owned(),
+        old,
+        new: new.to_owned(),
+    };
+    match plugin.summarize(&request) {
+        Ok(line) => line.filter(|l| !l.trim().is_empty()),
+        Err(e) => {
+            tracing::warn!(document = %doc.id, error = %e, "the plugin's summarize failed; recording without its line");
+            None
+        }
+    }
+}
+
 /// The text of a single page with the document's plugin or first source's rules (for `extract`).
 pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
     extract_page(doc, &doc.sources[0], fetched)
@@ -372,8 +417,12 @@ impl Engine {
             // A page with scripts whose selected region is empty in the plain HTML is usually
             // built by JavaScript: render it in the browser, and keep doing so if that works.
             // (Without scripts nothing could fill it: the rules or the page are wrong.)
-            Err(CheckError::Extract(e))
-                if plain && scripted && self.browser_fallback && self.renderer.available() =>
+            Err(e)
+                if plain
+                    && scripted
+                    && self.browser_fallback
+                    && self.renderer.available()
+                    && empty_in_plain_page(&e, doc) =>
             {
                 tracing::info!(document = %doc.id, error = %e, "empty selection in the plain page; retrying in the browser");
                 let rendered = async {
@@ -394,7 +443,7 @@ impl Engine {
                     Err(browser_error) => {
                         // The plain page's problem is the one to report; the browser's is context.
                         tracing::warn!(document = %doc.id, error = %browser_error, "the browser did not help either");
-                        Err(CheckError::Extract(e))
+                        Err(e)
                     }
                 }
             }
@@ -511,9 +560,14 @@ impl Engine {
             .await
             .expect("the semaphore is never closed");
         let d = doc.clone();
-        let text = tokio::task::spawn_blocking(move || extract_document(&d, &pages))
-            .await
-            .map_err(|e| CheckError::Crashed(e.to_string()))??;
+        let archive_path = self.archive_path.clone();
+        let (text, plugin_summary) = tokio::task::spawn_blocking(move || {
+            let text = extract_document(&d, &pages)?;
+            let summary = plugin_summary(&d, &archive_path, &text);
+            Ok::<_, CheckError>((text, summary))
+        })
+        .await
+        .map_err(|e| CheckError::Crashed(e.to_string()))??;
         drop(slot);
         let result = self
             .archive
@@ -526,6 +580,7 @@ impl Engine {
                 extractor: doc.extractor_id.clone(),
                 text,
                 technical: false,
+                plugin_summary,
             })
             .await?;
         Ok((
@@ -595,6 +650,7 @@ impl Engine {
                 extractor: doc.extractor_id.clone(),
                 text,
                 technical: true,
+                plugin_summary: None,
             })
             .await?;
         Ok(match result {

@@ -192,6 +192,69 @@ fn is_link_run(line: &str) -> bool {
     links >= 3
 }
 
+/// Words that mark a policy's date line ("Last updated: …", "Effective date: …").
+const DATE_LINE_MARKERS: &[&str] = &[
+    "last updated",
+    "last modified",
+    "last revised",
+    "effective",
+    "updated:",
+    "updated on",
+    "date of last revision",
+];
+
+/// The date line of a policy text: the first line near the top that names its last update or
+/// effective date.
+fn date_line(text: &str) -> Option<&str> {
+    text.lines().take(60).map(str::trim).find(|l| {
+        let lower = l.to_lowercase();
+        l.len() < 200 && DATE_LINE_MARKERS.iter().any(|m| lower.contains(m))
+    })
+}
+
+/// A one-line summary of a change of the policy's date line, for `Plugin::summarize`: what most
+/// readers want to know first is whether, and from when, the terms officially changed.
+pub fn effective_date_change(old: &str, new: &str) -> Option<String> {
+    let clean = |l: &str| {
+        l.trim_matches(|c: char| c == '*' || c == '_' || c == '#' || c.is_whitespace())
+            .to_owned()
+    };
+    match (date_line(old), date_line(new)) {
+        (Some(a), Some(b)) if a != b => Some(format!(
+            "Date line changed from \"{}\" to \"{}\"",
+            clean(a),
+            clean(b)
+        )),
+        (None, Some(b)) => Some(format!("Date line added: \"{}\"", clean(b))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::effective_date_change;
+
+    #[test]
+    fn date_line_changes_are_summarised() {
+        let old = "# Privacy policy\n\n*Last updated: March 25, 2026*\n\nWe collect data.\n";
+        let new = "# Privacy policy\n\n*Last updated: 25 June 2026*\n\nWe collect more data.\n";
+        assert_eq!(
+            effective_date_change(old, new).as_deref(),
+            Some("Date line changed from \"Last updated: March 25, 2026\" to \"Last updated: 25 June 2026\"")
+        );
+        assert_eq!(effective_date_change(old, old), None);
+        assert_eq!(
+            effective_date_change("# P\n\nText.\n", "# P\n\nText, more.\n"),
+            None
+        );
+        assert_eq!(
+            effective_date_change("# P\n\nText.\n", "# P\n\nEffective 1 July 2026\n\nText.\n")
+                .as_deref(),
+            Some("Date line added: \"Effective 1 July 2026\"")
+        );
+    }
+}
+
 /// Extracts a policy page: see the module documentation.
 pub fn extract_policy(
     html: &str,

@@ -622,3 +622,55 @@ fn the_default_config_matches_the_plugin_manifests() {
     }
     assert_eq!(checked, 29, "{validate}");
 }
+
+#[test]
+fn a_plugin_summary_line_reaches_the_commit_and_the_event() {
+    let fx = Fixture::new();
+    fx.write_config(&[], "");
+    append(&fx, &plugin_doc(&fx, "openai", "openai", "/p"));
+    let jsonl = fx.path().join("events.jsonl");
+    append(
+        &fx,
+        &format!(
+            "\n[[sink]]\nname = \"log\"\ntype = \"jsonl\"\npath = \"{}\"\n",
+            jsonl.display()
+        ),
+    );
+    fx.server.set(
+        "/p",
+        Page::html(openai_page(
+            "Last updated: March 25, 2026. We collect account data.",
+            1,
+        )),
+    );
+    fx.check();
+    fx.server.set(
+        "/p",
+        Page::html(openai_page(
+            "Last updated: June 1, 2026. We collect account and usage data.",
+            2,
+        )),
+    );
+    let r = fx.check();
+    assert_eq!(ids(&r, "changed_ids"), ["openai/privacy-policy"], "{r}");
+    let trailer = fx.git(&[
+        "log",
+        "-1",
+        "--format=%(trailers:key=Plugin-Summary,valueonly)",
+        "main",
+    ]);
+    assert_eq!(
+        trailer.trim(),
+        "Date line changed from \"Last updated: March 25, 2026. We collect account data.\" to \"Last updated: June 1, 2026. We collect account and usage data.\""
+    );
+    let events = std::fs::read_to_string(&jsonl).expect("the sink wrote events");
+    let last: serde_json::Value =
+        serde_json::from_str(events.lines().last().expect("an event")).expect("json event");
+    assert_eq!(last["type"], "document.changed", "{last}");
+    assert!(
+        last["plugin_summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Date line changed from")),
+        "{last}"
+    );
+}

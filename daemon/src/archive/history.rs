@@ -114,6 +114,18 @@ impl<'r> History<'r> {
         Ok(None)
     }
 
+    /// The text of `doc` on the tip of `main`, if it has a version.
+    pub fn current_text(&self, doc: &DocumentId) -> Result<Option<String>, ArchiveError> {
+        let Ok(tip) = self
+            .repo
+            .find_reference(MAIN)
+            .and_then(|r| r.peel_to_commit())
+        else {
+            return Ok(None);
+        };
+        self.text_in(tip.id(), doc)
+    }
+
     /// Resolves a revision (commit id, prefix, ref) to a commit.
     pub fn resolve(&self, rev: &str) -> Result<Oid, ArchiveError> {
         let obj = self

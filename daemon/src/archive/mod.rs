@@ -570,6 +570,17 @@ impl Archive {
             hex::encode(Sha256::digest(req.text.as_bytes())),
             req.extractor,
         ));
+        if let (Some(line), Some(_)) = (&req.plugin_summary, &old_text) {
+            // One line, whatever the plugin returned: a trailer cannot span lines.
+            let line: String = line
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(300)
+                .collect();
+            msg.push_str(&format!("Plugin-Summary: {line}\n"));
+        }
         if req.technical {
             msg.push_str("Change-Class: technical\n");
         }

@@ -58,6 +58,7 @@ fn version(doc: &DocumentId, snapshot: Oid, t: u64, text: &str) -> VersionReques
         extractor: "test".into(),
         text: text.into(),
         technical: false,
+        plugin_summary: None,
     }
 }
 

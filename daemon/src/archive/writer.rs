@@ -37,6 +37,8 @@ pub struct VersionRequest {
     pub text: String,
     /// A re-extraction after a rules change (`Change-Class: technical`), not a document change.
     pub technical: bool,
+    /// The plugin's own line about this change (`Plugin-Summary` trailer), if it gave one.
+    pub plugin_summary: Option<String>,
 }
 
 struct SnapshotRequest {

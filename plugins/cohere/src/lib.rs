@@ -20,6 +20,11 @@ const LAYOUT: PolicyLayout<'static> = PolicyLayout {
 };
 
 impl Plugin for Cohere {
+    /// A change of the policy's date line, the first thing readers look for.
+    fn summarize(&self, request: &termtrail_plugin_api::SummarizeRequest) -> Option<String> {
+        termtrail_extract::policy::effective_date_change(&request.old, &request.new)
+    }
+
     fn manifest(&self) -> Manifest {
         Manifest::new("cohere", env!("CARGO_PKG_VERSION"))
             .document(
