@@ -508,31 +508,34 @@ fn validate(config: &Config, plugin_problems: &[String]) -> Result<()> {
         .iter()
         .filter_map(|d| d.url.host_str())
         .collect();
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{}: OK, {} document(s) on {} host(s), archive at {}",
         config.source,
         config.documents.len(),
         hosts.len(),
         config.archive.path.display()
-    );
+    )?;
     for d in &config.documents {
         let how = match &d.extraction {
             crate::config::Extraction::Declarative(_) => "rules".to_owned(),
             crate::config::Extraction::Plugin(b) => format!("plugin {}", b.name),
         };
-        println!(
+        writeln!(
+            out,
             "  {:<40} every {:<8} {:<20} {}",
             d.id.to_string(),
             humantime::format_duration(d.interval).to_string(),
             how,
             d.url
-        );
+        )?;
     }
     for w in &config.warnings {
-        println!("warning: {w}");
+        writeln!(out, "warning: {w}")?;
     }
     for p in plugin_problems {
-        println!("error: {p}");
+        writeln!(out, "error: {p}")?;
     }
     if !plugin_problems.is_empty() {
         bail!(
