@@ -146,11 +146,18 @@ fn requests_to_one_host_respect_the_concurrency_cap_and_delay() {
     assert_eq!(f.server.max_in_flight(), 2);
     let mut starts: Vec<_> = f.server.starts().into_iter().map(|(_, t)| t).collect();
     starts.sort();
+    // The client spaces request starts by 150 ms; the server sees them a little later, by a
+    // varying amount on a loaded machine, so each gap gets a margin and the whole run is
+    // checked against the sum of the delays.
     for pair in starts.windows(2) {
         let gap = pair[1] - pair[0];
-        // Allow for timer granularity on the client side.
-        assert!(gap >= Duration::from_millis(140), "requests {gap:?} apart");
+        assert!(gap >= Duration::from_millis(100), "requests {gap:?} apart");
     }
+    let span = *starts.last().expect("six requests") - starts[0];
+    assert!(
+        span >= Duration::from_millis(5 * 150 - 40),
+        "six requests within {span:?}"
+    );
 }
 
 #[test]
@@ -172,13 +179,9 @@ fn different_hosts_are_fetched_concurrently() {
         "/y",
         Page::html("<main>y</main>").delay(Duration::from_millis(800)),
     );
-    let started = std::time::Instant::now();
     let r = f.check();
     assert_eq!(r["new"].as_u64(), Some(2));
+    // Both requests were in flight at once although each host allows one: the hosts did not
+    // wait for each other. (Timing is not asserted: a loaded machine may be slow to start.)
     assert_eq!(f.server.max_in_flight(), 2);
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "took {:?}",
-        started.elapsed()
-    );
 }
