@@ -554,6 +554,23 @@ impl Engine {
         if !snap.changed && snap.has_version && !must_extract {
             return Ok((Outcome::Unchanged, false));
         }
+        let outcome = self
+            .extract_and_record(doc, pages, snap.commit, fetched_at, false)
+            .await?;
+        Ok((outcome, snap.changed))
+    }
+
+    /// Extracts the text of `pages` (one extraction per core at a time, on a blocking thread) and
+    /// hands it to the writer as a version of `doc` taken from snapshot commit `snapshot`. A
+    /// `technical` version is a re-extraction (`Change-Class: technical`, no hold, no plugin line).
+    async fn extract_and_record(
+        &self,
+        doc: &Document,
+        pages: Vec<Fetched>,
+        snapshot: git2::Oid,
+        fetched_at: SystemTime,
+        technical: bool,
+    ) -> Result<Outcome, CheckError> {
         let slot = self
             .extract_slots
             .acquire()
@@ -563,7 +580,11 @@ impl Engine {
         let archive_path = self.archive_path.clone();
         let (text, plugin_summary) = tokio::task::spawn_blocking(move || {
             let text = extract_document(&d, &pages)?;
-            let summary = plugin_summary(&d, &archive_path, &text);
+            let summary = if technical {
+                None
+            } else {
+                plugin_summary(&d, &archive_path, &text)
+            };
             Ok::<_, CheckError>((text, summary))
         })
         .await
@@ -576,22 +597,19 @@ impl Engine {
                 title: doc.title.clone(),
                 source_url: doc.url.to_string(),
                 fetched_at,
-                snapshot: snap.commit,
+                snapshot,
                 extractor: doc.extractor_id.clone(),
                 text,
-                technical: false,
+                technical,
                 plugin_summary,
             })
             .await?;
-        Ok((
-            match result {
-                VersionResult::First(_) => Outcome::New,
-                VersionResult::Updated(_) => Outcome::Changed,
-                VersionResult::Unchanged => Outcome::Unchanged,
-                VersionResult::Held(_) => Outcome::Held,
-            },
-            snap.changed,
-        ))
+        Ok(match result {
+            VersionResult::First(_) => Outcome::New,
+            VersionResult::Updated(_) => Outcome::Changed,
+            VersionResult::Unchanged => Outcome::Unchanged,
+            VersionResult::Held(_) => Outcome::Held,
+        })
     }
 
     /// Re-extracts the latest snapshot of `doc` with its current rules and records the text as a
@@ -635,29 +653,8 @@ impl Engine {
             // The document gained or lost a page since its last snapshot: only a fetch can tell.
             return Ok(Outcome::Unchanged);
         }
-        let d = doc.clone();
-        let text = tokio::task::spawn_blocking(move || extract_document(&d, &pages))
+        self.extract_and_record(doc, pages, commit, SystemTime::now(), true)
             .await
-            .map_err(|e| CheckError::Crashed(e.to_string()))??;
-        let result = self
-            .archive
-            .version(VersionRequest {
-                doc: doc.id.clone(),
-                title: doc.title.clone(),
-                source_url: doc.url.to_string(),
-                fetched_at: SystemTime::now(),
-                snapshot: commit,
-                extractor: doc.extractor_id.clone(),
-                text,
-                technical: true,
-                plugin_summary: None,
-            })
-            .await?;
-        Ok(match result {
-            VersionResult::First(_) => Outcome::New,
-            VersionResult::Updated(_) => Outcome::Changed,
-            _ => Outcome::Unchanged,
-        })
     }
 
     /// The documents whose extraction rules differ from those that produced their recorded text.
@@ -668,34 +665,56 @@ impl Engine {
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default();
+        let known = |d: &Document| {
+            state
+                .documents
+                .get(&d.id.to_string())
+                .and_then(|s| s.extractor.clone())
+        };
+        // The state normally knows; only documents it does not know (an archive from before the
+        // state file, or a lost one) need their latest version's `Extractor` trailer, read from
+        // the newest commits until each is found.
+        let mut missing: std::collections::HashSet<String> = docs
+            .iter()
+            .filter(|d| known(d).is_none())
+            .map(|d| d.id.to_string())
+            .collect();
         let path = self.archive_path.clone();
-        let trailers: std::collections::HashMap<String, String> =
+        let trailers: std::collections::HashMap<String, String> = if missing.is_empty() {
+            Default::default()
+        } else {
             tokio::task::spawn_blocking(move || {
-                crate::archive::open_read_only(&path)
-                    .ok()
-                    .and_then(|repo| crate::archive::History::new(&repo).versions(None).ok())
+                let mut found = std::collections::HashMap::new();
+                let Ok(repo) = crate::archive::open_read_only(&path) else {
+                    return found;
+                };
+                // `versions` is newest first: the first trailer seen for a document is its latest.
+                for v in crate::archive::History::new(&repo)
+                    .versions(None)
                     .unwrap_or_default()
-                    .into_iter()
-                    .rev()
-                    .filter_map(|v| {
-                        Some((
-                            v.doc?.to_string(),
-                            crate::archive::trailer(&v.message, "Extractor")?.to_owned(),
-                        ))
-                    })
-                    .collect()
+                {
+                    let Some(id) = v.doc.map(|d| d.to_string()) else {
+                        continue;
+                    };
+                    if missing.remove(&id) {
+                        if let Some(t) = crate::archive::trailer(&v.message, "Extractor") {
+                            found.insert(id, t.to_owned());
+                        }
+                    }
+                    if missing.is_empty() {
+                        break;
+                    }
+                }
+                found
             })
             .await
-            .unwrap_or_default();
+            .unwrap_or_default()
+        };
         docs.iter()
             .filter(|d| {
-                let key = d.id.to_string();
-                let known = state
-                    .documents
-                    .get(&key)
-                    .and_then(|s| s.extractor.clone())
-                    .or_else(|| trailers.get(&key).cloned());
-                known.is_some_and(|k| k != d.extractor_id)
+                known(d)
+                    .or_else(|| trailers.get(&d.id.to_string()).cloned())
+                    .is_some_and(|k| k != d.extractor_id)
             })
             .collect()
     }

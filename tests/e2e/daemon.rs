@@ -2,7 +2,7 @@
 //! recovery after a kill.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -17,14 +17,6 @@ fn spawn_run(f: &Fixture) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("termtrail run starts")
-}
-
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn signal(child: &Child, sig: i32) {

@@ -253,14 +253,6 @@ fn spawn_run(f: &Fixture) -> Child {
         .expect("termtrail run starts")
 }
 
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn kill(child: &mut Child, sig: i32) {
     // SAFETY: kill(2) on the PID of a child we started and have not reaped.
     let rc = unsafe { libc::kill(child.id() as i32, sig) };
