@@ -8,16 +8,7 @@ use crate::util::*;
 /// The system Chromium; installed with apt-get when missing (tests never skip).
 fn chromium() -> PathBuf {
     let path = PathBuf::from("/usr/bin/chromium");
-    if !path.exists() {
-        let status = std::process::Command::new("sh")
-            .args([
-                "-c",
-                "apt-get update -qq && apt-get install -y -qq chromium",
-            ])
-            .status()
-            .expect("sh runs");
-        assert!(status.success() && path.exists(), "the browser tests need Debian's chromium at /usr/bin/chromium and installing it failed: run `apt-get install chromium`");
-    }
+    ensure_package("chromium", || path.exists());
     path
 }
 

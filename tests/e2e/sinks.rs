@@ -564,27 +564,6 @@ fn sink_config_errors_name_line_and_key() {
     }
 }
 
-/// Installs a Debian package with apt-get unless `present` already holds; panics if it cannot (a
-/// test must never skip). Serialised: two tests installing at once would fight over the dpkg lock.
-fn ensure_package(package: &str, present: impl Fn() -> bool) {
-    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = APT.lock().unwrap_or_else(|e| e.into_inner());
-    if present() {
-        return;
-    }
-    let script = format!(
-        "(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {package}"
-    );
-    let st = Command::new("sh")
-        .args(["-c", &script])
-        .status()
-        .expect("sh runs");
-    assert!(
-        st.success() && present(),
-        "{package} is needed by this test and could not be installed; run: apt-get install -y {package}"
-    );
-}
-
 /// Debian's `python3-aiosmtpd` (for the system Python, not a pyenv one), installed if missing.
 fn aiosmtpd_python() -> &'static str {
     const PY: &str = "/usr/bin/python3";

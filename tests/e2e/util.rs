@@ -141,3 +141,24 @@ pub fn ids(report: &serde_json::Value, key: &str) -> Vec<String> {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Installs a Debian package with apt-get unless `present` already holds; panics if it cannot (a
+/// test must never skip). Serialised: two tests installing at once would fight over the dpkg lock.
+pub fn ensure_package(package: &str, present: impl Fn() -> bool) {
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = APT.lock().unwrap_or_else(|e| e.into_inner());
+    if present() {
+        return;
+    }
+    let script = format!(
+        "(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {package}"
+    );
+    let st = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .expect("sh runs");
+    assert!(
+        st.success() && present(),
+        "{package} is needed by this test and could not be installed; run: apt-get install -y {package}"
+    );
+}
