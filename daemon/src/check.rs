@@ -9,8 +9,8 @@ use termtrail_extract::{normalise_text, ExtractError};
 use tokio::task::JoinSet;
 
 use crate::archive::{
-    Archive, ArchiveError, ArchiveHandle, SnapshotMeta, SnapshotPage, VersionRequest,
-    VersionResult, WriterThread,
+    Archive, ArchiveError, ArchiveHandle, RecordRequest, SnapshotMeta, SnapshotPage,
+    VersionRequest, VersionResult, WriterThread,
 };
 use crate::browser::Renderer;
 use crate::config::{Config, Document, Extraction, FetchMode, Source};
@@ -155,6 +155,16 @@ fn snapshot_extension(content_type: Option<&str>) -> &'static str {
         "json"
     } else {
         "html"
+    }
+}
+
+/// What a version result means for the check's report.
+fn outcome_of(result: VersionResult) -> Outcome {
+    match result {
+        VersionResult::First(_) => Outcome::New,
+        VersionResult::Updated(_) => Outcome::Changed,
+        VersionResult::Unchanged => Outcome::Unchanged,
+        VersionResult::Held(_) => Outcome::Held,
     }
 }
 
@@ -371,6 +381,7 @@ impl Engine {
     }
 
     async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
+        crate::failpoint::hit("check.start");
         let (validators, must_extract, needs_browser) = self
             .archive
             .state()
@@ -508,6 +519,10 @@ impl Engine {
     /// Records one fetch of a document (one body per source, in order) through the pipeline:
     /// snapshot, extraction, version (with the suspicious-version hold). Shared by `check` and
     /// `import`.
+    ///
+    /// The text is extracted before anything is written, and the snapshot and its version are
+    /// then recorded by one writer request (version first): a run stopped in between can never
+    /// leave a new snapshot whose text was not judged.
     pub async fn record_pages(
         &self,
         doc: &Document,
@@ -515,7 +530,7 @@ impl Engine {
         must_extract: bool,
     ) -> Result<(Outcome, bool), CheckError> {
         let fetched_at = pages.first().map_or_else(SystemTime::now, |p| p.fetched_at);
-        let snapshot_pages: Vec<SnapshotPage> = pages
+        let snapshot_pages: Arc<[SnapshotPage]> = pages
             .iter()
             .zip(&doc.sources)
             .map(|(f, s)| SnapshotPage {
@@ -531,54 +546,69 @@ impl Engine {
                 bytes: f.body.clone(),
             })
             .collect();
-        let snap = if snapshot_pages.len() == 1 {
-            let page = snapshot_pages.into_iter().next().expect("one page");
-            let ext = snapshot_extension(page.meta.content_type.as_deref());
-            self.archive
-                .snapshot(
-                    &doc.id,
-                    &doc.title,
-                    page.meta,
-                    ext,
-                    page.bytes,
-                    pages[0].validators.clone(),
-                )
-                .await?
-        } else {
-            self.archive
-                .snapshot_pages(&doc.id, &doc.title, snapshot_pages)
-                .await?
+        // Conditional requests are made for single-page documents only.
+        let validators = match pages.as_slice() {
+            [one] => one.validators.clone(),
+            _ => Validators::default(),
         };
+        let probe = self
+            .archive
+            .probe(&doc.id, snapshot_pages.clone(), validators.clone())
+            .await?;
         // Same bytes as last time: the text cannot have changed (extraction is deterministic;
         // a rules change is handled by re-extraction, not here), so skip the costly part.
-        if !snap.changed && snap.has_version && !must_extract {
+        if probe.unchanged && probe.has_version && !must_extract {
             return Ok((Outcome::Unchanged, false));
         }
-        let outcome = self
-            .extract_and_record(doc, pages, snap.commit, fetched_at, false)
+        let extracted = self.extract(doc, pages, false).await;
+        crate::failpoint::hit("check.extracted");
+        let version = extracted
+            .as_ref()
+            .ok()
+            .map(|(text, plugin_summary)| VersionRequest {
+                doc: doc.id.clone(),
+                title: doc.title.clone(),
+                source_url: doc.url.to_string(),
+                fetched_at,
+                // Filled in by the writer with the snapshot commit it makes.
+                snapshot: git2::Oid::zero(),
+                extractor: doc.extractor_id.clone(),
+                text: text.clone(),
+                technical: false,
+                plugin_summary: plugin_summary.clone(),
+            });
+        // A failed extraction still keeps its snapshot: it is the evidence of what was served.
+        let recorded = self
+            .archive
+            .record(RecordRequest {
+                doc: doc.id.clone(),
+                title: doc.title.clone(),
+                pages: snapshot_pages,
+                validators,
+                version,
+            })
             .await?;
-        Ok((outcome, snap.changed))
+        extracted?;
+        let outcome = recorded.version.map_or(Outcome::Unchanged, outcome_of);
+        Ok((outcome, recorded.snapshot.changed))
     }
 
-    /// Extracts the text of `pages` (one extraction per core at a time, on a blocking thread) and
-    /// hands it to the writer as a version of `doc` taken from snapshot commit `snapshot`. A
-    /// `technical` version is a re-extraction (`Change-Class: technical`, no hold, no plugin line).
-    async fn extract_and_record(
+    /// Extracts the text of `pages` (one extraction per core at a time, on a blocking thread),
+    /// with the plugin's line about the change unless `technical`.
+    async fn extract(
         &self,
         doc: &Document,
         pages: Vec<Fetched>,
-        snapshot: git2::Oid,
-        fetched_at: SystemTime,
         technical: bool,
-    ) -> Result<Outcome, CheckError> {
-        let slot = self
+    ) -> Result<(String, Option<String>), CheckError> {
+        let _slot = self
             .extract_slots
             .acquire()
             .await
             .expect("the semaphore is never closed");
         let d = doc.clone();
         let archive_path = self.archive_path.clone();
-        let (text, plugin_summary) = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let text = extract_document(&d, &pages)?;
             let summary = if technical {
                 None
@@ -588,8 +618,20 @@ impl Engine {
             Ok::<_, CheckError>((text, summary))
         })
         .await
-        .map_err(|e| CheckError::Crashed(e.to_string()))??;
-        drop(slot);
+        .map_err(|e| CheckError::Crashed(e.to_string()))?
+    }
+
+    /// Extracts the text of `pages` and hands it to the writer as a technical version of `doc`
+    /// (a re-extraction: `Change-Class: technical`, no hold, no plugin line) taken from snapshot
+    /// commit `snapshot`.
+    async fn extract_and_record_technical(
+        &self,
+        doc: &Document,
+        pages: Vec<Fetched>,
+        snapshot: git2::Oid,
+        fetched_at: SystemTime,
+    ) -> Result<Outcome, CheckError> {
+        let (text, plugin_summary) = self.extract(doc, pages, true).await?;
         let result = self
             .archive
             .version(VersionRequest {
@@ -600,16 +642,11 @@ impl Engine {
                 snapshot,
                 extractor: doc.extractor_id.clone(),
                 text,
-                technical,
+                technical: true,
                 plugin_summary,
             })
             .await?;
-        Ok(match result {
-            VersionResult::First(_) => Outcome::New,
-            VersionResult::Updated(_) => Outcome::Changed,
-            VersionResult::Unchanged => Outcome::Unchanged,
-            VersionResult::Held(_) => Outcome::Held,
-        })
+        Ok(outcome_of(result))
     }
 
     /// Re-extracts the latest snapshot of `doc` with its current rules and records the text as a
@@ -653,7 +690,7 @@ impl Engine {
             // The document gained or lost a page since its last snapshot: only a fetch can tell.
             return Ok(Outcome::Unchanged);
         }
-        self.extract_and_record(doc, pages, commit, SystemTime::now(), true)
+        self.extract_and_record_technical(doc, pages, commit, SystemTime::now())
             .await
     }
 

@@ -21,6 +21,7 @@ pub const EXIT_ARCHIVE: u8 = 3;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::failpoint::validate();
     let interactive_check = matches!(&cli.command, Command::Check { json: false, .. })
         && std::io::stderr().is_terminal();
     // On a terminal, `check` shows a progress bar; routine log lines would tear it.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod diff_view;
 pub mod document;
 pub mod events;
+pub mod failpoint;
 pub mod fetch;
 pub mod import;
 pub mod notify_commands;

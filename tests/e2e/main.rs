@@ -2,6 +2,7 @@
 //! with the archive checked by the real `git` CLI. One test binary (ripgrep's layout), one module
 //! per area.
 
+mod audit;
 mod server;
 mod util;
 
@@ -14,4 +15,5 @@ mod fidelity_rules;
 mod hard_documents;
 mod plugin;
 mod receiver;
+mod recovery;
 mod sinks;

@@ -63,6 +63,19 @@ impl Fixture {
             .expect("termtrail runs")
     }
 
+    /// Runs termtrail like [`Fixture::run`], with `env` added to its environment.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(termtrail_bin())
+            .current_dir(self.path())
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
+            .output()
+            .expect("termtrail runs")
+    }
+
     /// Runs `check --json` and returns the parsed report; panics unless it exits 0.
     pub fn check(&self) -> serde_json::Value {
         let out = self.run(&["check", "--json"]);

@@ -5,18 +5,25 @@
 //!
 //! Commits are dated at fetch time and carry trailers (`Source-URL`, `Fetched-At`, `Snapshot`,
 //! `Content-SHA256`, `Extractor`). History is only ever appended to: every branch update is a
-//! compare-and-swap on the previous tip (libgit2 refuses the commit if the tip moved). Objects are
-//! written before the ref that names them, each flushed to disk when `archive.fsync` is on, so a
-//! crash at any point leaves at worst unreferenced objects, which `git fsck --strict` accepts.
+//! compare-and-swap on the previous tip. Objects are written before the ref that names them, each
+//! flushed to disk when `archive.fsync` is on, so a crash at any point leaves at worst
+//! unreferenced objects, which `git fsck --strict` accepts.
+//!
+//! One fetch that gives a new version moves two refs: `main` first (the version commit names its
+//! snapshot commit, already written), then `snapshots`. A run killed between the two leaves a
+//! version whose snapshot is one fast-forward away, and [`Archive::open`] makes it (see
+//! [`recovery`]); the other order would leave a snapshot whose version is never extracted again,
+//! since the next fetch finds the same bytes.
 
 mod history;
 mod hold;
 mod lock;
+mod recovery;
 mod state;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time, Tree};
@@ -24,11 +31,12 @@ use sha2::{Digest, Sha256};
 
 use crate::config::ArchiveSettings;
 use crate::document::DocumentId;
+use crate::failpoint;
 pub use history::{latest_snapshot, trailer, History, SnapshotRecord, VersionEntry};
 pub use hold::{judge, suspicion, text_hash, Hold, HoldPolicy, Verdict};
 pub use lock::{ArchiveLock, LockError};
 pub use state::{DocState, State};
-pub use writer::{ArchiveHandle, VersionRequest, WriterThread};
+pub use writer::{ArchiveHandle, RecordRequest, VersionRequest, WriterThread};
 
 /// The branch of extracted versions.
 pub const MAIN: &str = "refs/heads/main";
@@ -64,6 +72,15 @@ pub enum ArchiveError {
         op: &'static str,
         /// libgit2's error.
         source: git2::Error,
+    },
+    /// libgit2 refused to turn on fsync.
+    #[error("cannot turn on fsync in libgit2: {0}; set archive.fsync = false to run without it")]
+    Fsync(git2::Error),
+    /// A branch moved under the writer: something else writes this repository.
+    #[error("branch {branch} moved while termtrail was writing it; is another program writing to the archive?")]
+    Moved {
+        /// The branch.
+        branch: &'static str,
     },
     /// The writer task has stopped (the daemon is shutting down).
     #[error("the archive writer has stopped")]
@@ -113,6 +130,45 @@ pub struct SnapshotResult {
     pub has_version: bool,
 }
 
+/// What the archive holds for the pages of a fetch, found before extracting them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// The bytes are those of the last snapshot of the document.
+    pub unchanged: bool,
+    /// `main` already holds a version of the document.
+    pub has_version: bool,
+}
+
+/// What recording one fetch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The snapshot.
+    pub snapshot: SnapshotResult,
+    /// The version, when a text was given.
+    pub version: Option<VersionResult>,
+}
+
+/// A snapshot commit written but not yet on `snapshots`.
+#[derive(Debug, Clone)]
+struct PendingSnapshot {
+    commit: Oid,
+    parent: Option<Oid>,
+    summary: String,
+}
+
+/// Where a fetch's pages go in the tip of `snapshots` (see [`Archive::layout`]).
+struct Layout<'r> {
+    tip: Option<git2::Commit<'r>>,
+    tree: Option<Tree<'r>>,
+    platform_tree: Option<Tree<'r>>,
+    /// The document's entries in its platform folder now.
+    old_entries: Vec<String>,
+    /// Its entries after this fetch.
+    expected_entries: Vec<String>,
+    /// The pages are the bytes already stored.
+    unchanged: bool,
+}
+
 /// What recording a version did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionResult {
@@ -142,10 +198,11 @@ fn unix(t: SystemTime) -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Turns on fsync of objects and refs in libgit2 (process-wide).
-fn enable_fsync() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+/// Turns on fsync of objects and refs in libgit2 (process-wide); its refusal is an error, since
+/// the user asked for durability.
+fn enable_fsync() -> Result<(), ArchiveError> {
+    static RESULT: OnceLock<libc::c_int> = OnceLock::new();
+    let rc = *RESULT.get_or_init(|| {
         // SAFETY: `git_libgit2_opts` with GIT_OPT_ENABLE_FSYNC_GITDIR takes one int argument;
         // git2::opts has no wrapper for this option. libgit2 is initialised first.
         unsafe {
@@ -153,9 +210,13 @@ fn enable_fsync() {
             libgit2_sys::git_libgit2_opts(
                 libgit2_sys::GIT_OPT_ENABLE_FSYNC_GITDIR as libc::c_int,
                 1 as libc::c_int,
-            );
+            )
         }
     });
+    if rc < 0 {
+        return Err(ArchiveError::Fsync(git2::Error::last_error(rc)));
+    }
+    Ok(())
 }
 
 /// The archive opened for writing. Owned by the single writer task.
@@ -165,6 +226,9 @@ pub struct Archive {
     author_name: String,
     author_email: String,
     holds: HoldPolicy,
+    /// A snapshot whose version is on `main` but whose ref move failed: published before any
+    /// other snapshot, or it could never be a fast-forward again.
+    unpublished: Option<PendingSnapshot>,
     _lock: ArchiveLock,
 }
 
@@ -190,15 +254,19 @@ pub fn open_read_only(path: &Path) -> Result<Repository, ArchiveError> {
 
 impl Archive {
     /// Opens the archive for writing, creating the repository if needed, and takes its lock.
+    /// Then repairs what a killed run may have left (see [`recovery`]): a half-created
+    /// repository is finished, stale git lock files are removed, and a version whose snapshot
+    /// ref did not move yet gets it moved.
     pub fn open(settings: &ArchiveSettings) -> Result<Self, ArchiveError> {
         if settings.fsync {
-            enable_fsync();
+            enable_fsync()?;
         }
         let path = &settings.path;
         let open_err = |source| ArchiveError::Open {
             path: path.clone(),
             source,
         };
+        let mut created = false;
         let repo = match Repository::open_bare(path) {
             Ok(r) => r,
             Err(e) if e.code() == ErrorCode::NotFound => {
@@ -208,35 +276,35 @@ impl Archive {
                         .map(|mut d| d.next().is_some())
                         .unwrap_or(true)
                 {
-                    return Err(ArchiveError::NotARepository { path: path.clone() });
+                    if !recovery::half_created(path) {
+                        return Err(ArchiveError::NotARepository { path: path.clone() });
+                    }
+                    tracing::warn!(archive = %path.display(), "the archive was left half-created by a stopped run (no HEAD, no history); creating it again in place");
                 }
                 let mut opts = RepositoryInitOptions::new();
                 opts.bare(true).initial_head("main").mkpath(true);
-                let repo = Repository::init_opts(path, &opts).map_err(open_err)?;
-                repo.config()
-                    .and_then(|mut c| {
-                        c.set_str("core.logAllRefUpdates", "true")?;
-                        c.set_str("gc.auto", "0")
-                    })
-                    .map_err(open_err)?;
-                std::fs::write(
-                    path.join("description"),
-                    "termtrail archive: branch main holds the extracted versions, branch snapshots the raw pages\n",
-                )
-                .ok();
-                repo
+                created = true;
+                Repository::init_opts(path, &opts).map_err(open_err)?
             }
             Err(e) => return Err(open_err(e)),
         };
         let lock = ArchiveLock::acquire(repo.path())?;
-        Ok(Self {
+        if created {
+            failpoint::hit("archive.create");
+        }
+        recovery::finish_setup(&repo, created).map_err(open_err)?;
+        recovery::remove_stale_locks(repo.path());
+        let archive = Self {
             dir: repo.path().to_path_buf(),
             repo,
             author_name: settings.author_name.clone(),
             author_email: settings.author_email.clone(),
             holds: settings.holds,
+            unpublished: None,
             _lock: lock,
-        })
+        };
+        archive.publish_orphaned_snapshot()?;
+        Ok(archive)
     }
 
     /// The repository folder.
@@ -282,9 +350,9 @@ impl Archive {
         rb.write().map_err(git("write tree"))
     }
 
-    fn commit(
+    /// Writes a commit object (no ref moves).
+    fn commit_object(
         &self,
-        branch: &str,
         at: SystemTime,
         message: &str,
         tree: Oid,
@@ -298,11 +366,52 @@ impl Archive {
         .map_err(git("make signature"))?;
         let tree = self.repo.find_tree(tree).map_err(git("read tree"))?;
         let parents: Vec<&git2::Commit<'_>> = parent.into_iter().collect();
-        // With `update_ref`, libgit2 moves the branch only if its tip is still `parent`: a
-        // compare-and-swap, so history can only grow.
         self.repo
-            .commit(Some(branch), &sig, &sig, message, &tree, &parents)
+            .commit(None, &sig, &sig, message, &tree, &parents)
             .map_err(git("commit"))
+    }
+
+    /// Moves `branch` from `from` (None: it must not exist yet) to `to`: a compare-and-swap, so
+    /// history can only grow.
+    fn move_branch(
+        &self,
+        branch: &'static str,
+        from: Option<Oid>,
+        to: Oid,
+        summary: &str,
+    ) -> Result<(), ArchiveError> {
+        let log = format!("commit: {summary}");
+        let result = match from {
+            Some(old) => self.repo.reference_matching(branch, to, true, old, &log),
+            None => self.repo.reference(branch, to, false, &log),
+        };
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
+                Err(ArchiveError::Moved { branch })
+            }
+            Err(e) => Err(git("move branch")(e)),
+        }
+    }
+
+    /// Whether `main` holds a version of `doc`.
+    fn has_version(&self, doc: &DocumentId) -> Result<bool, ArchiveError> {
+        let main = self.tip(MAIN)?;
+        let tree = main
+            .as_ref()
+            .map(|c| c.tree())
+            .transpose()
+            .map_err(git("read tree"))?;
+        Ok(Self::blob_at(tree.as_ref(), &doc.version_path()).is_some())
+    }
+
+    /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
+    /// what a check needs to know before extracting. Writes nothing.
+    pub fn probe(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Probe, ArchiveError> {
+        Ok(Probe {
+            unchanged: self.layout(doc, pages)?.unchanged,
+            has_version: self.has_version(doc)?,
+        })
     }
 
     /// Records the raw bytes of a fetch on `snapshots` if they differ from the last ones.
@@ -325,24 +434,8 @@ impl Archive {
         )
     }
 
-    /// Records the pages of one fetch of a document on `snapshots`, in one commit, if any byte
-    /// differs from the last snapshot: one page at `PLATFORM/KIND.EXT`, several at
-    /// `PLATFORM/KIND/1.EXT`, `PLATFORM/KIND/2.EXT`, ...
-    pub fn record_pages(
-        &mut self,
-        doc: &DocumentId,
-        title: &str,
-        pages: &[SnapshotPage],
-    ) -> Result<SnapshotResult, ArchiveError> {
-        let has_version = {
-            let main = self.tip(MAIN)?;
-            let tree = main
-                .as_ref()
-                .map(|c| c.tree())
-                .transpose()
-                .map_err(git("read tree"))?;
-            Self::blob_at(tree.as_ref(), &doc.version_path()).is_some()
-        };
+    /// Where the pages of `doc` go in the tip of `snapshots`, and whether they are already there.
+    fn layout(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Layout<'_>, ArchiveError> {
         let tip = self.tip(SNAPSHOTS)?;
         let tree = tip
             .as_ref()
@@ -376,12 +469,10 @@ impl Archive {
             .filter(|n| mine(n))
             .collect();
         let mut unchanged = true;
-        let mut new_paths = Vec::new();
         for (i, p) in pages.iter().enumerate() {
             let path = path_of(i, &p.ext);
             let id = Oid::hash_object(ObjectType::Blob, &p.bytes).map_err(git("hash snapshot"))?;
             unchanged &= Self::blob_at(tree.as_ref(), &path) == Some(id);
-            new_paths.push(path);
         }
         // The same file names as before (a page more or less, or a new extension, is a change).
         let expected_entries: Vec<String> = if single {
@@ -399,17 +490,40 @@ impl Archive {
                 .map_or(0, |t| t.len());
             unchanged &= count == pages.len();
         }
-        if unchanged {
-            let commit = tip
-                .as_ref()
-                .map(|c| c.id())
-                .expect("stored blobs imply a snapshots tip");
-            return Ok(SnapshotResult {
-                commit,
-                changed: false,
-                has_version,
-            });
+        Ok(Layout {
+            tip,
+            tree,
+            platform_tree,
+            old_entries,
+            expected_entries,
+            unchanged,
+        })
+    }
+
+    /// Writes the snapshot commit of the pages of one fetch of `doc`, if any byte differs from
+    /// the last snapshot, without moving `snapshots` (see [`Archive::publish_snapshot`]): one page
+    /// at `PLATFORM/KIND.EXT`, several at `PLATFORM/KIND/1.EXT`, `PLATFORM/KIND/2.EXT`, ...
+    fn prepare_snapshot(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+    ) -> Result<Option<PendingSnapshot>, ArchiveError> {
+        if let Some(pending) = self.unpublished.take() {
+            self.publish_snapshot(pending)?;
         }
+        let Layout {
+            tip,
+            tree,
+            platform_tree,
+            old_entries,
+            expected_entries,
+            unchanged,
+        } = self.layout(doc, pages)?;
+        if unchanged {
+            return Ok(None);
+        }
+        let single = pages.len() == 1;
         let mut pb = self
             .repo
             .treebuilder(platform_tree.as_ref())
@@ -448,14 +562,15 @@ impl Archive {
         let tree_id = rb.write().map_err(git("write tree"))?;
 
         let first = &pages[0].meta;
-        let mut msg = format!(
-            "{} snapshot of {title}\n\n",
+        let summary = format!(
+            "{} snapshot of {title}",
             if old_entries.is_empty() {
                 "First"
             } else {
                 "New"
             }
         );
+        let mut msg = format!("{summary}\n\n");
         msg.push_str(&format!("Document: {doc}\n"));
         for p in pages {
             msg.push_str(&format!("Source-URL: {}\n", p.meta.source_url));
@@ -482,13 +597,121 @@ impl Archive {
                 hex::encode(Sha256::digest(&p.bytes))
             ));
         }
-        let _ = new_paths;
-        let commit = self.commit(SNAPSHOTS, first.fetched_at, &msg, tree_id, tip.as_ref())?;
-        Ok(SnapshotResult {
+        let commit = self.commit_object(first.fetched_at, &msg, tree_id, tip.as_ref())?;
+        failpoint::hit("archive.snapshot-objects");
+        Ok(Some(PendingSnapshot {
             commit,
-            changed: true,
-            has_version,
+            parent: tip.map(|c| c.id()),
+            summary,
+        }))
+    }
+
+    /// Moves `snapshots` to a prepared snapshot commit. On failure the commit is kept and
+    /// published before the next snapshot: its version may already be on `main`.
+    fn publish_snapshot(&mut self, pending: PendingSnapshot) -> Result<(), ArchiveError> {
+        match self.move_branch(SNAPSHOTS, pending.parent, pending.commit, &pending.summary) {
+            Ok(()) => {
+                failpoint::hit("archive.snapshots-moved");
+                Ok(())
+            }
+            Err(e) => {
+                self.unpublished = Some(pending);
+                Err(e)
+            }
+        }
+    }
+
+    /// The tip of `snapshots`: the snapshot commit holding the current bytes of every document.
+    fn snapshots_tip(&self) -> Result<Option<Oid>, ArchiveError> {
+        Ok(self.tip(SNAPSHOTS)?.map(|c| c.id()))
+    }
+
+    /// Records the pages of one fetch of `doc` on `snapshots` (no version), if any byte differs
+    /// from the last snapshot.
+    pub fn record_pages(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+    ) -> Result<SnapshotResult, ArchiveError> {
+        Ok(self.record(doc, title, pages, None, None, |_| {})?.snapshot)
+    }
+
+    /// Records one fetch of `doc`: its snapshot, if any byte changed, and, when `version` is
+    /// given, its text as a version, if the text changed and is not held back (`pending` is the
+    /// hold from the previous fetch). `version.snapshot` is filled in here.
+    ///
+    /// The version commit is made before `snapshots` moves (see the module comment), and
+    /// `on_decided` runs between the two with the version's result: the writer saves a new hold
+    /// there, so that a held text is never forgotten once its bytes are on record.
+    pub fn record(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+        version: Option<VersionRequest>,
+        pending: Option<&Hold>,
+        on_decided: impl FnOnce(&VersionResult),
+    ) -> Result<Recorded, ArchiveError> {
+        let has_version = self.has_version(doc)?;
+        let prepared = self.prepare_snapshot(doc, title, pages)?;
+        let snapshot = match &prepared {
+            Some(p) => p.commit,
+            None => self
+                .snapshots_tip()?
+                .expect("unchanged stored bytes imply a snapshots tip"),
+        };
+        let version = match version {
+            Some(mut req) => {
+                req.snapshot = snapshot;
+                let result = self.record_version(&req, pending)?;
+                on_decided(&result);
+                Some(result)
+            }
+            None => None,
+        };
+        let changed = prepared.is_some();
+        if let Some(p) = prepared {
+            self.publish_snapshot(p)?;
+        }
+        Ok(Recorded {
+            snapshot: SnapshotResult {
+                commit: snapshot,
+                changed,
+                has_version,
+            },
+            version,
         })
+    }
+
+    /// If the last version names a snapshot commit that `snapshots` does not reach yet, one
+    /// fast-forward past its tip (a run stopped between the two ref moves of a fetch), moves
+    /// `snapshots` there.
+    fn publish_orphaned_snapshot(&self) -> Result<(), ArchiveError> {
+        let Some(main) = self.tip(MAIN)? else {
+            return Ok(());
+        };
+        let Some(named) = history::trailer(main.message().unwrap_or_default(), "Snapshot")
+            .and_then(|s| Oid::from_str(s.trim()).ok())
+        else {
+            return Ok(());
+        };
+        let tip = self.snapshots_tip()?;
+        if tip == Some(named) {
+            return Ok(());
+        }
+        let Ok(commit) = self.repo.find_commit(named) else {
+            tracing::error!(version = %main.id(), snapshot = %named, "the last version names a snapshot commit the archive does not hold");
+            return Ok(());
+        };
+        // Older snapshots (re-extractions, confirmed holds) are in the history, never children
+        // of the tip: only a snapshot whose parent is the tip was left unpublished.
+        if commit.parent_ids().next() != tip {
+            return Ok(());
+        }
+        self.move_branch(SNAPSHOTS, tip, named, commit.summary().unwrap_or_default())?;
+        tracing::warn!(snapshot = %named, version = %main.id(), "a stopped run left the snapshot of the last version off the snapshots branch; moved the branch to it");
+        Ok(())
     }
 
     /// Records extracted text on `main` if it differs from the last version and is not held back
@@ -584,7 +807,11 @@ impl Archive {
         if req.technical {
             msg.push_str("Change-Class: technical\n");
         }
-        let commit = self.commit(MAIN, req.fetched_at, &msg, tree_id, tip.as_ref())?;
+        let commit = self.commit_object(req.fetched_at, &msg, tree_id, tip.as_ref())?;
+        failpoint::hit("archive.version-objects");
+        let summary = msg.lines().next().unwrap_or_default();
+        self.move_branch(MAIN, tip.as_ref().map(|c| c.id()), commit, summary)?;
+        failpoint::hit("archive.main-moved");
         Ok(if old_text.is_none() {
             VersionResult::First(commit)
         } else {

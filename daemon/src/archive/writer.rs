@@ -12,9 +12,7 @@ use std::time::SystemTime;
 use git2::Oid;
 use tokio::sync::oneshot;
 
-use super::{
-    Archive, ArchiveError, SnapshotMeta, SnapshotPage, SnapshotResult, State, VersionResult,
-};
+use super::{Archive, ArchiveError, Hold, Probe, Recorded, SnapshotPage, State, VersionResult};
 use crate::document::DocumentId;
 use crate::fetch::Validators;
 
@@ -41,17 +39,36 @@ pub struct VersionRequest {
     pub plugin_summary: Option<String>,
 }
 
-struct SnapshotRequest {
+/// One fetch to record: its pages and, when extraction succeeded, its text.
+#[derive(Debug, Clone)]
+pub struct RecordRequest {
+    /// The document.
+    pub doc: DocumentId,
+    /// Its human name.
+    pub title: String,
+    /// The pages, shared with the check (they can be megabytes).
+    pub pages: Arc<[SnapshotPage]>,
+    /// The validators of a single-page fetch, stored once its bytes are on record.
+    pub validators: Validators,
+    /// The text, as a version request whose `snapshot` the writer fills in with the snapshot
+    /// commit it makes; `None` when extraction failed (the snapshot is kept all the same).
+    pub version: Option<VersionRequest>,
+}
+
+struct ProbeRequest {
     doc: DocumentId,
-    title: String,
-    pages: Vec<SnapshotPage>,
+    pages: Arc<[SnapshotPage]>,
     validators: Validators,
 }
 
 enum Request {
-    Snapshot(
-        Box<SnapshotRequest>,
-        oneshot::Sender<Result<SnapshotResult, ArchiveError>>,
+    Probe(
+        Box<ProbeRequest>,
+        oneshot::Sender<Result<Probe, ArchiveError>>,
+    ),
+    Record(
+        Box<RecordRequest>,
+        oneshot::Sender<Result<Recorded, ArchiveError>>,
     ),
     Version(
         Box<VersionRequest>,
@@ -90,49 +107,33 @@ impl ArchiveHandle {
         &self.state
     }
 
-    /// Records a snapshot (if its bytes changed) and, once committed, its validators.
-    pub async fn snapshot(
+    /// Whether the pages of a fetch of `doc` are the bytes on record, and whether `doc` has a
+    /// version; when the bytes are unchanged, `validators` are stored (they vouch for bytes the
+    /// archive holds).
+    pub async fn probe(
         &self,
         doc: &DocumentId,
-        title: &str,
-        meta: SnapshotMeta,
-        ext: &'static str,
-        bytes: Vec<u8>,
+        pages: Arc<[SnapshotPage]>,
         validators: Validators,
-    ) -> Result<SnapshotResult, ArchiveError> {
+    ) -> Result<Probe, ArchiveError> {
         let (reply, answer) = oneshot::channel();
-        let req = SnapshotRequest {
+        let req = ProbeRequest {
             doc: doc.clone(),
-            title: title.to_owned(),
-            pages: vec![SnapshotPage {
-                meta,
-                ext: ext.to_owned(),
-                bytes,
-            }],
+            pages,
             validators,
         };
         self.tx
-            .send(Request::Snapshot(Box::new(req), reply))
+            .send(Request::Probe(Box::new(req), reply))
             .map_err(|_| ArchiveError::Closed)?;
         answer.await.map_err(|_| ArchiveError::Closed)?
     }
 
-    /// Records the pages of a multi-page document (no validators: each page is fetched in full).
-    pub async fn snapshot_pages(
-        &self,
-        doc: &DocumentId,
-        title: &str,
-        pages: Vec<SnapshotPage>,
-    ) -> Result<SnapshotResult, ArchiveError> {
+    /// Records one fetch: its snapshot (if the bytes changed), its version (if a text is given,
+    /// differs and is not held back), then its validators.
+    pub async fn record(&self, req: RecordRequest) -> Result<Recorded, ArchiveError> {
         let (reply, answer) = oneshot::channel();
-        let req = SnapshotRequest {
-            doc: doc.clone(),
-            title: title.to_owned(),
-            pages,
-            validators: Validators::default(),
-        };
         self.tx
-            .send(Request::Snapshot(Box::new(req), reply))
+            .send(Request::Record(Box::new(req), reply))
             .map_err(|_| ArchiveError::Closed)?;
         answer.await.map_err(|_| ArchiveError::Closed)?
     }
@@ -165,10 +166,65 @@ impl WriterThread {
 }
 
 fn save(archive: &Archive, state: &Mutex<State>) {
+    save_to(archive.dir(), state);
+}
+
+fn save_to(dir: &std::path::Path, state: &Mutex<State>) {
     let snapshot = state.lock().map(|s| s.clone()).unwrap_or_default();
-    if let Err(e) = snapshot.save(archive.dir()) {
+    if let Err(e) = snapshot.save(dir) {
         tracing::warn!(error = %e, "cannot save the state file; validators will be re-learned");
     }
+}
+
+fn pending_hold(state: &Mutex<State>, doc: &DocumentId) -> Option<Hold> {
+    state.lock().ok().and_then(|s| {
+        s.documents
+            .get(&doc.to_string())
+            .and_then(|d| d.hold.clone())
+    })
+}
+
+fn store_validators(
+    state: &Mutex<State>,
+    doc: &DocumentId,
+    pages: &[SnapshotPage],
+    validators: &Validators,
+) {
+    if let Ok(mut s) = state.lock() {
+        let d = s.doc_mut(doc);
+        d.url = pages
+            .first()
+            .map(|p| p.meta.source_url.clone())
+            .unwrap_or_default();
+        d.etag = validators.etag.clone();
+        d.last_modified = validators.last_modified.clone();
+    }
+}
+
+/// Notes in the state what a version request gave: its extractor, and the hold it starts or
+/// ends. Returns whether it started a hold.
+fn note_version(state: &Mutex<State>, req: &VersionRequest, result: &VersionResult) -> bool {
+    let Ok(mut s) = state.lock() else {
+        return false;
+    };
+    let d = s.doc_mut(&req.doc);
+    d.extractor = Some(req.extractor.clone());
+    d.hold = match result {
+        VersionResult::Held(reason) => {
+            tracing::warn!(document = %req.doc, reason = %reason, "suspicious text held back until the next fetch confirms it");
+            Some(Hold {
+                text_sha256: super::text_hash(&req.text),
+                reason: reason.clone(),
+                since: req
+                    .fetched_at
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+                snapshot: req.snapshot.to_string(),
+            })
+        }
+        _ => None,
+    };
+    d.hold.is_some()
 }
 
 fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State>>) {
@@ -190,53 +246,52 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
             Err(mpsc::TryRecvError::Disconnected) => break,
         };
         match req {
-            Request::Snapshot(req, reply) => {
-                let result = archive.record_pages(&req.doc, &req.title, &req.pages);
+            Request::Probe(req, reply) => {
+                let result = archive.probe(&req.doc, &req.pages);
+                if let Ok(Probe {
+                    unchanged: true, ..
+                }) = &result
+                {
+                    store_validators(&state, &req.doc, &req.pages, &req.validators);
+                    dirty = true;
+                }
+                let _ = reply.send(result);
+            }
+            Request::Record(req, reply) => {
+                let pending = pending_hold(&state, &req.doc);
+                let dir = archive.dir().to_path_buf();
+                let version = req.version.clone();
+                let result = archive.record(
+                    &req.doc,
+                    &req.title,
+                    &req.pages,
+                    req.version.clone(),
+                    pending.as_ref(),
+                    |result| {
+                        if let Some(v) = &version {
+                            if note_version(&state, v, result) {
+                                // Saved before `snapshots` moves: once the held page is on
+                                // record, the next fetch of the same bytes would not be
+                                // extracted, so the hold must already be known.
+                                save_to(&dir, &state);
+                            }
+                        }
+                    },
+                );
                 if result.is_ok() {
-                    // Validators are stored only once the bytes they vouch for are committed: a 304
-                    // must never stand for bytes the archive does not hold.
-                    if let Ok(mut s) = state.lock() {
-                        let d = s.doc_mut(&req.doc);
-                        d.url = req
-                            .pages
-                            .first()
-                            .map(|p| p.meta.source_url.clone())
-                            .unwrap_or_default();
-                        d.etag = req.validators.etag.clone();
-                        d.last_modified = req.validators.last_modified.clone();
-                    }
+                    // Validators are stored only once the bytes they vouch for are committed: a
+                    // 304 must never stand for bytes the archive does not hold.
+                    store_validators(&state, &req.doc, &req.pages, &req.validators);
                     dirty = true;
                 }
                 // The asking task may have been cancelled by a shutdown; the write stands anyway.
                 let _ = reply.send(result);
             }
             Request::Version(req, reply) => {
-                let pending = state.lock().ok().and_then(|s| {
-                    s.documents
-                        .get(&req.doc.to_string())
-                        .and_then(|d| d.hold.clone())
-                });
+                let pending = pending_hold(&state, &req.doc);
                 let result = archive.record_version(&req, pending.as_ref());
                 if let Ok(r) = &result {
-                    if let Ok(mut s) = state.lock() {
-                        let d = s.doc_mut(&req.doc);
-                        d.extractor = Some(req.extractor.clone());
-                        d.hold = match r {
-                            VersionResult::Held(reason) => {
-                                tracing::warn!(document = %req.doc, reason = %reason, "suspicious text held back until the next fetch confirms it");
-                                Some(super::Hold {
-                                    text_sha256: super::text_hash(&req.text),
-                                    reason: reason.clone(),
-                                    since: req
-                                        .fetched_at
-                                        .duration_since(SystemTime::UNIX_EPOCH)
-                                        .map_or(0, |d| d.as_secs() as i64),
-                                    snapshot: req.snapshot.to_string(),
-                                })
-                            }
-                            _ => None,
-                        };
-                    }
+                    note_version(&state, &req, r);
                     dirty = true;
                 }
                 let _ = reply.send(result);

@@ -318,6 +318,7 @@ impl Delivery {
                     })?;
                     sent += 1;
                     tracing::info!(sink = %sink.name, event = %event.id, "delivered");
+                    crate::failpoint::hit("delivery.sent");
                 }
                 // Only now, after success, does the cursor pass this commit.
                 let (path, name) = (self.archive.clone(), sink.name.clone());
@@ -326,6 +327,7 @@ impl Delivery {
                     Ok(cursor::advance(&repo, &name, at, id)?)
                 })
                 .await?;
+                crate::failpoint::hit("delivery.cursor-moved");
                 at = Some(id);
             }
         }
