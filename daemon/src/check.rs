@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use futures_util::FutureExt;
 use serde::Serialize;
 use termtrail_extract::{normalise_text, ExtractError};
 use tokio::task::JoinSet;
@@ -56,6 +57,19 @@ pub enum CheckError {
     /// The extraction task died (a bug); reported, not propagated.
     #[error("extraction crashed: {0}")]
     Crashed(String),
+    /// The check panicked (a bug); reported as this document's failure, and the document is
+    /// checked again at its next turn.
+    #[error("the check panicked: {0}; this is a bug in termtrail, please report it")]
+    Panicked(String),
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 /// What checking one document gave.
@@ -389,8 +403,9 @@ impl Engine {
             .map(|s| {
                 let d = s.documents.get(&doc.id.to_string());
                 // A failure must keep being reported, and a held text needs the next fetch
-                // extracted to be confirmed or dropped: neither may be cut short.
-                let must = d.is_some_and(|d| d.failures > 0 || d.hold.is_some());
+                // extracted to be confirmed or dropped: neither may be cut short. A document the
+                // state does not know (a lost state file) may have had a hold: extract it once.
+                let must = d.is_none_or(|d| d.failures > 0 || d.hold.is_some());
                 (
                     s.validators(&doc.id, doc.url.as_str()),
                     must,
@@ -758,7 +773,11 @@ impl Engine {
 
     /// Checks one document; never fails: errors are in the report.
     pub async fn check(&self, doc: &Document) -> DocReport {
-        let result = self.try_check(doc).await;
+        // A panic is one document's failure, counted and reported like any other.
+        let result = std::panic::AssertUnwindSafe(self.try_check(doc))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|p| Err(CheckError::Panicked(panic_message(p.as_ref()))));
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);

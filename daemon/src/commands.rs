@@ -193,6 +193,7 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
             bar
         });
         let mut failures = Vec::new();
+        let mut refused = Vec::new();
         let cycle = engine.cycle(&docs, |r| {
             if let Some(bar) = &bar {
                 bar.inc(1);
@@ -200,6 +201,9 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
             }
             if let Some(e) = &r.error {
                 failures.push(format!("{}: {e}", r.id));
+                if matches!(e, crate::check::CheckError::Archive(_)) {
+                    refused.push(format!("{}: {e}", r.id));
+                }
             }
         });
         let report = tokio::select! {
@@ -214,17 +218,27 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
             // Every version of the cycle is committed (each check awaited its commit): deliver
             // them and the alerts before exiting, still holding the archive lock so that no other
             // process moves the cursors meanwhile. A failing sink keeps its events pending.
-            delivery.deliver().await;
+            refused.extend(delivery.deliver().await);
         }
         // Finishes the commits already handed to the writer, then releases the lock.
         writer.close();
-        anyhow::Ok((report, failures))
+        anyhow::Ok((report, failures, refused))
     })?;
-    let (Some(report), failures) = report else {
+    let (Some(report), failures, refused) = report else {
         tracing::info!("interrupted; commits in hand were finished");
         return Ok(());
     };
-    print_report(&report, &failures, json)
+    print_report(&report, &failures, json)?;
+    // Page failures are the pages' business; archive failures make the run fail (exit 3), or a
+    // wedged archive would go unnoticed behind exit 0.
+    match refused.first() {
+        None => Ok(()),
+        Some(first) => Err(crate::archive::ArchiveError::Refused {
+            count: refused.len(),
+            first: first.clone(),
+        }
+        .into()),
+    }
 }
 
 fn print_report(report: &CycleReport, failures: &[String], json: bool) -> Result<()> {

@@ -78,15 +78,17 @@ impl OneShotDelivery {
         })
     }
 
-    /// Delivers what is pending to every sink, then the alerts raised during the cycle.
-    pub async fn deliver(mut self) {
+    /// Delivers what is pending to every sink, then the alerts raised during the cycle. Returns
+    /// the failures that lie with the archive (cursors, rebuilding events), not with a sink.
+    pub async fn deliver(mut self) -> Vec<String> {
         if self.delivery.is_empty() {
-            return;
+            return Vec::new();
         }
-        self.delivery.deliver_all_once().await;
+        let refused = self.delivery.deliver_all_once().await;
         while let Ok(alert) = self.alerts.try_recv() {
             self.delivery.deliver_alert(&alert).await;
         }
+        refused
     }
 }
 

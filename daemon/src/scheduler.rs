@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -65,7 +66,7 @@ pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output =
             .collect()
     };
     tracing::info!(documents = docs.len(), "daemon started");
-    let mut running: JoinSet<(usize, DocReport)> = JoinSet::new();
+    let mut running: JoinSet<(usize, Result<DocReport, String>)> = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         // `None` marks a document in flight.
@@ -79,12 +80,23 @@ pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output =
                         *slot = None;
                         let engine = engine.clone();
                         let doc = docs[i].clone();
-                        running.spawn(async move { (i, engine.check(&doc).await) });
+                        running.spawn(async move {
+                            // `Engine::check` turns a panic of the check into its failure; this
+                            // catches one in its bookkeeping, so the document is never dropped.
+                            let report = std::panic::AssertUnwindSafe(engine.check(&doc))
+                                .catch_unwind()
+                                .await
+                                .map_err(|p| crate::check::panic_message(p.as_ref()));
+                            (i, report)
+                        });
                     }
                 }
             }
             Some(done) = running.join_next(), if !running.is_empty() => {
-                if let Ok((i, _report)) = done {
+                if let Ok((i, report)) = done {
+                    if let Err(message) = report {
+                        tracing::error!(document = %docs[i].id, panic = %message, "a check panicked; the document is checked again at its next turn");
+                    }
                     let wait = jittered(docs[i].interval, config.schedule.jitter, fastrand::f64());
                     due[i] = Some(Instant::now() + wait);
                     tracing::debug!(document = %docs[i].id, next_in_s = wait.as_secs(), "scheduled");

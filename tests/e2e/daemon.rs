@@ -7,12 +7,17 @@ use std::time::Duration;
 use crate::util::*;
 
 fn spawn_run(f: &Fixture) -> Child {
+    spawn_run_env(f, &[])
+}
+
+fn spawn_run_env(f: &Fixture, env: &[(&str, &str)]) -> Child {
     Command::new(termtrail_bin())
         .current_dir(f.path())
         .arg("--config")
         .arg(f.config_path())
         .arg("run")
         .env("RUST_LOG", "termtrail=debug")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -118,4 +123,42 @@ fn a_killed_daemon_leaves_a_valid_archive_and_no_stale_lock() {
     assert_eq!(r["errors"].as_u64(), Some(0), "{r}");
     assert_eq!(f.count("main"), 40);
     f.fsck();
+}
+
+#[test]
+fn a_panicking_check_is_reported_and_its_document_checked_again() {
+    let f = Fixture::new();
+    daemon_config(&f, "1s");
+    // The first check to start panics (a fail point; a bug in real life).
+    let child = spawn_run_env(&f, &[("TERMTRAIL_FAILPOINTS", "check.start=1*panic")]);
+    wait_for(
+        "both documents recorded and checked again",
+        Duration::from_secs(30),
+        || {
+            f.archive().exists()
+                && f.count("main") == 2
+                && f.server.hits("/a") >= 2
+                && f.server.hits("/b") >= 2
+        },
+    );
+    signal(&child, libc::SIGTERM);
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(0));
+    let log = stderr(&out);
+    assert!(
+        log.contains("the check panicked: fail point check.start: panic"),
+        "{log}"
+    );
+    // In `check`, the panic is that document's failure; the others are checked.
+    let out = f.run_env(
+        &["check", "--json"],
+        &[("TERMTRAIL_FAILPOINTS", "check.start=1*panic")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        (r["errors"].as_u64(), r["unchanged"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
 }

@@ -82,6 +82,15 @@ pub enum ArchiveError {
         /// The branch.
         branch: &'static str,
     },
+    /// Writes failed during a `check`: the archive, not the pages, is at fault, so the run is
+    /// not a success even though it went through every document.
+    #[error("the archive refused {count} write(s) in this run (first: {first}); check the archive folder (free space, permissions, another program writing to it) and run again")]
+    Refused {
+        /// How many documents or sinks failed on the archive.
+        count: usize,
+        /// The first failure.
+        first: String,
+    },
     /// The writer task has stopped (the daemon is shutting down).
     #[error("the archive writer has stopped")]
     Closed,

@@ -70,6 +70,17 @@ pub enum DeliveryError {
     Task(String),
 }
 
+impl DeliveryError {
+    /// Whether the archive, not the sink, failed: the cursor or the registry cannot be read or
+    /// written, or an event cannot be rebuilt from git. A sink that is down is not one.
+    pub fn is_archive(&self) -> bool {
+        match self {
+            Self::Open { .. } | Self::Cursor(_) | Self::Event(_) | Self::Registry { .. } => true,
+            Self::Sink { .. } | Self::Task(_) => false,
+        }
+    }
+}
+
 /// How checks tell sinks that something happened: a counter of version commits (a `watch`, so
 /// every sink sees the latest value and a burst of commits is one wake-up) and a broadcast of
 /// availability alerts.
@@ -367,26 +378,28 @@ impl Delivery {
     }
 
     /// One round for every sink at once (for `termtrail check`): failures are logged and left
-    /// pending for the next run.
-    pub async fn deliver_all_once(self: &Arc<Self>) -> usize {
+    /// pending for the next run. Returns the failures that lie with the archive (see
+    /// [`DeliveryError::is_archive`]), one line per sink.
+    pub async fn deliver_all_once(self: &Arc<Self>) -> Vec<String> {
         let mut tasks = JoinSet::new();
         for i in 0..self.sinks.len() {
             let me = self.clone();
             tasks.spawn(async move {
                 match me.deliver_pending(i, None).await {
-                    Ok(n) => n,
+                    Ok(_) => None,
                     Err(e) => {
                         tracing::warn!(sink = %me.sinks[i].name, error = %e, "delivery failed; the events stay pending for the next run");
-                        0
+                        e.is_archive()
+                            .then(|| format!("sink {}: {e}", me.sinks[i].name))
                     }
                 }
             });
         }
-        let mut total = 0;
-        while let Some(n) = tasks.join_next().await {
-            total += n.unwrap_or(0);
+        let mut refused = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            refused.extend(r.ok().flatten());
         }
-        total
+        refused
     }
 
     /// Starts one task per sink (plus one for alerts) that delivers at start, after each version
