@@ -577,21 +577,24 @@ impl Engine {
         }
         let extracted = self.extract(doc, pages, false).await;
         crate::failpoint::hit("check.extracted");
-        let version = extracted
-            .as_ref()
-            .ok()
-            .map(|(text, plugin_summary)| VersionRequest {
-                doc: doc.id.clone(),
-                title: doc.title.clone(),
-                source_url: doc.url.to_string(),
-                fetched_at,
-                // Filled in by the writer with the snapshot commit it makes.
-                snapshot: git2::Oid::zero(),
-                extractor: doc.extractor_id.clone(),
-                text: text.clone(),
-                technical: false,
-                plugin_summary: plugin_summary.clone(),
-            });
+        let (version, extract_error) = match extracted {
+            Ok((text, plugin_summary)) => (
+                Some(VersionRequest {
+                    doc: doc.id.clone(),
+                    title: doc.title.clone(),
+                    source_url: doc.url.to_string(),
+                    fetched_at,
+                    // Filled in by the writer with the snapshot commit it makes.
+                    snapshot: git2::Oid::zero(),
+                    extractor: doc.extractor_id.clone(),
+                    text,
+                    technical: false,
+                    plugin_summary,
+                }),
+                None,
+            ),
+            Err(e) => (None, Some(e)),
+        };
         // A failed extraction still keeps its snapshot: it is the evidence of what was served.
         let recorded = self
             .archive
@@ -603,7 +606,9 @@ impl Engine {
                 version,
             })
             .await?;
-        extracted?;
+        if let Some(e) = extract_error {
+            return Err(e);
+        }
         let outcome = recorded.version.map_or(Outcome::Unchanged, outcome_of);
         Ok((outcome, recorded.snapshot.changed))
     }

@@ -131,6 +131,17 @@ fn a_panicking_check_is_reported_and_its_document_checked_again() {
     daemon_config(&f, "1s");
     // The first check to start panics (a fail point; a bug in real life).
     let child = spawn_run_env(&f, &[("TERMTRAIL_FAILPOINTS", "check.start=1*panic")]);
+    // Should the wait fail, the daemon must not outlive the test.
+    struct KillOnPanic(i32);
+    impl Drop for KillOnPanic {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                // SAFETY: kill(2) on the PID of the child this test started.
+                unsafe { libc::kill(self.0, libc::SIGKILL) };
+            }
+        }
+    }
+    let _guard = KillOnPanic(child.id() as i32);
     wait_for(
         "both documents recorded and checked again",
         Duration::from_secs(30),

@@ -187,6 +187,10 @@ fn a_held_text_survives_kills_and_a_lost_state_file() {
         if *case == "lost-state" {
             let r = f.check();
             assert_eq!(ids(&r, "held_ids"), ["h/privacy-policy"], "{r}");
+            // The hold names the snapshot that holds the page.
+            let log = String::from_utf8_lossy(&f.run(&["log"]).stdout).into_owned();
+            let tip = f.git(&["rev-parse", "refs/heads/snapshots"]);
+            assert!(log.contains(&format!("(snapshot {})", &tip[..10])), "{log}");
             std::fs::remove_file(f.archive().join("termtrail-state.json")).expect("state file");
         } else {
             let out = check_with(&f, &format!("{case}=kill"));

@@ -643,7 +643,9 @@ impl Archive {
         title: &str,
         pages: &[SnapshotPage],
     ) -> Result<SnapshotResult, ArchiveError> {
-        Ok(self.record(doc, title, pages, None, None, |_| {})?.snapshot)
+        Ok(self
+            .record(doc, title, pages, None, None, |_, _| {})?
+            .snapshot)
     }
 
     /// Records one fetch of `doc`: its snapshot, if any byte changed, and, when `version` is
@@ -651,8 +653,9 @@ impl Archive {
     /// hold from the previous fetch). `version.snapshot` is filled in here.
     ///
     /// The version commit is made before `snapshots` moves (see the module comment), and
-    /// `on_decided` runs between the two with the version's result: the writer saves a new hold
-    /// there, so that a held text is never forgotten once its bytes are on record.
+    /// `on_decided` runs between the two with the version request (its snapshot filled in) and
+    /// its result: the writer saves a new hold there, so that a held text is never forgotten once
+    /// its bytes are on record.
     pub fn record(
         &mut self,
         doc: &DocumentId,
@@ -660,7 +663,7 @@ impl Archive {
         pages: &[SnapshotPage],
         version: Option<VersionRequest>,
         pending: Option<&Hold>,
-        on_decided: impl FnOnce(&VersionResult),
+        on_decided: impl FnOnce(&VersionRequest, &VersionResult),
     ) -> Result<Recorded, ArchiveError> {
         let has_version = self.has_version(doc)?;
         let prepared = self.prepare_snapshot(doc, title, pages)?;
@@ -674,7 +677,7 @@ impl Archive {
             Some(mut req) => {
                 req.snapshot = snapshot;
                 let result = self.record_version(&req, pending)?;
-                on_decided(&result);
+                on_decided(&req, &result);
                 Some(result)
             }
             None => None,

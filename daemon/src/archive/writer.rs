@@ -260,28 +260,32 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
             Request::Record(req, reply) => {
                 let pending = pending_hold(&state, &req.doc);
                 let dir = archive.dir().to_path_buf();
-                let version = req.version.clone();
+                let RecordRequest {
+                    doc,
+                    title,
+                    pages,
+                    validators,
+                    version,
+                } = *req;
                 let result = archive.record(
-                    &req.doc,
-                    &req.title,
-                    &req.pages,
-                    req.version.clone(),
+                    &doc,
+                    &title,
+                    &pages,
+                    version,
                     pending.as_ref(),
-                    |result| {
-                        if let Some(v) = &version {
-                            if note_version(&state, v, result) {
-                                // Saved before `snapshots` moves: once the held page is on
-                                // record, the next fetch of the same bytes would not be
-                                // extracted, so the hold must already be known.
-                                save_to(&dir, &state);
-                            }
+                    |v, result| {
+                        if note_version(&state, v, result) {
+                            // Saved before `snapshots` moves: once the held page is on record,
+                            // the next fetch of the same bytes would not be extracted, so the
+                            // hold must already be known.
+                            save_to(&dir, &state);
                         }
                     },
                 );
                 if result.is_ok() {
                     // Validators are stored only once the bytes they vouch for are committed: a
                     // 304 must never stand for bytes the archive does not hold.
-                    store_validators(&state, &req.doc, &req.pages, &req.validators);
+                    store_validators(&state, &doc, &pages, &validators);
                     dirty = true;
                 }
                 // The asking task may have been cancelled by a shutdown; the write stands anyway.
