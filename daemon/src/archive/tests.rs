@@ -212,3 +212,50 @@ fn a_second_writer_is_refused_and_a_non_repository_is_not_touched() {
     assert!(err.contains("is not a git repository"), "{err}");
     assert_eq!(std::fs::read_dir(&other).expect("dir").count(), 1);
 }
+
+#[test]
+fn open_moves_snapshots_to_the_snapshot_of_a_version_left_ahead_of_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let repo = tmp.path().join("archive");
+    let doc = DocumentId::parse("openai/privacy-policy").expect("id");
+    let page = |t: u64, body: &[u8]| SnapshotPage {
+        meta: meta(t),
+        ext: "html".into(),
+        bytes: body.to_vec(),
+    };
+    let mut a = Archive::open(&s).expect("created");
+    let s1 = a
+        .record_pages(&doc, "P", &[page(1, b"<p>v1</p>")])
+        .expect("ok");
+    a.record_version_nohold(&version(&doc, s1.commit, 1, "v1\n"))
+        .expect("ok");
+    // A fetch stopped between its two ref moves: version on `main`, `snapshots` not moved.
+    let pending = a
+        .prepare_snapshot(&doc, "P", &[page(2, b"<p>v2</p>")])
+        .expect("ok")
+        .expect("new bytes");
+    a.record_version_nohold(&version(&doc, pending.commit, 2, "v2\n"))
+        .expect("ok");
+    // And one whose text gave no version: its snapshot commit is simply unreferenced.
+    let unnamed = a
+        .prepare_snapshot(&doc, "P", &[page(3, b"<p>v2</p> ")])
+        .expect("ok")
+        .expect("new bytes");
+    drop(a);
+    let tip = || {
+        git_cli(&repo, &["rev-parse", "refs/heads/snapshots"])
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(tip(), s1.commit.to_string());
+
+    let a = Archive::open(&s).expect("reopened");
+    assert_eq!(tip(), pending.commit.to_string());
+    assert_ne!(tip(), unnamed.commit.to_string());
+    drop(a);
+    // Nothing more to do at the next open; the repository is sound.
+    drop(Archive::open(&s).expect("reopened"));
+    assert_eq!(tip(), pending.commit.to_string());
+    git_cli(&repo, &["fsck", "--strict"]);
+}
