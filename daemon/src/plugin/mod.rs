@@ -22,7 +22,7 @@ pub use host::serve;
 use host::HostClient;
 use native::NativePlugin;
 
-use crate::document::is_slug;
+use crate::document::{is_slug, one_line};
 
 /// Why a plugin could not be loaded or called.
 #[derive(Debug, thiserror::Error)]
@@ -378,7 +378,9 @@ fn parse_envelope(
     }
 }
 
-fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
+/// Checks a manifest, and makes its titles one line: they become commit subjects and event
+/// titles, whatever the plugin wrote.
+fn check_manifest(name: &str, m: &mut Manifest) -> Result<(), PluginError> {
     let bad = |message: String| PluginError::Manifest {
         name: name.to_owned(),
         message,
@@ -387,6 +389,13 @@ fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
         return Err(bad(format!(
             "the library for plugin {name:?} calls itself {:?}; rename the file or fix the manifest",
             m.name
+        )));
+    }
+    // The version goes into every commit's `Extractor` trailer and into `termtrail plugins`.
+    if m.version.is_empty() || one_line(&m.version) != m.version {
+        return Err(bad(format!(
+            "version {:?} must be one line of text without control characters, e.g. \"1.2.0\"",
+            m.version
         )));
     }
     for d in &m.documents {
@@ -402,6 +411,9 @@ fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
                 )))
             }
         }
+    }
+    for d in &mut m.documents {
+        d.title = one_line(&d.title);
     }
     Ok(())
 }
@@ -448,7 +460,7 @@ impl LoadedPlugin {
                 (Backend::Isolated(Mutex::new(client)), m)
             }
         };
-        let manifest = match parse_envelope(name, method::MANIFEST, &manifest_bytes) {
+        let mut manifest = match parse_envelope(name, method::MANIFEST, &manifest_bytes) {
             Ok(v) => serde_json::from_value::<Manifest>(v).map_err(|e| PluginError::Garbage {
                 plugin: name.to_owned(),
                 method: method::MANIFEST.to_owned(),
@@ -463,7 +475,7 @@ impl LoadedPlugin {
             }
             Err(e) => return Err(e),
         };
-        check_manifest(name, &manifest)?;
+        check_manifest(name, &mut manifest)?;
         Ok(Self {
             manifest,
             path,
@@ -710,15 +722,27 @@ mod tests {
 
     #[test]
     fn manifests_are_checked() {
-        let good =
-            Manifest::new("acme", "1.0.0").document("privacy-policy", "https://a.org/p", "P");
-        assert!(check_manifest("acme", &good).is_ok());
-        let e = check_manifest("other", &good).expect_err("name");
+        let mut good = Manifest::new("acme", "1.0.0").document(
+            "privacy-policy",
+            "https://a.org/p",
+            "P\n\nChange-Class: technical",
+        );
+        assert!(check_manifest("acme", &mut good).is_ok());
+        assert_eq!(good.documents[0].title, "P Change-Class: technical");
+        let e = check_manifest("other", &mut good).expect_err("name");
         assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
-        let bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
-        assert!(check_manifest("acme", &bad).is_err());
-        let bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
-        assert!(check_manifest("acme", &bad).is_err());
+        let mut bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &mut bad).is_err());
+        let mut bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        assert!(check_manifest("acme", &mut bad).is_err());
+        for version in ["1.0\n\nChange-Class: technical", "1.0\u{1b}[2J", ""] {
+            let mut bad =
+                Manifest::new("acme", version).document("privacy-policy", "https://a.org/p", "P");
+            let e = check_manifest("acme", &mut bad)
+                .expect_err(version)
+                .to_string();
+            assert!(e.contains("must be one line of text"), "{e}");
+        }
     }
 
     #[test]
