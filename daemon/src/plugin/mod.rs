@@ -5,6 +5,7 @@
 //! for the one extraction that hit it, never the daemon's failure.
 
 mod host;
+mod library;
 mod native;
 
 use std::collections::BTreeMap;
@@ -12,14 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use termtrail_plugin_api::{
     method, Envelope, ExtractRequest, ExtractedDocument, Manifest, SummarizeRequest,
     SummarizeResponse, ABI_VERSION,
 };
 
-pub use host::serve;
 use host::HostClient;
+pub use host::{serve, serve_command_line};
+use library::Library;
 use native::NativePlugin;
 
 use crate::document::{is_slug, one_line};
@@ -38,6 +39,14 @@ pub enum PluginError {
     /// The file cannot be read (for its checksum).
     #[error("cannot read plugin {path}: {source}")]
     Read {
+        /// The library.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The in-memory copy of a pinned library, which is what gets loaded, cannot be made.
+    #[error("cannot make the sealed in-memory copy of plugin {path} that is loaded once its checksum is checked: {source}; this needs Linux's memfd_create (and /proc); remove the sha256 pin to load the file directly")]
+    Seal {
         /// The library.
         path: PathBuf,
         /// Why.
@@ -418,15 +427,6 @@ fn check_manifest(name: &str, m: &mut Manifest) -> Result<(), PluginError> {
     Ok(())
 }
 
-/// The SHA-256 of a file, lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String, PluginError> {
-    let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
 impl LoadedPlugin {
     /// Finds, checks and loads plugin `name` as `settings` say.
     pub fn load(name: &str, settings: &PluginSettings) -> Result<Self, PluginError> {
@@ -437,26 +437,20 @@ impl LoadedPlugin {
                 path,
             });
         }
-        let sha256 = sha256_file(&path)?;
-        if let Some(expected) = settings.entries.get(name).and_then(|e| e.sha256.as_ref()) {
-            if !expected.eq_ignore_ascii_case(&sha256) {
-                return Err(PluginError::Checksum {
-                    name: name.to_owned(),
-                    path,
-                    expected: expected.clone(),
-                    actual: sha256,
-                });
-            }
-        }
+        // Opened once: the pin is checked on the bytes read here, and what is loaded (here or
+        // in every start of a host process) is that content, never the path again.
+        let pin = settings.entries.get(name).and_then(|e| e.sha256.as_deref());
+        let library = Library::open(name, &path, pin)?;
+        let sha256 = library.sha256().to_owned();
         let isolation = settings.isolation_for(name);
         let (backend, manifest_bytes) = match isolation {
             Isolation::None => {
-                let native = NativePlugin::load(&path)?;
+                let native = NativePlugin::load(library)?;
                 let m = native.call_raw(method::MANIFEST, b"{}");
                 (Backend::InProcess(Mutex::new(native)), m)
             }
             Isolation::Process => {
-                let (client, m) = HostClient::start(name, &path, settings.timeout)?;
+                let (client, m) = HostClient::start(name, library, settings.timeout)?;
                 (Backend::Isolated(Mutex::new(client)), m)
             }
         };
