@@ -184,7 +184,7 @@ pub(super) fn check(table: &mut DeTable<'_>, keys: &'static [Key], out: &mut Vec
 }
 
 /// `prefix.key`, with the key quoted when it is not a bare TOML key (`fetch.hosts."x.org"`).
-pub(crate) fn join(prefix: &str, key: &str) -> String {
+pub(super) fn join(prefix: &str, key: &str) -> String {
     let bare = !key.is_empty()
         && key
             .chars()
