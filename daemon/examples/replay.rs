@@ -58,8 +58,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     // The isolated mode re-executes this binary as the plugin host.
     if args.get(1).map(String::as_str) == Some("plugin-host") {
-        let lib = PathBuf::from(args.get(2).expect("plugin-host LIBRARY"));
-        termtrail::plugin::serve(&lib).expect("plugin host");
+        termtrail::plugin::serve_command_line(&args[2..]).expect("plugin host");
         return;
     }
     let corpus = PathBuf::from(args.get(1).expect("usage: replay CORPUS [PLUGIN_DIR]"));

@@ -755,7 +755,7 @@ impl Engine {
                     };
                     if missing.remove(&id) {
                         if let Some(t) = crate::archive::trailer(&v.message, "Extractor") {
-                            found.insert(id, t.to_owned());
+                            found.insert(id, t);
                         }
                     }
                     if missing.is_empty() {

@@ -111,8 +111,11 @@ pub enum Command {
     /// Internal: serve one plugin over stdin/stdout for an isolated daemon (see ARCHITECTURE.md).
     #[command(hide = true)]
     PluginHost {
-        /// The plugin library.
+        /// The plugin library (names it in messages when --fd is given).
         library: PathBuf,
+        /// The library's content as an inherited descriptor, checked by the parent.
+        #[arg(long)]
+        fd: Option<i32>,
     },
     /// Import a dated history of saved pages (oldest first, each commit dated at its capture).
     Import {

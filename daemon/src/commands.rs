@@ -29,9 +29,9 @@ pub fn run(cli: Cli) -> Result<()> {
         cli.log_format,
         if interactive_check { "warn" } else { "info" },
     );
-    if let Command::PluginHost { library } = &cli.command {
+    if let Command::PluginHost { library, fd } = &cli.command {
         // Before logging is set up: the host's stdout is the protocol, its stderr the plugin's.
-        return crate::plugin::serve(library)
+        return crate::plugin::serve(library, *fd)
             .with_context(|| format!("plugin host for {}", library.display()));
     }
     match cli.command {

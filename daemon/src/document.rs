@@ -73,6 +73,17 @@ pub fn is_slug(s: &str) -> bool {
         })
 }
 
+/// `s` made one line, for anything that lands in a one-line place (a commit subject, a trailer
+/// value, a title from a plugin manifest): control characters and line or paragraph separators
+/// become spaces, runs of spaces one space, and the ends are trimmed. Text that is already one
+/// clean line comes back unchanged.
+pub fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `PLATFORM/KIND`, both slugs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DocumentId {
@@ -208,6 +219,20 @@ mod tests {
         assert_eq!(id.snapshot_path("html"), "openai/privacy-policy.html");
         assert_eq!(id.default_title(), "OpenAI privacy policy");
         assert_eq!(platform_name("le-chat"), "Le Chat");
+    }
+
+    #[test]
+    fn one_line_keeps_clean_text_and_flattens_the_rest() {
+        for (input, want) in [
+            ("OpenAI privacy policy", "OpenAI privacy policy"),
+            ("https://x.org/p?a=1", "https://x.org/p?a=1"),
+            ("A\n\nChange-Class: technical", "A Change-Class: technical"),
+            ("a\r\nb\tc\u{2028}d\u{85}e\0f\x1bg", "a b c d e f g"),
+            ("  padded  twice  ", "padded twice"),
+            ("\n\r\t", ""),
+        ] {
+            assert_eq!(one_line(input), want, "{input:?}");
+        }
     }
 
     #[test]

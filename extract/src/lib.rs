@@ -26,6 +26,7 @@ mod normalise;
 pub mod policy;
 mod rule;
 mod sections;
+mod selector_error;
 mod tracking;
 
 pub use markdown::html_to_markdown;

@@ -48,7 +48,7 @@ pub enum RuleError {
     InvalidSelector {
         /// The selector as written.
         selector: String,
-        /// The parser's explanation.
+        /// Why, in plain words, and what to write instead.
         reason: String,
     },
     /// A range object without exactly one start and one end.
@@ -145,7 +145,7 @@ pub struct CompiledRule {
 fn parse_selector(css: &str) -> Result<Selector, RuleError> {
     Selector::parse(css).map_err(|e| RuleError::InvalidSelector {
         selector: css.to_owned(),
-        reason: e.to_string(),
+        reason: crate::selector_error::explain(&e, css),
     })
 }
 

@@ -8,10 +8,21 @@ use crate::util::*;
 fn config_errors_exit_2_and_name_file_line_and_key() {
     let f = Fixture::new();
     let cases = [
-        ("[archive]\npath = \"a\"\nbogus = true\n", ":3:1: unknown field `bogus`"),
+        (
+            "[archive]\npath = \"a\"\nbogus = true\n",
+            ":3: archive.bogus: unknown key; the keys here are path, author_name",
+        ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = [\"main >\"]\n",
-            ":5: document[1].select: invalid CSS selector \"main >\"",
+            ":5: document[1].select: invalid CSS selector \"main >\": a combinator (\">\") must be followed by a selector",
+        ),
+        (
+            "[fetch]\ntimeout = \"-5s\"\n\n[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nintervall = \"6h\"\n",
+            ":2: fetch.timeout: \"-5s\" is not a duration (a duration cannot be negative); write a positive duration like \"30s\" or \"5m\"",
+        ),
+        (
+            "[fetch]\ntimeout = \"-5s\"\n\n[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nintervall = \"6h\"\n",
+            ":8: document[1].intervall: unknown key; did you mean \"interval\"?",
         ),
         (
             "[[document]]\nplatform = \"../x\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\n",

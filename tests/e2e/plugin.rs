@@ -512,6 +512,94 @@ fn the_daemon_restarts_a_crashed_plugin_host() {
     );
 }
 
+/// The pin is checked on the bytes that are loaded: a pinned library rewritten after the daemon
+/// checked it (in place, the hardest case: same file, same inode) never reaches a restarted
+/// plugin host, which keeps running the checked content; the next start of termtrail checks the
+/// file as it now is and refuses it.
+#[test]
+fn a_library_replaced_after_its_check_never_reaches_a_restarted_host() {
+    use std::time::Duration;
+    let fx = Fixture::new();
+    let lib = fx.path().join("libtermtrail_plugin_segfault_pinned.so");
+    std::fs::copy(test_plugin("segfault"), &lib).expect("copy the segfault plugin");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&lib).expect("readable")))
+    };
+    fx.server
+        .set("/acme", Page::html(policy_page(1, 1, 1, 2_000)));
+    fx.server
+        .set("/seg", Page::html(policy_page(2, 1, 1, 2_000)));
+    fx.write_config(&[("acme", "privacy-policy", "/acme")], "");
+    let config = std::fs::read_to_string(fx.config_path()).expect("read");
+    std::fs::write(
+        fx.config_path(),
+        format!(
+            "[schedule]\ninterval = \"1s\"\njitter = 0.0\n{config}{}\n[plugin.segfault]\npath = \"{}\"\nsha256 = \"{sha}\"\nisolation = \"process\"\n",
+            plugin_doc(&fx, "segfault", "segfault", "/seg"),
+            lib.display()
+        ),
+    )
+    .expect("write");
+    let log = fx.path().join("daemon.log");
+    let mut child = std::process::Command::new(crate::util::termtrail_bin())
+        .current_dir(fx.path())
+        .arg("--config")
+        .arg(fx.config_path())
+        .arg("run")
+        .env("RUST_LOG", "termtrail=info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("termtrail run starts");
+    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    crate::util::wait_for(
+        "acme's first version and two host crashes",
+        Duration::from_secs(30),
+        || {
+            fx.archive().exists()
+                && fx.count("main") == 1
+                && log_text().matches("host process died").count() >= 2
+        },
+    );
+    // The panic plugin's bytes, written into the pinned file: a host that loaded the file
+    // would panic in every extraction, and the document would never be recorded.
+    std::fs::write(
+        &lib,
+        std::fs::read(test_plugin("panic")).expect("panic plugin"),
+    )
+    .expect("rewrite the library in place");
+    fx.server.set(
+        "/seg",
+        Page::html("<html><body><main>be-nice: the checked plugin came back.</main></body></html>"),
+    );
+    crate::util::wait_for(
+        "the segfault plugin's document",
+        Duration::from_secs(30),
+        || fx.count("main") == 2,
+    );
+    // SAFETY: kill(2) on the PID of a child we started and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    assert_eq!(
+        fx.git(&["show", "main:segfault/privacy-policy.md"]),
+        "be-nice: the checked plugin came back.\n"
+    );
+    let log = log_text();
+    assert!(!log.contains("test plugin panics"), "{log}");
+
+    // A new start reads the file as it is now: refused.
+    let out = fx.run(&["plugins"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "segfault: NOT LOADED: refusing to load plugin {}: its SHA-256 is ",
+            lib.display()
+        )) && stdout.contains(&format!("but the config pins {sha}")),
+        "{stdout}"
+    );
+}
+
 /// The pids of the processes whose command line mentions `needle`.
 fn processes_mentioning(needle: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use git2::{Oid, Repository, Sort};
 
+use super::trailers::{trailer, Trailers};
 use super::{ArchiveError, MAIN, SNAPSHOTS};
 use crate::document::{DocumentFilter, DocumentId};
 
@@ -28,14 +29,6 @@ pub struct History<'r> {
     repo: &'r Repository,
 }
 
-/// The value of trailer `key` in a commit message.
-pub fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
-    message
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
-}
-
 impl<'r> History<'r> {
     /// Reads `repo`.
     pub fn new(repo: &'r Repository) -> Self {
@@ -47,7 +40,7 @@ impl<'r> History<'r> {
         VersionEntry {
             commit: commit.id(),
             time: commit.time().seconds(),
-            doc: trailer(&message, "Document").and_then(|d| DocumentId::parse(d).ok()),
+            doc: trailer(&message, "Document").and_then(|d| DocumentId::parse(&d).ok()),
             summary: commit.summary().unwrap_or_default().to_owned(),
             message,
         }
@@ -170,8 +163,8 @@ pub fn latest_snapshot(
         let commit = repo
             .find_commit(id.map_err(super::git("walk history"))?)
             .map_err(super::git("read commit"))?;
-        let message = commit.message().unwrap_or_default();
-        if trailer(message, "Document") != Some(want.as_str()) {
+        let trailers = Trailers::parse(commit.message().unwrap_or_default());
+        if trailers.get("Document") != Some(want.as_str()) {
             continue;
         }
         let tree = commit.tree().map_err(super::git("read tree"))?;
@@ -212,16 +205,15 @@ pub fn latest_snapshot(
         if pages.is_empty() {
             return Ok(None);
         }
-        let content_types = message
-            .lines()
-            .filter_map(|l| l.strip_prefix("Content-Type: "))
+        let content_types = trailers
+            .all("Content-Type")
             .map(|v| Some(v.to_owned()))
             .collect();
         return Ok(Some(SnapshotRecord {
             commit: commit.id(),
             pages,
             content_types,
-            final_url: trailer(message, "Final-URL").map(str::to_owned),
+            final_url: trailers.get("Final-URL").map(str::to_owned),
             fetched_at: std::time::SystemTime::UNIX_EPOCH
                 + std::time::Duration::from_secs(
                     u64::try_from(commit.time().seconds()).unwrap_or(0),

@@ -20,6 +20,7 @@ mod hold;
 mod lock;
 mod recovery;
 mod state;
+mod trailers;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -30,12 +31,13 @@ use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryInitOptions, Signat
 use sha2::{Digest, Sha256};
 
 use crate::config::ArchiveSettings;
-use crate::document::DocumentId;
+use crate::document::{one_line, DocumentId};
 use crate::failpoint;
-pub use history::{latest_snapshot, trailer, History, SnapshotRecord, VersionEntry};
+pub use history::{latest_snapshot, History, SnapshotRecord, VersionEntry};
 pub use hold::{judge, suspicion, text_hash, Hold, HoldPolicy, Verdict};
 pub use lock::{ArchiveLock, LockError};
 pub use state::{DocState, State};
+pub use trailers::{trailer, Trailers};
 pub use writer::{ArchiveHandle, RecordRequest, VersionRequest, WriterThread};
 
 /// The branch of extracted versions.
@@ -571,40 +573,41 @@ impl Archive {
         let tree_id = rb.write().map_err(git("write tree"))?;
 
         let first = &pages[0].meta;
+        // Every value is made one line (`trailers::push`, `one_line`): none can add a line that
+        // would read as a trailer.
         let summary = format!(
-            "{} snapshot of {title}",
+            "{} snapshot of {}",
             if old_entries.is_empty() {
                 "First"
             } else {
                 "New"
-            }
+            },
+            one_line(title)
         );
         let mut msg = format!("{summary}\n\n");
-        msg.push_str(&format!("Document: {doc}\n"));
+        trailers::push(&mut msg, "Document", &doc.to_string());
         for p in pages {
-            msg.push_str(&format!("Source-URL: {}\n", p.meta.source_url));
+            trailers::push(&mut msg, "Source-URL", &p.meta.source_url);
             if p.meta.final_url != p.meta.source_url {
-                msg.push_str(&format!("Final-URL: {}\n", p.meta.final_url));
+                trailers::push(&mut msg, "Final-URL", &p.meta.final_url);
             }
         }
-        msg.push_str(&format!("Fetched-At: {}\n", rfc3339(first.fetched_at)));
+        trailers::push(&mut msg, "Fetched-At", &rfc3339(first.fetched_at));
         for p in pages {
-            msg.push_str(&format!("HTTP-Status: {}\n", p.meta.status));
+            trailers::push(&mut msg, "HTTP-Status", &p.meta.status.to_string());
             if let Some(ct) = &p.meta.content_type {
-                msg.push_str(&format!(
-                    "Content-Type: {}\n",
-                    ct.replace(['\r', '\n'], " ")
-                ));
+                trailers::push(&mut msg, "Content-Type", ct);
             }
             if let Some(f) = &p.meta.fetcher {
-                msg.push_str(&format!("Fetcher: {f}\n"));
+                trailers::push(&mut msg, "Fetcher", f);
             }
         }
         for p in pages {
-            msg.push_str(&format!(
-                "Content-SHA256: {}\n",
-                hex::encode(Sha256::digest(&p.bytes))
-            ));
+            trailers::push(
+                &mut msg,
+                "Content-SHA256",
+                &hex::encode(Sha256::digest(&p.bytes)),
+            );
         }
         let commit = self.commit_object(first.fetched_at, &msg, tree_id, tip.as_ref())?;
         failpoint::hit("archive.snapshot-objects");
@@ -703,7 +706,7 @@ impl Archive {
         let Some(main) = self.tip(MAIN)? else {
             return Ok(());
         };
-        let Some(named) = history::trailer(main.message().unwrap_or_default(), "Snapshot")
+        let Some(named) = trailer(main.message().unwrap_or_default(), "Snapshot")
             .and_then(|s| Oid::from_str(s.trim()).ok())
         else {
             return Ok(());
@@ -777,14 +780,17 @@ impl Archive {
             &format!("{}.md", req.doc.kind()),
             blob,
         )?;
+        // Every value is made one line (`trailers::push`, `one_line`): none can add a line that
+        // would read as a trailer.
+        let title = one_line(&req.title);
         let mut msg = match &old_text {
-            None => format!("First record of {}\n\n", req.title),
+            None => format!("First record of {title}\n\n"),
             Some(old) => {
                 let (added, removed) = line_counts(&String::from_utf8_lossy(old), &req.text);
                 let subject = if req.technical {
-                    format!("Apply extraction upgrade to {}", req.title)
+                    format!("Apply extraction upgrade to {title}")
                 } else {
-                    format!("Update {}", req.title)
+                    format!("Update {title}")
                 };
                 format!("{subject}\n\n{added} line(s) added, {removed} removed.\n\n")
             }
@@ -793,31 +799,28 @@ impl Archive {
             msg.push_str(&format!(
                 "This text was held back at {} ({}) and is recorded now that a second fetch confirms it.\n\n",
                 rfc3339(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(h.since.max(0) as u64)),
-                h.reason
+                one_line(&h.reason)
             ));
         }
-        msg.push_str(&format!(
-            "Document: {}\nSource-URL: {}\nFetched-At: {}\nSnapshot: {}\nContent-SHA256: {}\nExtractor: {}\n",
-            req.doc,
-            req.source_url,
-            rfc3339(req.fetched_at),
-            req.snapshot,
-            hex::encode(Sha256::digest(req.text.as_bytes())),
-            req.extractor,
-        ));
+        for (key, value) in [
+            ("Document", req.doc.to_string()),
+            ("Source-URL", req.source_url.clone()),
+            ("Fetched-At", rfc3339(req.fetched_at)),
+            ("Snapshot", req.snapshot.to_string()),
+            (
+                "Content-SHA256",
+                hex::encode(Sha256::digest(req.text.as_bytes())),
+            ),
+            ("Extractor", req.extractor.clone()),
+        ] {
+            trailers::push(&mut msg, key, &value);
+        }
         if let (Some(line), Some(_)) = (&req.plugin_summary, &old_text) {
-            // One line, whatever the plugin returned: a trailer cannot span lines.
-            let line: String = line
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(300)
-                .collect();
-            msg.push_str(&format!("Plugin-Summary: {line}\n"));
+            let line: String = one_line(line).chars().take(300).collect();
+            trailers::push(&mut msg, "Plugin-Summary", &line);
         }
         if req.technical {
-            msg.push_str("Change-Class: technical\n");
+            trailers::push(&mut msg, "Change-Class", "technical");
         }
         let commit = self.commit_object(req.fetched_at, &msg, tree_id, tip.as_ref())?;
         failpoint::hit("archive.version-objects");

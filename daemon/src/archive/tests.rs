@@ -259,3 +259,64 @@ fn open_moves_snapshots_to_the_snapshot_of_a_version_left_ahead_of_it() {
     assert_eq!(tip(), pending.commit.to_string());
     git_cli(&repo, &["fsck", "--strict"]);
 }
+
+/// Hostile values (a title, a URL, a content type, an extractor id, a plugin summary with line
+/// breaks and trailer look-alikes) give one-line subjects and values: neither git nor our reader
+/// sees a forged `Change-Class` trailer, and every real trailer is still read.
+#[test]
+fn no_value_can_add_a_line_to_a_commit_message() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut a = Archive::open(&settings(tmp.path())).expect("created");
+    let doc = DocumentId::parse("acme/privacy-policy").expect("id");
+    let forge = "\n\nChange-Class: technical\n";
+    let mut m = meta(1_700_000_000);
+    m.content_type = Some(format!("text/html{forge}"));
+    m.final_url = format!("https://example.org/final{forge}");
+    m.fetcher = Some(format!("browser{forge}"));
+    let s = a
+        .record_snapshot(&doc, &format!("ACME{forge}"), &m, "html", b"<p>v1</p>")
+        .expect("snapshot");
+    let mut req = version(&doc, s.commit, 1_700_000_000, "v1\n");
+    req.title = format!("ACME{forge}");
+    req.source_url = format!("https://example.org/p{forge}");
+    req.extractor = format!("plugin:acme/1.0{forge}");
+    a.record_version_nohold(&req).expect("first");
+    req.text = "v2\n".into();
+    req.plugin_summary = Some(format!("Date changed{forge}"));
+    a.record_version_nohold(&req).expect("second");
+    let repo = tmp.path().join("archive");
+    for branch in ["main", "snapshots"] {
+        let subjects = git_cli(&repo, &["log", "--format=%s", branch]);
+        assert!(
+            subjects
+                .lines()
+                .all(|s| s.ends_with("ACME Change-Class: technical")),
+            "{subjects}"
+        );
+        let change_class = git_cli(
+            &repo,
+            &["log", "--format=%(trailers:key=Change-Class)", branch],
+        );
+        assert_eq!(change_class.trim(), "", "git reads a forged trailer");
+    }
+    let message = git_cli(&repo, &["log", "-1", "--format=%B", "main"]);
+    assert!(message.contains(forge.trim()), "the case tests nothing");
+    let t = Trailers::parse(&message);
+    assert_eq!(t.get("Change-Class"), None, "{message}");
+    assert_eq!(t.get("Document"), Some("acme/privacy-policy"));
+    assert_eq!(
+        t.get("Extractor"),
+        Some("plugin:acme/1.0 Change-Class: technical")
+    );
+    assert_eq!(
+        t.get("Plugin-Summary"),
+        Some("Date changed Change-Class: technical")
+    );
+    let snapshot = git_cli(&repo, &["log", "-1", "--format=%B", "snapshots"]);
+    let t = Trailers::parse(&snapshot);
+    assert_eq!(t.get("Change-Class"), None, "{snapshot}");
+    assert_eq!(
+        t.get("Content-Type"),
+        Some("text/html Change-Class: technical")
+    );
+}

@@ -1,8 +1,10 @@
-//! Configuration: parse the TOML (serde, unknown keys refused), then validate into typed values
-//! (parsed URLs, compiled selectors, durations). Every error names the file, the line and the key,
-//! and says what is expected.
+//! Configuration: parse the TOML, check every key and value type against the schema (unknown
+//! keys refused), deserialise (serde), then validate into typed values (parsed URLs, compiled
+//! selectors, durations). Every problem of a file is reported at once, each naming the file, the
+//! line and the key, and saying what to write instead.
 
 mod raw;
+mod schema;
 mod units;
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use termtrail_extract::{Extractor, RuleSpec};
 use toml::Spanned;
@@ -54,19 +57,15 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The TOML is malformed or has unknown keys or wrong types.
-    #[error("{file}:{line}:{column}: {message}")]
+    /// The file is not TOML.
+    #[error("{}", render_syntax(.file, .errors))]
     Syntax {
         /// The file.
         file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The parser's message.
-        message: String,
+        /// Every syntax error found, in file order.
+        errors: Vec<SyntaxError>,
     },
-    /// Values that parse but are not valid.
+    /// Unknown keys, values of the wrong type, values that are not valid.
     #[error("{}", render_issues(.file, .issues))]
     Invalid {
         /// The file.
@@ -76,10 +75,37 @@ pub enum ConfigError {
     },
 }
 
+/// One TOML syntax error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// The TOML parser's message.
+    pub message: String,
+}
+
+fn render_syntax(file: &str, errors: &[SyntaxError]) -> String {
+    let mut out = format!("{} TOML syntax error(s) in config {file}:", errors.len());
+    for e in errors {
+        out.push_str(&format!(
+            "\n  {file}:{}:{}: {}",
+            e.line,
+            e.column,
+            e.message.replace('\n', " ")
+        ));
+    }
+    out
+}
+
 fn render_issues(file: &str, issues: &[Issue]) -> String {
     let mut out = format!("{} error(s) in config {file}:", issues.len());
     for i in issues {
         match i.line {
+            Some(line) if i.key.is_empty() => {
+                out.push_str(&format!("\n  {file}:{line}: {}", i.message))
+            }
             Some(line) => out.push_str(&format!("\n  {file}:{line}: {}: {}", i.key, i.message)),
             None => out.push_str(&format!("\n  {file}: {}: {}", i.key, i.message)),
         }
@@ -321,6 +347,15 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Every problem found, in line order.
+    fn into_error(mut self, file: &str) -> ConfigError {
+        self.issues.sort_by_key(|i| i.line);
+        ConfigError::Invalid {
+            file: file.to_owned(),
+            issues: self.issues,
+        }
+    }
+
     fn push(
         &mut self,
         span: Option<Range<usize>>,
@@ -642,27 +677,50 @@ impl Config {
 
     /// Parses and validates config text; `file` names it in errors.
     pub fn parse(src: &str, file: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(src).map_err(|e| {
-            let (line, column) = match e.span() {
-                Some(span) => {
-                    let line = line_of(src, span.start);
-                    let line_start = src[..span.start.min(src.len())]
-                        .rfind('\n')
-                        .map_or(0, |i| i + 1);
-                    (line, span.start - line_start + 1)
-                }
-                None => (1, 1),
-            };
-            ConfigError::Syntax {
+        let (mut table, errors) = toml::de::DeTable::parse_recoverable(src);
+        if !errors.is_empty() {
+            let mut errors: Vec<SyntaxError> = errors
+                .iter()
+                .map(|e| {
+                    let start = e.span().map_or(0, |s| s.start.min(src.len()));
+                    // Back to a character boundary, for the column.
+                    let start = (0..=start)
+                        .rev()
+                        .find(|&i| src.is_char_boundary(i))
+                        .unwrap_or(0);
+                    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+                    SyntaxError {
+                        line: line_of(src, start),
+                        column: src[line_start..start].chars().count() + 1,
+                        message: e.message().to_owned(),
+                    }
+                })
+                .collect();
+            errors.sort_by_key(|e| (e.line, e.column));
+            return Err(ConfigError::Syntax {
                 file: file.to_owned(),
-                line,
-                column,
-                message: e.message().to_owned(),
-            }
-        })?;
+                errors,
+            });
+        }
+        // Every unknown key and wrong type at once; the keys in question are taken out, so that
+        // serde (which would stop at the first) sees a table it accepts, and validation can
+        // report the problems of every other value too.
+        let mut problems = Vec::new();
+        schema::check(table.get_mut(), schema::ROOT, &mut problems);
         let mut c = Checker {
             src,
             issues: Vec::new(),
+        };
+        for p in problems {
+            c.push(Some(p.span), p.key, p.message);
+        }
+        let raw = match RawConfig::deserialize(toml::de::Deserializer::from(table)) {
+            Ok(raw) => raw,
+            // Only if the schema and raw.rs disagree (a test checks they do not).
+            Err(e) => {
+                c.push(e.span().or(Some(0..0)), String::new(), e.message());
+                return Err(c.into_error(file));
+            }
         };
 
         let archive = ArchiveSettings {
@@ -706,11 +764,14 @@ impl Config {
             ("archive.author_email", &raw.archive.author_email),
         ] {
             if let Some(v) = v {
-                if v.get_ref().trim().is_empty() || v.get_ref().contains(['<', '>', '\n']) {
+                if v.get_ref().trim().is_empty()
+                    || v.get_ref().contains(['<', '>'])
+                    || v.get_ref().chars().any(char::is_control)
+                {
                     c.push(
                         Some(v.span()),
                         key,
-                        "must be non-empty, on one line, without < or >",
+                        "must be non-empty, on one line, without < or > or control characters",
                     );
                 }
             }
@@ -747,18 +808,15 @@ impl Config {
         let defaults = c.host(&f.host_keys(), "fetch.", &fetch_defaults.defaults);
         let mut hosts = HashMap::new();
         for (host, table) in &f.hosts {
+            let host_key = schema::join("fetch.hosts", host);
             if host.is_empty() || host.contains(['/', ':', ' ']) {
                 c.push(
                     Some(table.span()),
-                    format!("fetch.hosts.{host:?}"),
+                    host_key.clone(),
                     "expected a host name such as \"example.org\" (no scheme, port or path)",
                 );
             }
-            let settings = c.host(
-                table.get_ref(),
-                &format!("fetch.hosts.{host:?}."),
-                &defaults,
-            );
+            let settings = c.host(table.get_ref(), &format!("{host_key}."), &defaults);
             hosts.insert(host.to_ascii_lowercase(), settings);
         }
         let fetch = FetchSettings {
@@ -823,14 +881,45 @@ impl Config {
         for (i, d) in raw.documents.iter().enumerate() {
             let key = |k: &str| format!("document[{}].{k}", i + 1);
             let line = line_of(src, d.span().start);
+            let span = d.span();
             let d = d.get_ref();
             let mut ok = true;
-            for (name, v) in [("platform", &d.platform), ("kind", &d.kind)] {
-                if !is_slug(v.get_ref()) {
-                    c.push(Some(v.span()), key(name), format!("{:?} is not a slug; expected lowercase letters, digits and single hyphens, e.g. \"privacy-policy\"", v.get_ref()));
-                    ok = false;
+            for (name, v, example) in [
+                ("platform", &d.platform, "openai"),
+                ("kind", &d.kind, "privacy-policy"),
+            ] {
+                match v {
+                    None => {
+                        c.push(
+                            Some(span.clone()),
+                            key(name),
+                            format!("missing; every [[document]] needs one, e.g. {name} = \"{example}\""),
+                        );
+                        ok = false;
+                    }
+                    Some(v) if !is_slug(v.get_ref()) => {
+                        c.push(Some(v.span()), key(name), format!("{:?} is not a slug; expected lowercase letters, digits and single hyphens, e.g. \"{example}\"", v.get_ref()));
+                        ok = false;
+                    }
+                    Some(_) => {}
                 }
             }
+            // The title is a commit subject: a line break would let it write trailers.
+            let title = match &d.title {
+                Some(t) if t.get_ref().chars().any(char::is_control) => {
+                    c.push(
+                        Some(t.span()),
+                        key("title"),
+                        format!(
+                            "{:?} has a line break or another control character; a title is one line of text (it is the subject of commit messages)",
+                            t.get_ref()
+                        ),
+                    );
+                    None
+                }
+                Some(t) => Some(t.get_ref().clone()),
+                None => None,
+            };
             let plugin = match &d.plugin {
                 Some(p) if is_slug(p.get_ref()) => Some(p.get_ref().clone()),
                 Some(p) => {
@@ -874,15 +963,28 @@ impl Config {
                         c.push(Some(list[0].span()), key("source"), "with [[document.source]], give select/remove in each source, not in the document");
                     }
                     if list.is_empty() {
-                        c.push(None, key("source"), "give at least one [[document.source]]");
+                        c.push(
+                            Some(span.clone()),
+                            key("source"),
+                            "give at least one [[document.source]]",
+                        );
                     }
                     list.iter()
                         .enumerate()
                         .map(|(j, s)| {
+                            let source_span = s.span();
                             let s = s.get_ref();
                             let k = key(&format!("source[{}].", j + 1));
                             let fetch = c.fetch_mode(&s.fetch, &format!("{k}fetch"), doc_fetch);
-                            c.source(&s.url, s.select.as_ref(), s.remove.as_ref(), fetch, &k)
+                            let Some(url) = &s.url else {
+                                c.push(
+                                    Some(source_span),
+                                    format!("{k}url"),
+                                    "missing; every [[document.source]] needs url = \"https://...\"",
+                                );
+                                return None;
+                            };
+                            c.source(url, s.select.as_ref(), s.remove.as_ref(), fetch, &k)
                         })
                         .collect()
                 }
@@ -900,7 +1002,7 @@ impl Config {
                     None
                 }
                 (None, None) => {
-                    c.push(Some(d.kind.span()), key("url"), "missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"` to take it from a plugin");
+                    c.push(Some(span.clone()), key("url"), "missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"` to take it from a plugin");
                     ok = false;
                     None
                 }
@@ -916,10 +1018,13 @@ impl Config {
             if !ok {
                 continue;
             }
-            let id = DocumentId::new(d.platform.get_ref(), d.kind.get_ref())
+            let (Some(platform), Some(kind)) = (&d.platform, &d.kind) else {
+                continue;
+            };
+            let id = DocumentId::new(platform.get_ref(), kind.get_ref())
                 .expect("both slugs were checked above");
             if let Some(first) = seen.insert(id.clone(), line) {
-                c.push(Some(d.platform.span()), key("platform"), format!("{id} is already declared at line {first}; each platform/kind pair must be unique"));
+                c.push(Some(platform.span()), key("platform"), format!("{id} is already declared at line {first}; each platform/kind pair must be unique"));
                 continue;
             }
             if !OTA_TERMS_TYPES.contains(&id.kind()) {
@@ -928,7 +1033,7 @@ impl Config {
             if let Some(name) = plugin {
                 match sources.and_then(|s| s.into_iter().next()) {
                     Some(source) => documents.push(Document {
-                        title: d.title.clone().unwrap_or_else(|| id.default_title()),
+                        title: title.unwrap_or_else(|| id.default_title()),
                         extractor_id: format!("plugin:{name}"),
                         id,
                         url: source.url.clone(),
@@ -938,7 +1043,7 @@ impl Config {
                     }),
                     None if d.url.is_none() => pending.push(PendingDocument {
                         id,
-                        title: d.title.clone(),
+                        title,
                         plugin: name,
                         interval,
                         line,
@@ -952,7 +1057,7 @@ impl Config {
             };
             let first = sources[0].clone();
             documents.push(Document {
-                title: d.title.clone().unwrap_or_else(|| id.default_title()),
+                title: title.unwrap_or_else(|| id.default_title()),
                 extractor_id: if sources.len() == 1 {
                     first.extractor_id.clone()
                 } else {
@@ -973,10 +1078,7 @@ impl Config {
         let notify = crate::sinks::config::validate(src, &raw.sinks, &raw.events, &raw.topics);
         c.issues.extend(notify.issues);
         if !c.issues.is_empty() {
-            return Err(ConfigError::Invalid {
-                file: file.to_owned(),
-                issues: c.issues,
-            });
+            return Err(c.into_error(file));
         }
         if documents
             .iter()

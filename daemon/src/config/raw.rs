@@ -1,5 +1,6 @@
 //! The config file as written: serde structs that refuse unknown keys. Values that need checking
-//! keep their `Spanned` position so that validation errors can name the line.
+//! keep their `Spanned` position so that validation errors can name the line. `schema.rs` lists
+//! the same keys with the type of each (a test keeps both in step).
 
 use std::collections::BTreeMap;
 
@@ -134,14 +135,16 @@ impl RawFetch {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDocument {
-    pub platform: Spanned<String>,
-    pub kind: Spanned<String>,
+    /// Required; optional here so that a missing one is reported with the other problems.
+    pub platform: Option<Spanned<String>>,
+    /// Required, as `platform`.
+    pub kind: Option<Spanned<String>>,
     pub url: Option<Spanned<String>>,
     pub fetch: Option<Spanned<String>>,
     #[serde(rename = "source")]
     pub sources: Option<Vec<Spanned<RawSource>>>,
     pub plugin: Option<Spanned<String>>,
-    pub title: Option<String>,
+    pub title: Option<Spanned<String>>,
     pub select: Option<Spanned<RuleList>>,
     pub remove: Option<Spanned<RuleList>>,
     pub interval: Option<Spanned<String>>,
@@ -151,7 +154,8 @@ pub struct RawDocument {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
-    pub url: Spanned<String>,
+    /// Required; optional here so that a missing one is reported with the other problems.
+    pub url: Option<Spanned<String>>,
     pub select: Option<Spanned<RuleList>>,
     pub remove: Option<Spanned<RuleList>>,
     pub fetch: Option<Spanned<String>>,

@@ -75,11 +75,11 @@ fn errors_name_the_line_the_key_and_what_is_expected() {
     let cases: &[(&str, &str)] = &[
         (
             "[archive]\npath = \"a\"\nbogus = 1\n",
-            "t.toml:3:1: unknown field `bogus`",
+            "t.toml:3: archive.bogus: unknown key; the keys here are path, author_name, author_email, fsync",
         ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nslect = [\"main\"]\n",
-            "t.toml:5:1: unknown field `slect`",
+            "t.toml:5: document[1].slect: unknown key; did you mean \"select\"?",
         ),
         (
             "[[document]]\nplatform = \"Open AI\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\n",
@@ -99,7 +99,11 @@ fn errors_name_the_line_the_key_and_what_is_expected() {
         ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = [\"main[\"]\n",
-            "t.toml:5: document[1].select: invalid CSS selector \"main[\"",
+            "t.toml:5: document[1].select: invalid CSS selector \"main[\": the selector ends too early",
+        ),
+        (
+            "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = \"main >\"\n",
+            "t.toml:5: document[1].select: invalid CSS selector \"main >\": a combinator (\">\") must be followed by a selector",
         ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nremove = [{ startBefore = \"a\" }]\n",
@@ -107,23 +111,37 @@ fn errors_name_the_line_the_key_and_what_is_expected() {
         ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\nselect = [{ startBefor = \"a\", endAfter = \"b\" }]\n",
-            "unknown field `startBefor`, expected one of `startBefore`, `startAfter`, `endBefore`, `endAfter`",
+            "t.toml:5: document[1].select[1].startBefor: unknown key; did you mean \"startBefore\"?",
         ),
         (
             "[[document]]\nplatform = \"openai\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\ninterval = \"often\"\n",
-            "t.toml:5: document[1].interval: ",
+            "t.toml:5: document[1].interval: \"often\" is not a duration",
         ),
         (
             "[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\n[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://y.org/\"\n",
             "t.toml:6: document[2].platform: a/privacy-policy is already declared at line 1",
         ),
-        ("[fetch]\nmax_body = \"20 parsecs\"\n", "t.toml:2: fetch.max_body: unknown size unit"),
+        ("[fetch]\nmax_body = \"20 parsecs\"\n", "t.toml:2: fetch.max_body: \"20 parsecs\" is not a size (\"parsecs\" is not a unit; use B, KB, MB, GB, KiB, MiB or GiB); write a size like \"20MB\""),
         ("[fetch]\nper_host_concurrency = 0\n", "t.toml:2: fetch.per_host_concurrency: 0 is out of range; expected 1 to 256"),
-        ("[fetch]\ntimeout = 30\n", "t.toml:2:11: invalid type: integer `30`, expected a string"),
-        ("[fetch.hosts.\"127.0.0.1\"]\nper_host_delay = \"-1s\"\n", "t.toml:2: fetch.hosts.\"127.0.0.1\".per_host_delay: "),
-        ("[fetch.hosts.\"x.org\"]\nconnect_timeout = \"1s\"\n", "t.toml:2:1: unknown field `connect_timeout`"),
+        ("[fetch]\ntimeout = 30\n", "t.toml:2: fetch.timeout: expected a duration in quotes, like \"30s\" or \"5m\"; found the number 30"),
+        ("[fetch]\ntimeout = \"-5s\"\n", "t.toml:2: fetch.timeout: \"-5s\" is not a duration (a duration cannot be negative); write a positive duration like \"30s\" or \"5m\""),
+        ("[fetch.hosts.\"127.0.0.1\"]\nper_host_delay = \"-1s\"\n", "t.toml:2: fetch.hosts.\"127.0.0.1\".per_host_delay: \"-1s\" is not a duration"),
+        ("[fetch.hosts.\"x.org\"]\nconnect_timeout = \"1s\"\n", "t.toml:2: fetch.hosts.\"x.org\".connect_timeout: unknown key; the keys here are user_agent, timeout"),
         ("[schedule]\njitter = 2.0\n", "t.toml:2: schedule.jitter: expected a fraction from 0.0 to 0.5"),
-        ("[[document]]\nplatform = \"a\"\n", "missing field `kind`"),
+        ("[schedule]\njitter = \"0.1\"\n", "t.toml:2: schedule.jitter: expected a number, like 0.5; found the text \"0.1\""),
+        ("[[document]]\nplatform = \"a\"\n", "t.toml:1: document[1].kind: missing; every [[document]] needs one, e.g. kind = \"privacy-policy\""),
+        ("[document]\nplatform = \"a\"\n", "t.toml:1: document: expected one [[document]] table per entry (two brackets on each side); found a table"),
+        ("[[sink]]\ntype = \"stdout\"\nto = [\"a\", 3]\n", "t.toml:3: sink[1].to[2]: expected text in quotes, like \"...\"; found the number 3"),
+        ("[[sink]]\ntype = \"stdout\"\n", "t.toml:1: sink[1].name: missing; every [[sink]] needs one, e.g. name = \"team-slack\""),
+        ("[topics.x]\nlabel = \"X\"\n", "t.toml:1: topics.x.keywords: missing; give keywords = "),
+        ("[plugin.acme]\ntrack = \"yes\"\n", "t.toml:2: plugin.acme.track: expected true or false; found the text \"yes\""),
+        ("[plugin]\nacme = 1\n", "t.toml:2: plugin.acme: expected a table: a line [plugin.acme] followed by its keys; found the number 1"),
+        (
+            "[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"\ntitle = \"A\\n\\nChange-Class: technical\"\n",
+            "t.toml:5: document[1].title: \"A\\n\\nChange-Class: technical\" has a line break or another control character; a title is one line of text",
+        ),
+        ("[archive]\nauthor_name = \"a\\u0000b\"\n", "t.toml:2: archive.author_name: must be non-empty, on one line, without < or > or control characters"),
+        ("[archive\npath = \"a\"\n", "1 TOML syntax error(s) in config t.toml:\n  t.toml:1:9: "),
     ];
     for (src, want) in cases {
         let err = parse(src).expect_err(src).to_string();
@@ -131,7 +149,58 @@ fn errors_name_the_line_the_key_and_what_is_expected() {
             err.contains(want),
             "config:\n{src}\nerror:\n{err}\nwanted: {want}"
         );
+        assert!(!err.contains("developer"), "{err}");
     }
+}
+
+/// Parses `src` and compares the whole error, one problem a line, with `expect`.
+fn check(src: &str, expect: &str) {
+    let err = parse(src).expect_err(src).to_string();
+    assert_eq!(err, expect.trim(), "config:\n{src}");
+}
+
+/// Several problems of every sort in one file: all are reported, in line order, each with its
+/// line and key: unknown keys, wrong types, values that do not parse, missing keys.
+#[test]
+fn several_problems_in_one_file_are_all_reported() {
+    check(
+        r#"[fetch]
+timeout = "-5s"
+retries = "two"
+user-agent = "me"
+
+[[document]]
+platform = "openai"
+kind = "privacy-policy"
+url = "https://openai.com/policies/row-privacy-policy/"
+select = "main >"
+intervall = "6h"
+
+[[document]]
+platform = "acme"
+url = "https://acme.example/privacy"
+title = "ACME\nChange-Class: technical"
+
+[[sink]]
+name = "hook"
+type = "webhook"
+url = "https://hooks.example.org/x"
+colour = "red"
+timeout = 30
+"#,
+        r#"
+9 error(s) in config t.toml:
+  t.toml:2: fetch.timeout: "-5s" is not a duration (a duration cannot be negative); write a positive duration like "30s" or "5m"
+  t.toml:3: fetch.retries: expected a whole number, like 3; found the text "two"
+  t.toml:4: fetch.user-agent: unknown key; did you mean "user_agent"?
+  t.toml:10: document[1].select: invalid CSS selector "main >": a combinator (">") must be followed by a selector
+  t.toml:11: document[1].intervall: unknown key; did you mean "interval"?
+  t.toml:13: document[2].kind: missing; every [[document]] needs one, e.g. kind = "privacy-policy"
+  t.toml:16: document[2].title: "ACME\nChange-Class: technical" has a line break or another control character; a title is one line of text (it is the subject of commit messages)
+  t.toml:22: sink[1].colour: unknown key; the keys here are name, type, platforms, kinds, topics, min_class, events, start, include_technical, retry_max, timeout, format, path, max_entries, title, url, secret, headers, smtp_host, smtp_port, tls, username, password, from, to, tls_ca, command
+  t.toml:23: sink[1].timeout: expected a duration in quotes, like "30s" or "5m"; found the number 30
+"#,
+    );
 }
 
 #[test]
@@ -256,8 +325,152 @@ kind = "imprint"
         "t.toml:5: plugin.openai.sha256: expected 64 hexadecimal digits",
         "t.toml:10: document[1].plugin: \"Open AI\" is not a plugin name",
         "t.toml:16: document[2].remove: does not apply to a plugin document",
-        "t.toml:20: document[3].url: missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"`",
+        "t.toml:18: document[3].url: missing; give url = \"https://...\", one [[document.source]] per page, or `plugin = \"NAME\"`",
     ] {
         assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::schema::{Key, Shape, ROOT};
+    use super::*;
+
+    /// Every key name of the schema, at any depth, and every table path.
+    fn names() -> (Vec<&'static str>, Vec<String>) {
+        fn walk(
+            keys: &'static [Key],
+            prefix: &str,
+            k: &mut Vec<&'static str>,
+            t: &mut Vec<String>,
+        ) {
+            for (name, shape) in keys {
+                k.push(name);
+                let path = if prefix.is_empty() {
+                    (*name).to_owned()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                match shape {
+                    Shape::Table(inner) | Shape::Tables(inner, _) => {
+                        t.push(path.clone());
+                        walk(inner, &path, k, t);
+                    }
+                    Shape::Named(inner, _) => {
+                        t.push(format!("{path}.x"));
+                        walk(inner, &format!("{path}.x"), k, t);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let (mut k, mut t) = (Vec::new(), Vec::new());
+        walk(ROOT, "", &mut k, &mut t);
+        (k, t)
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(|s| toml::Value::String(s).to_string()),
+            "\"[-0-9a-z. ]{0,8}(ms|s|m|h|d|MB|KiB|x)?\"".prop_map(|s| s),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| if f.is_finite() {
+                format!("{f:?}")
+            } else {
+                "nan".into()
+            }),
+            any::<bool>().prop_map(|b| b.to_string()),
+            Just("1979-05-27T07:32:00Z".to_owned()),
+            "[^\n]{0,12}",
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+                proptest::collection::vec(("[a-zA-Z_]{1,10}", inner), 0..3).prop_map(|kv| {
+                    let items: Vec<String> =
+                        kv.into_iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    format!("{{ {} }}", items.join(", "))
+                }),
+            ]
+        })
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        let (keys, tables) = names();
+        let key = prop_oneof![
+            proptest::sample::select(keys),
+            "[a-z_\\-]{1,12}".prop_map(|s| Box::leak(s.into_boxed_str()) as &'static str),
+        ];
+        prop_oneof![
+            3 => (key, value()).prop_map(|(k, v)| format!("{k} = {v}")),
+            1 => proptest::sample::select(tables.clone()).prop_map(|t| format!("[{t}]")),
+            1 => proptest::sample::select(tables).prop_map(|t| format!("[[{t}]]")),
+            1 => "[^\n]{0,20}",
+        ]
+    }
+
+    /// Checks the contract on any input: no panic, and every problem has a line in the file.
+    fn every_problem_has_a_line(src: &str) -> Result<(), TestCaseError> {
+        let lines = src.split('\n').count();
+        match Config::parse(src, "t.toml") {
+            Ok(_) => {}
+            Err(ConfigError::Syntax { errors, .. }) => {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert!((1..=lines).contains(&e.line), "{:?} in\n{}", e, src);
+                }
+            }
+            Err(ConfigError::Invalid { issues, .. }) => {
+                prop_assert!(!issues.is_empty());
+                for i in issues {
+                    prop_assert!(
+                        i.line.is_some_and(|l| (1..=lines).contains(&l)),
+                        "{:?} in\n{}",
+                        i,
+                        src
+                    );
+                    prop_assert!(!i.key.is_empty(), "{:?} in\n{}", i, src);
+                }
+            }
+            Err(e @ ConfigError::Read { .. }) => prop_assert!(false, "{}", e),
+        }
+        Ok(())
+    }
+
+    proptest! {
+
+        /// TOML-ish files made of known and unknown tables and keys with any values.
+        #[test]
+        fn any_file_gives_a_config_or_problems_with_lines(
+            lines in proptest::collection::vec(line(), 0..14)
+        ) {
+            every_problem_has_a_line(&lines.join("\n"))?;
+        }
+
+        /// A valid file with one known key set to any value, in each table.
+        #[test]
+        fn any_value_in_a_known_key_gives_problems_with_lines(
+            at in 0usize..6,
+            (key, v) in (proptest::sample::select(names().0), value()),
+        ) {
+            let mut parts = [
+                "[fetch]\nper_host_delay = \"0s\"".to_owned(),
+                "[schedule]\ninterval = \"1h\"".to_owned(),
+                "[[document]]\nplatform = \"a\"\nkind = \"privacy-policy\"\nurl = \"https://x.org/\"".to_owned(),
+                "[[document.source]]\nurl = \"https://x.org/1\"".to_owned(),
+                "[[sink]]\nname = \"s\"\ntype = \"stdout\"".to_owned(),
+                "[plugin.acme]\ntrack = false".to_owned(),
+            ];
+            parts[at].push_str(&format!("\n{key} = {v}"));
+            every_problem_has_a_line(&parts.join("\n\n"))?;
+        }
+
+        /// Arbitrary text.
+        #[test]
+        fn any_text_parses_without_panic(src in "(.|\n){0,200}") {
+            every_problem_has_a_line(&src)?;
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
+use crate::archive::{trailer, Trailers};
 use crate::document::DocumentId;
 use crate::summary::{self, Class, Counts, Reason, SectionChange, Taxonomy};
 
@@ -152,15 +153,6 @@ fn git(what: &'static str) -> impl FnOnce(git2::Error) -> EventError {
     move |source| EventError::Git { what, source }
 }
 
-/// The value of trailer `key` in a commit message (the last one wins).
-pub fn trailer<'m>(message: &'m str, key: &str) -> Option<&'m str> {
-    message
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
-        .map(str::trim)
-}
-
 /// Whether the commit is marked `Change-Class: technical`.
 pub fn is_technical(message: &str) -> bool {
     trailer(message, CHANGE_CLASS_TRAILER).is_some_and(|v| v.eq_ignore_ascii_case("technical"))
@@ -195,7 +187,7 @@ fn previous_version(commit: &git2::Commit<'_>, doc: &str) -> Result<Option<Oid>,
         Err(_) => return Ok(None),
     };
     loop {
-        if trailer(current.message().unwrap_or_default(), "Document") == Some(doc) {
+        if trailer(current.message().unwrap_or_default(), "Document").as_deref() == Some(doc) {
             return Ok(Some(current.id()));
         }
         current = match current.parent(0) {
@@ -213,8 +205,11 @@ pub fn version_event(
     ctx: &EventContext,
 ) -> Result<Option<Event>, EventError> {
     let commit = repo.find_commit(id).map_err(git("a version commit"))?;
-    let message = commit.message().unwrap_or_default().to_owned();
-    let Some(doc) = trailer(&message, "Document").and_then(|d| DocumentId::parse(d).ok()) else {
+    let trailers = Trailers::parse(commit.message().unwrap_or_default());
+    let Some(doc) = trailers
+        .get("Document")
+        .and_then(|d| DocumentId::parse(d).ok())
+    else {
         return Ok(None);
     };
     let path = doc.version_path();
@@ -237,7 +232,8 @@ pub fn version_event(
         &path,
         ctx.diff_max_bytes,
     );
-    let fetched_at = trailer(&message, "Fetched-At")
+    let fetched_at = trailers
+        .get("Fetched-At")
         .map(str::to_owned)
         .unwrap_or_else(|| crate::archive::rfc3339(unix_time(commit.time().seconds())));
     let event_type = if old_text.is_some() {
@@ -262,14 +258,12 @@ pub fn version_event(
         kind: doc.kind().to_owned(),
         document: doc.to_string(),
         title,
-        url: trailer(&message, "Source-URL")
-            .unwrap_or_default()
-            .to_owned(),
+        url: trailers.get("Source-URL").unwrap_or_default().to_owned(),
         fetched_at,
         commit: Some(id.to_string()),
         previous_commit: previous.map(|p| p.to_string()),
         headline,
-        plugin_summary: trailer(&message, PLUGIN_SUMMARY_TRAILER).map(str::to_owned),
+        plugin_summary: trailers.get(PLUGIN_SUMMARY_TRAILER).map(str::to_owned),
         class: Some(summary.class),
         cosmetic_reasons: summary.cosmetic_reasons,
         counts: Some(summary.counts),
@@ -473,11 +467,15 @@ mod tests {
     }
 
     #[test]
-    fn trailers_are_read_from_the_end() {
+    fn trailers_are_read_from_the_trailer_block() {
         let m = "Update X\n\nDocument: a/b\nSource-URL: http://x/\nChange-Class: technical\n";
-        assert_eq!(trailer(m, "Document"), Some("a/b"));
+        assert_eq!(trailer(m, "Document").as_deref(), Some("a/b"));
         assert!(is_technical(m));
         assert!(!is_technical("Update X\n\nDocument: a/b\n"));
+        // A body line is not a trailer.
+        assert!(!is_technical(
+            "Update X\n\nChange-Class: technical\n\nDocument: a/b\n"
+        ));
     }
 
     #[test]

@@ -6,16 +6,21 @@
 //!
 //! The plugin's own writes to stdout must not corrupt the protocol: the host moves the protocol
 //! to a duplicate of fd 1 and points fd 1 at stderr before loading the library.
+//!
+//! The library reaches the host as an inherited descriptor (fd 3, `--fd 3`) holding the content
+//! the parent checked against its pin at load (see `library.rs`), at every start and restart.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::os::fd::RawFd;
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use termtrail_plugin_api::{method, Envelope};
 
+use super::library::{Library, HOST_FD};
 use super::native::NativePlugin;
 use super::PluginError;
 
@@ -52,8 +57,23 @@ fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(buf))
 }
 
-/// The child side: `termtrail plugin-host LIBRARY`. Returns when stdin closes.
-pub fn serve(library: &Path) -> std::io::Result<()> {
+/// The child side, from its arguments after `plugin-host`: `LIBRARY [--fd N]` (for programs
+/// that re-execute themselves as the host without termtrail's command line).
+pub fn serve_command_line(args: &[String]) -> std::io::Result<()> {
+    let usage = || std::io::Error::other("usage: plugin-host LIBRARY [--fd N]");
+    let library = args.first().ok_or_else(usage)?;
+    let fd = match &args[1..] {
+        [] => None,
+        [flag, n] if flag == "--fd" => Some(n.parse().map_err(|_| usage())?),
+        _ => return Err(usage()),
+    };
+    serve(Path::new(library), fd)
+}
+
+/// The child side: `termtrail plugin-host LIBRARY [--fd N]`. With `fd`, the library is the
+/// content the parent checked, inherited as that descriptor (`LIBRARY` only names it in
+/// messages); without, the file is opened here. Returns when stdin closes.
+pub fn serve(library: &Path, fd: Option<RawFd>) -> std::io::Result<()> {
     // A host stuck in a looping plugin would outlive a killed daemon (stdin closing only helps
     // between calls), so a watchdog exits when the parent is gone. Not PR_SET_PDEATHSIG: it fires
     // when the spawning *thread* exits, and the daemon spawns hosts from pooled threads.
@@ -84,7 +104,15 @@ pub fn serve(library: &Path) -> std::io::Result<()> {
     let proto = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(proto_fd) };
     let mut out = BufWriter::new(proto);
     let mut input = BufReader::new(std::io::stdin().lock());
-    let plugin = match NativePlugin::load(library) {
+    let loaded = match fd {
+        Some(fd) => Library::inherited(fd, library).map_err(|source| PluginError::Read {
+            path: library.to_owned(),
+            source,
+        }),
+        None => Library::open("", library, None),
+    }
+    .and_then(NativePlugin::load);
+    let plugin = match loaded {
         Ok(p) => p,
         Err(e) => {
             let env = Envelope {
@@ -151,7 +179,8 @@ fn describe_exit(status: Option<std::process::ExitStatus>) -> String {
 /// broken reply, restarted with exponential backoff.
 pub struct HostClient {
     name: String,
-    library: PathBuf,
+    /// The library as checked at load; every start and restart of the host loads this content.
+    library: Library,
     timeout: Duration,
     running: Option<Running>,
     crashes: u32,
@@ -162,12 +191,12 @@ impl HostClient {
     /// Starts the host and returns the client with the manifest envelope's bytes.
     pub fn start(
         name: &str,
-        library: &Path,
+        library: Library,
         timeout: Duration,
     ) -> Result<(Self, Vec<u8>), PluginError> {
         let mut client = Self {
             name: name.to_owned(),
-            library: library.to_owned(),
+            library,
             timeout,
             running: None,
             crashes: 0,
@@ -180,14 +209,19 @@ impl HostClient {
     /// Spawns the host; returns its first reply (the manifest envelope).
     fn spawn(&mut self) -> Result<Vec<u8>, PluginError> {
         let exe = std::env::current_exe().map_err(PluginError::Spawn)?;
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .arg("plugin-host")
-            .arg(&self.library)
+            .arg(self.library.path())
+            .arg("--fd")
+            .arg(HOST_FD.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(PluginError::Spawn)?;
+            .stderr(Stdio::inherit());
+        // The host loads the checked content through the descriptor, not the path: a file
+        // replaced since the check never reaches a (re)started host.
+        self.library.pass_to(&mut command);
+        let mut child = command.spawn().map_err(PluginError::Spawn)?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             return Err(PluginError::Spawn(std::io::Error::other(

@@ -5,6 +5,7 @@
 //! for the one extraction that hit it, never the daemon's failure.
 
 mod host;
+mod library;
 mod native;
 
 use std::collections::BTreeMap;
@@ -12,17 +13,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use termtrail_plugin_api::{
     method, Envelope, ExtractRequest, ExtractedDocument, Manifest, SummarizeRequest,
     SummarizeResponse, ABI_VERSION,
 };
 
-pub use host::serve;
 use host::HostClient;
+pub use host::{serve, serve_command_line};
+use library::Library;
 use native::NativePlugin;
 
-use crate::document::is_slug;
+use crate::document::{is_slug, one_line};
 
 /// Why a plugin could not be loaded or called.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,14 @@ pub enum PluginError {
     /// The file cannot be read (for its checksum).
     #[error("cannot read plugin {path}: {source}")]
     Read {
+        /// The library.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The in-memory copy of a pinned library, which is what gets loaded, cannot be made.
+    #[error("cannot make the sealed in-memory copy of plugin {path} that is loaded once its checksum is checked: {source}; this needs Linux's memfd_create (and /proc); remove the sha256 pin to load the file directly")]
+    Seal {
         /// The library.
         path: PathBuf,
         /// Why.
@@ -378,7 +387,9 @@ fn parse_envelope(
     }
 }
 
-fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
+/// Checks a manifest, and makes its titles one line: they become commit subjects and event
+/// titles, whatever the plugin wrote.
+fn check_manifest(name: &str, m: &mut Manifest) -> Result<(), PluginError> {
     let bad = |message: String| PluginError::Manifest {
         name: name.to_owned(),
         message,
@@ -387,6 +398,13 @@ fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
         return Err(bad(format!(
             "the library for plugin {name:?} calls itself {:?}; rename the file or fix the manifest",
             m.name
+        )));
+    }
+    // The version goes into every commit's `Extractor` trailer and into `termtrail plugins`.
+    if m.version.is_empty() || one_line(&m.version) != m.version {
+        return Err(bad(format!(
+            "version {:?} must be one line of text without control characters, e.g. \"1.2.0\"",
+            m.version
         )));
     }
     for d in &m.documents {
@@ -403,16 +421,10 @@ fn check_manifest(name: &str, m: &Manifest) -> Result<(), PluginError> {
             }
         }
     }
+    for d in &mut m.documents {
+        d.title = one_line(&d.title);
+    }
     Ok(())
-}
-
-/// The SHA-256 of a file, lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String, PluginError> {
-    let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
 impl LoadedPlugin {
@@ -425,30 +437,24 @@ impl LoadedPlugin {
                 path,
             });
         }
-        let sha256 = sha256_file(&path)?;
-        if let Some(expected) = settings.entries.get(name).and_then(|e| e.sha256.as_ref()) {
-            if !expected.eq_ignore_ascii_case(&sha256) {
-                return Err(PluginError::Checksum {
-                    name: name.to_owned(),
-                    path,
-                    expected: expected.clone(),
-                    actual: sha256,
-                });
-            }
-        }
+        // Opened once: the pin is checked on the bytes read here, and what is loaded (here or
+        // in every start of a host process) is that content, never the path again.
+        let pin = settings.entries.get(name).and_then(|e| e.sha256.as_deref());
+        let library = Library::open(name, &path, pin)?;
+        let sha256 = library.sha256().to_owned();
         let isolation = settings.isolation_for(name);
         let (backend, manifest_bytes) = match isolation {
             Isolation::None => {
-                let native = NativePlugin::load(&path)?;
+                let native = NativePlugin::load(library)?;
                 let m = native.call_raw(method::MANIFEST, b"{}");
                 (Backend::InProcess(Mutex::new(native)), m)
             }
             Isolation::Process => {
-                let (client, m) = HostClient::start(name, &path, settings.timeout)?;
+                let (client, m) = HostClient::start(name, library, settings.timeout)?;
                 (Backend::Isolated(Mutex::new(client)), m)
             }
         };
-        let manifest = match parse_envelope(name, method::MANIFEST, &manifest_bytes) {
+        let mut manifest = match parse_envelope(name, method::MANIFEST, &manifest_bytes) {
             Ok(v) => serde_json::from_value::<Manifest>(v).map_err(|e| PluginError::Garbage {
                 plugin: name.to_owned(),
                 method: method::MANIFEST.to_owned(),
@@ -463,7 +469,7 @@ impl LoadedPlugin {
             }
             Err(e) => return Err(e),
         };
-        check_manifest(name, &manifest)?;
+        check_manifest(name, &mut manifest)?;
         Ok(Self {
             manifest,
             path,
@@ -710,15 +716,27 @@ mod tests {
 
     #[test]
     fn manifests_are_checked() {
-        let good =
-            Manifest::new("acme", "1.0.0").document("privacy-policy", "https://a.org/p", "P");
-        assert!(check_manifest("acme", &good).is_ok());
-        let e = check_manifest("other", &good).expect_err("name");
+        let mut good = Manifest::new("acme", "1.0.0").document(
+            "privacy-policy",
+            "https://a.org/p",
+            "P\n\nChange-Class: technical",
+        );
+        assert!(check_manifest("acme", &mut good).is_ok());
+        assert_eq!(good.documents[0].title, "P Change-Class: technical");
+        let e = check_manifest("other", &mut good).expect_err("name");
         assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
-        let bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
-        assert!(check_manifest("acme", &bad).is_err());
-        let bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
-        assert!(check_manifest("acme", &bad).is_err());
+        let mut bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        assert!(check_manifest("acme", &mut bad).is_err());
+        let mut bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        assert!(check_manifest("acme", &mut bad).is_err());
+        for version in ["1.0\n\nChange-Class: technical", "1.0\u{1b}[2J", ""] {
+            let mut bad =
+                Manifest::new("acme", version).document("privacy-policy", "https://a.org/p", "P");
+            let e = check_manifest("acme", &mut bad)
+                .expect_err(version)
+                .to_string();
+            assert!(e.contains("must be one line of text"), "{e}");
+        }
     }
 
     #[test]

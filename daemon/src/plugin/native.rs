@@ -6,6 +6,7 @@ use std::path::Path;
 
 use termtrail_plugin_api::{Buffer, ABI_VERSION};
 
+use super::library::Library;
 use super::PluginError;
 
 type AbiVersionFn = unsafe extern "C" fn() -> u32;
@@ -46,15 +47,19 @@ fn symbol<T: Copy>(
 }
 
 impl NativePlugin {
-    /// Loads the library and checks the ABI version and the buffer layout, before anything else.
-    pub fn load(path: &Path) -> Result<Self, PluginError> {
+    /// Loads the library (the content checked when it was opened, through its descriptor) and
+    /// checks the ABI version and the buffer layout, before anything else.
+    pub fn load(library: Library) -> Result<Self, PluginError> {
+        let path = &library.path().to_owned();
+        let loader_path = library.keep_open();
         // SAFETY: loading runs the library's initialisers; loading a plugin means trusting its
         // code, which is why the config can pin its SHA-256 and run it in a separate process.
-        let lib =
-            unsafe { libloading::Library::new(path) }.map_err(|source| PluginError::Open {
+        let lib = unsafe { libloading::Library::new(&loader_path) }.map_err(|source| {
+            PluginError::Open {
                 path: path.to_owned(),
                 source,
-            })?;
+            }
+        })?;
         // Leaked on purpose: never unloaded (see the module documentation).
         let lib: &'static libloading::Library = Box::leak(Box::new(lib));
         let abi: AbiVersionFn = symbol(lib, path, SYMBOLS[0])?;

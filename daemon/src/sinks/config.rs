@@ -18,9 +18,11 @@ use crate::summary::{Class, Taxonomy, Topic};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSink {
-    pub name: Spanned<String>,
+    /// Required; optional here so that a missing one is reported with the other problems.
+    pub name: Option<Spanned<String>>,
+    /// Required, as `name`.
     #[serde(rename = "type")]
-    pub kind: Spanned<String>,
+    pub kind: Option<Spanned<String>>,
     #[serde(default)]
     pub platforms: Vec<String>,
     #[serde(default)]
@@ -39,7 +41,7 @@ pub struct RawSink {
     pub path: Option<Spanned<String>>,
     // atom
     pub max_entries: Option<Spanned<i64>>,
-    pub title: Option<String>,
+    pub title: Option<Spanned<String>>,
     // webhook, slack, discord
     pub url: Option<Spanned<String>>,
     pub secret: Option<Spanned<String>>,
@@ -71,7 +73,8 @@ pub struct RawEvents {
 #[serde(deny_unknown_fields)]
 pub struct RawTopic {
     pub label: Option<String>,
-    pub keywords: Vec<String>,
+    /// Required; optional here so that a missing one is reported with the other problems.
+    pub keywords: Option<Vec<String>>,
     #[serde(default)]
     pub replace: bool,
 }
@@ -356,7 +359,15 @@ pub fn validate(
             continue;
         }
         let raw = t.get_ref();
-        match Topic::new(name, raw.label.as_deref().unwrap_or(name), &raw.keywords) {
+        let Some(keywords) = &raw.keywords else {
+            v.push(
+                Some(t.span()),
+                format!("{key}.keywords"),
+                "missing; give keywords = [\"biometric*\", \"face scan\"]",
+            );
+            continue;
+        };
+        match Topic::new(name, raw.label.as_deref().unwrap_or(name), keywords) {
             Ok(topic) => {
                 if let Err(e) = taxonomy.add(topic, raw.replace) {
                     v.push(Some(t.span()), key, e.to_string());
@@ -372,20 +383,35 @@ pub fn validate(
         let span = s.span();
         let s = s.get_ref();
         let key = |k: &str| format!("sink[{}].{k}", i + 1);
-        let name = s.name.get_ref().clone();
+        let (Some(name_field), Some(kind_field)) = (&s.name, &s.kind) else {
+            for (k, field, example) in [
+                ("name", s.name.is_none(), "name = \"team-slack\""),
+                ("type", s.kind.is_none(), "type = \"webhook\""),
+            ] {
+                if field {
+                    v.push(
+                        Some(span.clone()),
+                        key(k),
+                        format!("missing; every [[sink]] needs one, e.g. {example}"),
+                    );
+                }
+            }
+            continue;
+        };
+        let name = name_field.get_ref().clone();
         if !is_slug(&name) {
-            v.push(Some(s.name.span()), key("name"), format!("{name:?} is not a slug; expected lowercase letters, digits and single hyphens, e.g. \"team-slack\" (it names the ref refs/termtrail/sinks/NAME)"));
+            v.push(Some(name_field.span()), key("name"), format!("{name:?} is not a slug; expected lowercase letters, digits and single hyphens, e.g. \"team-slack\" (it names the ref refs/termtrail/sinks/NAME)"));
         } else if !names.insert(name.clone()) {
             v.push(
-                Some(s.name.span()),
+                Some(name_field.span()),
                 key("name"),
                 format!("a sink named {name:?} is already declared; names must be unique"),
             );
         }
-        let kind = s.kind.get_ref().as_str();
+        let kind = kind_field.get_ref().as_str();
         if !TYPES.contains(&kind) {
             v.push(
-                Some(s.kind.span()),
+                Some(kind_field.span()),
                 key("type"),
                 format!(
                     "{kind:?} is not a sink type; expected one of {}",
@@ -484,10 +510,18 @@ pub fn validate(
                 required(&mut v, &s.path, "path", "\"feed.xml\"").map(|p| SinkKind::Atom {
                     path: PathBuf::from(p),
                     max_entries,
-                    title: s
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| "termtrail: policy changes".to_owned()),
+                    title: match &s.title {
+                        Some(t) if t.get_ref().chars().any(char::is_control) => {
+                            v.push(
+                                Some(t.span()),
+                                key("title"),
+                                "a feed title is one line of text, without control characters",
+                            );
+                            "termtrail: policy changes".to_owned()
+                        }
+                        Some(t) => t.get_ref().clone(),
+                        None => "termtrail: policy changes".to_owned(),
+                    },
                 })
             }
             "webhook" | "slack" | "discord" => {
@@ -520,7 +554,7 @@ pub fn validate(
             }
             "email" => {
                 if !cfg!(feature = "email") {
-                    v.push(Some(s.kind.span()), key("type"), "this termtrail was built without the `email` feature; rebuild with default features");
+                    v.push(Some(kind_field.span()), key("type"), "this termtrail was built without the `email` feature; rebuild with default features");
                 }
                 let host = required(&mut v, &s.smtp_host, "smtp_host", "\"smtp.example.org\"");
                 let from = required(

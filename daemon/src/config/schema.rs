@@ -1,0 +1,514 @@
+//! The shape of the config file: the keys of every table and the kind of value each takes.
+//! It is walked over the parsed TOML before serde sees it, so that every unknown key and every
+//! value of the wrong type is reported at once (serde stops at the first), each with its line,
+//! its key and what to write instead. The keys found wrong are then taken out, so that the rest
+//! can still be deserialised and validated. `raw.rs` stays the definition of the file: a test
+//! checks that both list the same keys.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// The kind of value a key takes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Shape {
+    /// Any string.
+    Text,
+    /// A string parsed by `units::parse_duration`.
+    Duration,
+    /// A string parsed by `units::parse_size`.
+    Size,
+    /// An integer.
+    Integer,
+    /// A float or an integer.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// An array of strings.
+    Texts,
+    /// A table whose values are strings (`headers`).
+    TextMap,
+    /// `select` / `remove`: a string, a range table, or an array of those.
+    Rules,
+    /// A table with these keys.
+    Table(&'static [Key]),
+    /// A table of tables named by the user (`[plugin.NAME]`), each with these keys; the text is
+    /// how one is written.
+    Named(&'static [Key], &'static str),
+    /// An array of tables (`[[document]]`), each with these keys; the text is how one is written.
+    Tables(&'static [Key], &'static str),
+}
+
+/// A key and the shape of its value.
+pub(super) type Key = (&'static str, Shape);
+
+use Shape::*;
+
+const ARCHIVE: &[Key] = &[
+    ("path", Text),
+    ("author_name", Text),
+    ("author_email", Text),
+    ("fsync", Bool),
+];
+const SCHEDULE: &[Key] = &[("interval", Duration), ("jitter", Number)];
+/// The keys a `[fetch.hosts."HOST"]` table may set, and `[fetch]` too.
+const HOST: &[Key] = &[
+    ("user_agent", Text),
+    ("timeout", Duration),
+    ("max_body", Size),
+    ("per_host_concurrency", Integer),
+    ("per_host_delay", Duration),
+    ("retries", Integer),
+];
+const FETCH: &[Key] = &[
+    ("user_agent", Text),
+    ("timeout", Duration),
+    ("max_body", Size),
+    ("per_host_concurrency", Integer),
+    ("per_host_delay", Duration),
+    ("retries", Integer),
+    ("connect_timeout", Duration),
+    ("max_redirects", Integer),
+    ("max_concurrency", Integer),
+    ("retry_backoff", Duration),
+    ("max_retry_after", Duration),
+    ("hosts", Named(HOST, "[fetch.hosts.\"example.org\"]")),
+];
+const HOLDS: &[Key] = &[("shrink_below", Number), ("language_change", Bool)];
+const BROWSER: &[Key] = &[
+    ("executable", Text),
+    ("idle_shutdown", Duration),
+    ("render_timeout", Duration),
+    ("fallback", Bool),
+];
+const SOURCE: &[Key] = &[
+    ("url", Text),
+    ("select", Rules),
+    ("remove", Rules),
+    ("fetch", Text),
+];
+const DOCUMENT: &[Key] = &[
+    ("platform", Text),
+    ("kind", Text),
+    ("url", Text),
+    ("fetch", Text),
+    ("source", Tables(SOURCE, "[[document.source]]")),
+    ("plugin", Text),
+    ("title", Text),
+    ("select", Rules),
+    ("remove", Rules),
+    ("interval", Duration),
+];
+const SINK: &[Key] = &[
+    ("name", Text),
+    ("type", Text),
+    ("platforms", Texts),
+    ("kinds", Texts),
+    ("topics", Texts),
+    ("min_class", Text),
+    ("events", Texts),
+    ("start", Text),
+    ("include_technical", Bool),
+    ("retry_max", Duration),
+    ("timeout", Duration),
+    ("format", Text),
+    ("path", Text),
+    ("max_entries", Integer),
+    ("title", Text),
+    ("url", Text),
+    ("secret", Text),
+    ("headers", TextMap),
+    ("smtp_host", Text),
+    ("smtp_port", Integer),
+    ("tls", Text),
+    ("username", Text),
+    ("password", Text),
+    ("from", Text),
+    ("to", Texts),
+    ("tls_ca", Text),
+    ("command", Texts),
+];
+const EVENTS: &[Key] = &[("diff_max_bytes", Size), ("unavailable_after", Integer)];
+const TOPIC: &[Key] = &[("label", Text), ("keywords", Texts), ("replace", Bool)];
+const PLUGINS: &[Key] = &[
+    ("dir", Text),
+    ("track_all", Bool),
+    ("isolation", Text),
+    ("timeout", Duration),
+];
+const PLUGIN: &[Key] = &[
+    ("path", Text),
+    ("sha256", Text),
+    ("isolation", Text),
+    ("track", Bool),
+];
+/// The keys of an OTA range object.
+const RANGE: &[Key] = &[
+    ("startBefore", Text),
+    ("startAfter", Text),
+    ("endBefore", Text),
+    ("endAfter", Text),
+];
+
+/// The top level of the file.
+pub(super) const ROOT: &[Key] = &[
+    ("archive", Table(ARCHIVE)),
+    ("schedule", Table(SCHEDULE)),
+    ("fetch", Table(FETCH)),
+    ("holds", Table(HOLDS)),
+    ("browser", Table(BROWSER)),
+    ("document", Tables(DOCUMENT, "[[document]]")),
+    ("sink", Tables(SINK, "[[sink]]")),
+    ("events", Table(EVENTS)),
+    ("topics", Named(TOPIC, "[topics.biometrics]")),
+    ("plugins", Table(PLUGINS)),
+    ("plugin", Named(PLUGIN, "[plugin.acme]")),
+];
+
+/// One problem found by the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Problem {
+    /// Where in the source (the key for an unknown key, else the value).
+    pub span: Range<usize>,
+    /// The key in dotted form, e.g. `document[3].intervall`.
+    pub key: String,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+/// Checks `table` against `keys`, and takes every key found wrong out of it (and out of the
+/// tables inside it), so that what is left deserialises.
+pub(super) fn check(table: &mut DeTable<'_>, keys: &'static [Key], out: &mut Vec<Problem>) {
+    check_table(table, keys, "", out);
+}
+
+/// `prefix.key`, with the key quoted when it is not a bare TOML key (`fetch.hosts."x.org"`).
+pub(super) fn join(prefix: &str, key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let key = if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
+    };
+    if prefix.is_empty() {
+        key
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn check_table(
+    table: &mut DeTable<'_>,
+    keys: &'static [Key],
+    prefix: &str,
+    out: &mut Vec<Problem>,
+) {
+    let mut wrong = Vec::new();
+    for (k, v) in table.iter_mut() {
+        let name: &str = k.get_ref();
+        let path = join(prefix, name);
+        match keys.iter().find(|(known, _)| *known == name) {
+            None => {
+                out.push(Problem {
+                    span: k.span(),
+                    key: path,
+                    message: unknown_key(name, keys),
+                });
+                wrong.push(name.to_owned());
+            }
+            Some((_, shape)) => {
+                if !check_value(v, *shape, &path, out) {
+                    wrong.push(name.to_owned());
+                }
+            }
+        }
+    }
+    for name in wrong {
+        table.remove(name.as_str());
+    }
+}
+
+/// Reports `v` at `path` as not of `shape`.
+fn mismatch(v: &Spanned<DeValue<'_>>, shape: Shape, path: &str, out: &mut Vec<Problem>) {
+    out.push(Problem {
+        span: v.span(),
+        key: path.to_owned(),
+        message: format!(
+            "expected {}; found {}",
+            expected(shape, path),
+            describe(v.get_ref())
+        ),
+    });
+}
+
+/// Checks one value, reporting what is wrong in it; `false` when it must be taken out (its
+/// own type is wrong, or something inside a list of texts or rules is). Tables keep their
+/// good keys: only the wrong ones inside are taken out.
+fn check_value(
+    v: &mut Spanned<DeValue<'_>>,
+    shape: Shape,
+    path: &str,
+    out: &mut Vec<Problem>,
+) -> bool {
+    let item = |i: usize| format!("{path}[{}]", i + 1);
+    match (shape, v.get_mut()) {
+        (Text | Duration | Size, DeValue::String(_))
+        | (Integer, DeValue::Integer(_))
+        | (Number, DeValue::Integer(_) | DeValue::Float(_))
+        | (Bool, DeValue::Boolean(_))
+        | (Rules, DeValue::String(_)) => true,
+        (Texts, DeValue::Array(items)) => {
+            let before = out.len();
+            for (i, x) in items.iter().enumerate() {
+                if !x.get_ref().is_str() {
+                    mismatch(x, Text, &item(i), out);
+                }
+            }
+            out.len() == before
+        }
+        (TextMap, DeValue::Table(t)) => {
+            let before = out.len();
+            for (name, x) in t.iter() {
+                if !x.get_ref().is_str() {
+                    mismatch(x, Text, &join(path, name.get_ref()), out);
+                }
+            }
+            out.len() == before
+        }
+        (Rules, DeValue::Table(t)) => {
+            let before = out.len();
+            check_table(t, RANGE, path, out);
+            out.len() == before
+        }
+        (Rules, DeValue::Array(items)) => {
+            let before = out.len();
+            for (i, x) in items.iter_mut().enumerate() {
+                match x.get_mut() {
+                    DeValue::String(_) => {}
+                    DeValue::Table(t) => check_table(t, RANGE, &item(i), out),
+                    _ => mismatch(x, Rules, &item(i), out),
+                }
+            }
+            out.len() == before
+        }
+        (Table(keys), DeValue::Table(t)) => {
+            check_table(t, keys, path, out);
+            true
+        }
+        (Named(keys, _), DeValue::Table(t)) => {
+            let mut bad = Vec::new();
+            for (name, x) in t.iter_mut() {
+                let inner_path = join(path, name.get_ref());
+                match x.get_mut() {
+                    DeValue::Table(inner) => check_table(inner, keys, &inner_path, out),
+                    _ => {
+                        mismatch(x, Table(keys), &inner_path, out);
+                        bad.push(name.get_ref().to_string());
+                    }
+                }
+            }
+            for name in bad {
+                t.remove(name.as_str());
+            }
+            true
+        }
+        (Tables(keys, _), DeValue::Array(items)) => {
+            for (i, x) in items.iter_mut().enumerate() {
+                match x.get_mut() {
+                    DeValue::Table(inner) => check_table(inner, keys, &item(i), out),
+                    _ => mismatch(x, shape, &item(i), out),
+                }
+            }
+            // A wrong entry cannot be taken out alone without renumbering the others.
+            items.iter().all(|x| x.get_ref().is_table())
+        }
+        _ => {
+            mismatch(v, shape, path, out);
+            false
+        }
+    }
+}
+
+/// What a shape is, in words, with an example to copy.
+fn expected(shape: Shape, path: &str) -> String {
+    match shape {
+        Text => "text in quotes, like \"...\"".to_owned(),
+        Duration => "a duration in quotes, like \"30s\" or \"5m\"".to_owned(),
+        Size => "a size in quotes, like \"20MB\" or \"512KiB\"".to_owned(),
+        Integer => "a whole number, like 3".to_owned(),
+        Number => "a number, like 0.5".to_owned(),
+        Bool => "true or false".to_owned(),
+        Texts => "a list of texts in quotes, like [\"a\", \"b\"]".to_owned(),
+        TextMap => "a table of texts, like { \"X-Team\" = \"legal\" }".to_owned(),
+        Rules => "a CSS selector in quotes, a range like { startBefore = \"h1\", endBefore = \"footer\" }, or a list of them".to_owned(),
+        Table(_) => format!("a table: a line [{path}] followed by its keys"),
+        Named(_, example) => format!("named tables, one per entry, like {example}"),
+        Tables(_, example) => {
+            format!("one {example} table per entry (two brackets on each side)")
+        }
+    }
+}
+
+/// A value in words, for "found ...".
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            if short.len() < s.len() {
+                format!("the text {short:?}...")
+            } else {
+                format!("the text {short:?}")
+            }
+        }
+        DeValue::Integer(i) => format!("the number {}", i.as_str()),
+        DeValue::Float(f) => format!("the number {}", f.as_str()),
+        DeValue::Boolean(b) => format!("{b}"),
+        DeValue::Datetime(d) => format!("the date {d}"),
+        DeValue::Array(_) => "a list".to_owned(),
+        DeValue::Table(_) => "a table".to_owned(),
+    }
+}
+
+/// "unknown key" with the closest known key, or the list of known keys.
+fn unknown_key(name: &str, keys: &[Key]) -> String {
+    let normal = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+    let close = keys
+        .iter()
+        .map(|(k, _)| {
+            let distance = if normal(k) == normal(name) {
+                0
+            } else {
+                strsim::damerau_levenshtein(&normal(k), &normal(name))
+            };
+            (distance, *k)
+        })
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1))
+        .min();
+    match close {
+        Some((_, k)) => format!("unknown key; did you mean {k:?}?"),
+        None => format!(
+            "unknown key; the keys here are {}",
+            keys.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde::de::{Deserialize, Deserializer, Visitor};
+
+    use super::*;
+    use crate::config::raw;
+
+    /// Captures the field names serde's derive passes to `deserialize_struct`.
+    struct Fields;
+
+    #[derive(Debug)]
+    struct Captured(&'static [&'static str]);
+
+    impl std::fmt::Display for Captured {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+
+    impl std::error::Error for Captured {}
+
+    impl serde::de::Error for Captured {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Captured(&[])
+        }
+    }
+
+    impl<'de> Deserializer<'de> for Fields {
+        type Error = Captured;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
+            Err(Captured(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Captured> {
+            Err(Captured(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    fn serde_fields<'de, T: Deserialize<'de>>() -> BTreeSet<&'static str> {
+        match T::deserialize(Fields) {
+            Err(Captured(fields)) => fields.iter().copied().collect(),
+            Ok(_) => panic!("not a struct"),
+        }
+    }
+
+    fn schema_fields(keys: &[Key]) -> BTreeSet<&'static str> {
+        keys.iter().map(|(k, _)| *k).collect()
+    }
+
+    /// The schema and the serde structs of `raw.rs` list the same keys, table by table.
+    #[test]
+    fn the_schema_matches_the_serde_structs() {
+        let pairs: [(BTreeSet<&str>, &[Key], &str); 14] = [
+            (serde_fields::<raw::RawConfig>(), ROOT, "root"),
+            (serde_fields::<raw::RawArchive>(), ARCHIVE, "archive"),
+            (serde_fields::<raw::RawSchedule>(), SCHEDULE, "schedule"),
+            (serde_fields::<raw::RawFetch>(), FETCH, "fetch"),
+            (serde_fields::<raw::RawHost>(), HOST, "fetch.hosts"),
+            (serde_fields::<raw::RawHolds>(), HOLDS, "holds"),
+            (serde_fields::<raw::RawBrowser>(), BROWSER, "browser"),
+            (serde_fields::<raw::RawDocument>(), DOCUMENT, "document"),
+            (serde_fields::<raw::RawSource>(), SOURCE, "document.source"),
+            (
+                serde_fields::<crate::sinks::config::RawSink>(),
+                SINK,
+                "sink",
+            ),
+            (
+                serde_fields::<crate::sinks::config::RawEvents>(),
+                EVENTS,
+                "events",
+            ),
+            (
+                serde_fields::<crate::sinks::config::RawTopic>(),
+                TOPIC,
+                "topics",
+            ),
+            (serde_fields::<raw::RawPlugins>(), PLUGINS, "plugins"),
+            (serde_fields::<raw::RawPluginEntry>(), PLUGIN, "plugin"),
+        ];
+        for (serde, schema, table) in pairs {
+            assert_eq!(serde, schema_fields(schema), "[{table}]");
+        }
+        assert_eq!(
+            serde_fields::<termtrail_extract::RangeSpec>(),
+            schema_fields(RANGE),
+            "range"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_close_keys_only() {
+        assert_eq!(
+            unknown_key("intervall", DOCUMENT),
+            "unknown key; did you mean \"interval\"?"
+        );
+        assert_eq!(
+            unknown_key("user-agent", HOST),
+            "unknown key; did you mean \"user_agent\"?"
+        );
+        assert!(unknown_key("colour", ARCHIVE)
+            .starts_with("unknown key; the keys here are path, author_name"));
+    }
+}
