@@ -20,3 +20,4 @@ pub mod scheduler;
 pub mod sinks;
 pub mod summary;
 pub mod telemetry;
+pub mod terminal;
