@@ -2,6 +2,7 @@
 //! with the archive checked by the real `git` CLI. One test binary (ripgrep's layout), one module
 //! per area.
 
+mod raw_server;
 mod server;
 mod util;
 
@@ -12,6 +13,7 @@ mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
 mod hard_documents;
+mod hostile;
 mod plugin;
 mod receiver;
 mod sinks;

@@ -144,7 +144,9 @@ mod tests {
         let mut stray = page.as_bytes().repeat(20);
         stray.push(0xff);
         let escapes = format!("<p>{}</p>", "text \x1b[2J".repeat(3)).repeat(20);
-        let cases: Vec<(&str, Vec<u8>, &str, Result<(), &str>)> = vec![
+        // (case, body, content type, Ok or a part of the reason)
+        type Case<'a> = (&'a str, Vec<u8>, &'a str, Result<(), &'a str>);
+        let cases: Vec<Case> = vec![
             ("png", png, "text/html", Err("a PNG image")),
             ("zip", zip, "text/plain", Err("a ZIP archive")),
             ("elf", elf, "text/html", Err("an ELF executable")),
