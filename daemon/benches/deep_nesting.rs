@@ -37,7 +37,9 @@ fn sections(levels: usize) -> String {
 fn flat(paragraphs: usize) -> String {
     let mut html = String::from("<html><body><main><h1>Terms</h1>");
     for i in 0..paragraphs {
-        html.push_str(&format!("<p>Clause {i}: we keep your data for thirty days.</p>"));
+        html.push_str(&format!(
+            "<p>Clause {i}: we keep your data for thirty days.</p>"
+        ));
     }
     html.push_str("</main></body></html>");
     html

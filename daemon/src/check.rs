@@ -39,9 +39,14 @@ pub enum CheckError {
     /// A body served as text that is not text (binary, empty).
     #[error("{0}")]
     NotText(#[from] NotText),
-    /// The extraction ran past `[extraction] timeout` and was stopped.
-    #[error("extraction took longer than {0:?} and was stopped ([extraction] timeout); the page is unusually large or complex")]
-    ExtractTimeout(Duration),
+    /// The extraction ran past its time limit and was stopped (or abandoned).
+    #[error("extraction took longer than {limit:?} and was stopped ({setting}); the page is unusually large or complex")]
+    ExtractTimeout {
+        /// The limit.
+        limit: Duration,
+        /// The setting it comes from.
+        setting: &'static str,
+    },
     /// The content type is not one termtrail can extract text from.
     #[error("content type {0:?} is not supported; expected HTML or plain text")]
     Unsupported(String),
@@ -625,7 +630,13 @@ impl Engine {
                     timeout: limit,
                 })))
             }
-            None => CheckError::ExtractTimeout(limit),
+            None => CheckError::ExtractTimeout {
+                limit,
+                setting: match doc.extraction {
+                    Extraction::Declarative(_) => "[extraction] timeout",
+                    Extraction::Plugin(_) => "[plugins] timeout, and 5s for the plugin host",
+                },
+            },
         };
         let d = doc.clone();
         let deadline = Instant::now() + limit;
@@ -638,7 +649,7 @@ impl Engine {
             Ok(Ok(result)) => result?,
             Ok(Err(e)) => return Err(CheckError::Crashed(e.to_string())),
         };
-        let plugin_summary = if technical {
+        let plugin_summary = if technical || !matches!(doc.extraction, Extraction::Plugin(_)) {
             None
         } else {
             let (d, archive_path, t) = (doc.clone(), self.archive_path.clone(), text.clone());
