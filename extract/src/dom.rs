@@ -29,7 +29,7 @@ pub const MAX_DEPTH: usize = 128;
 
 /// Parses `html` as a document with at most [`MAX_DEPTH`] levels below the document node, plus
 /// one level of flattened nodes.
-pub fn parse(html: &str) -> Html {
+pub(crate) fn parse(html: &str) -> Html {
     let mut doc = Html::parse_document(&bound_nesting(html, MAX_DEPTH));
     flatten_below(&mut doc, MAX_DEPTH);
     doc
@@ -268,6 +268,11 @@ mod tests {
             ("<div>", "</div>", 10_000),
             ("<section><p>", "</p></section>", 2_000),
             ("<ul><li>", "</li></ul>", 2_000),
+            // Patterns a naive count would see as shallow: an `<li>` does not close an `<li>`
+            // beyond a `<section>`, and `</span>` does not close beyond a `<div>`.
+            ("<li><section>", "", 2_000),
+            ("<span><div></span>", "", 2_000),
+            ("<dd><article><p>", "", 2_000),
         ] {
             let small = parse_steps(&nested(n, open, close, "x"));
             let large = parse_steps(&nested(10 * n, open, close, "x"));
