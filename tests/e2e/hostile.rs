@@ -176,6 +176,17 @@ fn hostile_pages_fail_alone_or_give_clean_text() {
         }
         .header("content-encoding", "gzip"),
     );
+    let mut corrupt = gzip(policy_page(6, 1, 1, 20_000).as_bytes());
+    let middle = corrupt.len() / 2;
+    corrupt[middle..middle + 64].fill(0xAA);
+    s.set(
+        "/gzip-corrupt",
+        Page {
+            body: corrupt,
+            ..Page::html("")
+        }
+        .header("content-encoding", "gzip"),
+    );
     s.set(
         "/redirect-loop",
         Page::html("")
@@ -283,6 +294,7 @@ fn hostile_pages_fail_alone_or_give_clean_text() {
         ("long-line", s.url("/long-line"), rules, Want::Records("clause clause clause")),
         ("oversize", s.url("/oversize"), rules, Want::Fails("body larger than fetch.max_body (4000000 bytes)")),
         ("gzip-bomb", s.url("/gzip-bomb"), rules, Want::Fails("body larger than fetch.max_body (4000000 bytes)")),
+        ("gzip-corrupt", s.url("/gzip-corrupt"), rules, Want::Fails("the body cannot be decoded as its Content-Encoding says")),
         ("line-50mb", raw.url("/line-50mb"), rules, Want::Fails("body larger than fetch.max_body (4000000 bytes)")),
         ("redirect-loop", s.url("/redirect-loop"), rules, Want::Fails("more than 10 redirects (a loop: ")),
         ("redirect-file", s.url("/redirect-file"), rules, Want::Fails("redirect to file:///etc/passwd refused: only http and https are followed")),
