@@ -2,7 +2,7 @@
 //! never stops the others.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::FutureExt;
 use serde::Serialize;
@@ -16,7 +16,10 @@ use crate::archive::{
 use crate::browser::Renderer;
 use crate::config::{Config, Document, Extraction, FetchMode, Source};
 use crate::document::DocumentId;
-use crate::fetch::{decode, FetchError, FetchOutcome, Fetched, Fetcher, Validators};
+use crate::fetch::{
+    check_text, decode, is_pdf, FetchError, FetchOutcome, Fetched, Fetcher, NotText, Validators,
+};
+use crate::plugin::Isolation;
 use crate::plugin::PluginError;
 use termtrail_plugin_api::{ExtractRequest, FetchedDocument};
 
@@ -34,6 +37,17 @@ pub enum CheckError {
     /// The page gave no text.
     #[error("extract: {0}")]
     Extract(#[from] ExtractError),
+    /// A body served as text that is not text (binary, empty).
+    #[error("{0}")]
+    NotText(#[from] NotText),
+    /// The extraction ran past its time limit and was stopped (or abandoned).
+    #[error("extraction took longer than {limit:?} and was stopped ({setting}); the page is unusually large or complex")]
+    ExtractTimeout {
+        /// The limit.
+        limit: Duration,
+        /// The setting it comes from.
+        setting: &'static str,
+    },
     /// The content type is not one termtrail can extract text from.
     #[error("content type {0:?} is not supported; expected HTML or plain text")]
     Unsupported(String),
@@ -215,13 +229,26 @@ pub fn plugin_request(doc: &Document, fetched: &Fetched, text: Option<String>) -
 }
 
 /// Turns one fetched page of `doc` into normalised text: with the document's plugin, or with
-/// the page's own rules.
+/// the page's own rules. A body served as text must be text (see [`check_text`]); a PDF is one
+/// whatever it is served as. Extraction by rules stops at `deadline`.
 pub fn extract_page(
     doc: &Document,
     source: &Source,
     fetched: &Fetched,
+    deadline: Option<Instant>,
 ) -> Result<String, CheckError> {
-    let ext = snapshot_extension(fetched.content_type.as_deref());
+    let mut ext = snapshot_extension(fetched.content_type.as_deref());
+    if is_pdf(&fetched.body) {
+        ext = "pdf";
+    }
+    let ct = fetched.content_type.as_deref();
+    let text = if ext == "pdf" {
+        None
+    } else {
+        let text = decode(&fetched.body, ct);
+        check_text(&fetched.body, &text, ct)?;
+        Some(text)
+    };
     if let Extraction::Plugin(binding) = &doc.extraction {
         let plugin = match &binding.loaded {
             Some(Ok(p)) => p,
@@ -233,7 +260,6 @@ pub fn extract_page(
                 .into())
             }
         };
-        let text = (ext != "pdf").then(|| decode(&fetched.body, fetched.content_type.as_deref()));
         let request = plugin_request(doc, fetched, text);
         let extracted = plugin
             .extract(&request)
@@ -252,26 +278,26 @@ pub fn extract_page(
             Ok(t)
         }
     };
-    match ext {
-        "html" => {
-            let text = decode(&fetched.body, fetched.content_type.as_deref());
-            Ok(source.extractor.extract(&text, &fetched.final_url)?)
+    match (ext, text) {
+        ("html", Some(text)) => {
+            Ok(source
+                .extractor
+                .extract_until(&text, &fetched.final_url, deadline)?)
         }
-        "txt" => non_empty(normalise_text(&decode(
-            &fetched.body,
-            fetched.content_type.as_deref(),
-        ))),
+        ("txt", Some(text)) => non_empty(normalise_text(&text)),
         // JSON documents are recorded as text, pretty-printed so that key order and spacing
         // churn in the served bytes give one stable layout.
-        "json" => {
-            let text = decode(&fetched.body, fetched.content_type.as_deref());
+        ("json", Some(text)) => {
             let t = match serde_json::from_str::<serde_json::Value>(&text) {
                 Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(text),
                 Err(_) => text,
             };
             non_empty(normalise_text(&t))
         }
-        "pdf" => non_empty(normalise_text(&crate::pdf::to_text(&fetched.body)?)),
+        ("pdf", _) => non_empty(normalise_text(&crate::pdf::to_text(
+            &fetched.body,
+            deadline,
+        )?)),
         _ => Err(CheckError::Unsupported(
             fetched.content_type.clone().unwrap_or_default(),
         )),
@@ -279,10 +305,14 @@ pub fn extract_page(
 }
 
 /// The text of a document: its pages' texts, in order, joined by a blank line.
-pub fn extract_document(doc: &Document, pages: &[Fetched]) -> Result<String, CheckError> {
+pub fn extract_document(
+    doc: &Document,
+    pages: &[Fetched],
+    deadline: Option<Instant>,
+) -> Result<String, CheckError> {
     let mut texts = Vec::with_capacity(pages.len());
     for (source, page) in doc.sources.iter().zip(pages) {
-        texts.push(extract_page(doc, source, page)?);
+        texts.push(extract_page(doc, source, page, deadline)?);
     }
     Ok(normalise_text(&texts.join("\n\n")))
 }
@@ -291,7 +321,7 @@ pub fn extract_document(doc: &Document, pages: &[Fetched]) -> Result<String, Che
 /// loaded plugin) found no text in the plain page.
 fn empty_in_plain_page(e: &CheckError, doc: &Document) -> bool {
     match e {
-        CheckError::Extract(_) => true,
+        CheckError::Extract(ExtractError::NoMatch { .. } | ExtractError::Empty) => true,
         // Only the plugin's own "no text here" answer; a crash or a timeout would just repeat.
         CheckError::Plugin(PluginFailure(p)) => {
             matches!(&doc.extraction, Extraction::Plugin(b) if matches!(b.loaded, Some(Ok(_))))
@@ -334,7 +364,7 @@ fn plugin_summary(doc: &Document, archive: &std::path::Path, new: &str) -> Optio
 
 /// The text of a single page with the document's plugin or first source's rules (for `extract`).
 pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
-    extract_page(doc, &doc.sources[0], fetched)
+    extract_page(doc, &doc.sources[0], fetched, None)
 }
 
 /// What a check needs: the fetcher and the archive writer. Cheap to clone into tasks.
@@ -357,6 +387,10 @@ pub struct Engine {
     pub signals: crate::sinks::delivery::Signals,
     /// Consecutive failures that make a document unavailable (`events.unavailable_after`).
     unavailable_after: u32,
+    /// `[extraction] timeout`: the longest a document's extraction by rules may take.
+    extraction_timeout: Duration,
+    /// `[plugins] timeout`: the longest one plugin call may take.
+    plugin_timeout: Duration,
 }
 
 /// Why the engine cannot start.
@@ -389,6 +423,8 @@ impl Engine {
                 browser_fallback: config.browser_fallback,
                 signals: Default::default(),
                 unavailable_after: config.events.unavailable_after,
+                extraction_timeout: config.extraction_timeout,
+                plugin_timeout: config.plugins.timeout,
             },
             writer,
         ))
@@ -626,19 +662,61 @@ impl Engine {
             .acquire()
             .await
             .expect("the semaphore is never closed");
+        // A page can take no longer than its limit, a plugin call no longer than its own: past
+        // it the document fails and its slot is released, even if the work cannot be stopped (a
+        // plugin looping in process); extraction by rules stops by itself at the deadline.
+        let in_process = self.in_process_plugin(doc);
+        let limit = match (&doc.extraction, &in_process) {
+            (_, Some(_)) => self.plugin_timeout,
+            // An isolated host is killed at the plugin timeout: its own error says more.
+            (Extraction::Plugin(_), None) => self.plugin_timeout + Duration::from_secs(5),
+            (Extraction::Declarative(_), None) => self.extraction_timeout,
+        };
+        let overrun = |during: &str| match &in_process {
+            Some(plugin) => {
+                CheckError::Plugin(PluginFailure(Arc::new(PluginError::InProcessTimeout {
+                    plugin: plugin.clone(),
+                    during: during.to_owned(),
+                    timeout: limit,
+                })))
+            }
+            None => CheckError::ExtractTimeout {
+                limit,
+                setting: match doc.extraction {
+                    Extraction::Declarative(_) => "[extraction] timeout",
+                    Extraction::Plugin(_) => "[plugins] timeout, and 5s for the plugin host",
+                },
+            },
+        };
         let d = doc.clone();
-        let archive_path = self.archive_path.clone();
-        tokio::task::spawn_blocking(move || {
-            let text = extract_document(&d, &pages)?;
-            let summary = if technical {
-                None
-            } else {
-                plugin_summary(&d, &archive_path, &text)
-            };
-            Ok::<_, CheckError>((text, summary))
-        })
-        .await
-        .map_err(|e| CheckError::Crashed(e.to_string()))?
+        let deadline = Instant::now() + limit;
+        let task =
+            tokio::task::spawn_blocking(move || extract_document(&d, &pages, Some(deadline)));
+        let text = match tokio::time::timeout(limit, task).await {
+            Ok(Ok(Err(CheckError::Extract(ExtractError::TimedOut)))) | Err(_) => {
+                return Err(overrun("extract"))
+            }
+            Ok(Ok(result)) => result?,
+            Ok(Err(e)) => return Err(CheckError::Crashed(e.to_string())),
+        };
+        let plugin_summary = if technical || !matches!(doc.extraction, Extraction::Plugin(_)) {
+            None
+        } else {
+            let (d, archive_path, t) = (doc.clone(), self.archive_path.clone(), text.clone());
+            let task = tokio::task::spawn_blocking(move || plugin_summary(&d, &archive_path, &t));
+            match tokio::time::timeout(limit, task).await {
+                Ok(Ok(line)) => line,
+                Ok(Err(e)) => {
+                    tracing::warn!(document = %doc.id, error = %e, "the plugin's summarize crashed; recording without its line");
+                    None
+                }
+                Err(_) => {
+                    tracing::warn!(document = %doc.id, error = %overrun("summarize"), "recording without the plugin's line");
+                    None
+                }
+            }
+        };
+        Ok((text, plugin_summary))
     }
 
     /// Extracts the text of `pages` and hands it to the writer as a technical version of `doc`
@@ -667,6 +745,17 @@ impl Engine {
             })
             .await?;
         Ok(outcome_of(result))
+    }
+
+    /// The name of the plugin extracting `doc` in this process, if it is one.
+    fn in_process_plugin(&self, doc: &Document) -> Option<String> {
+        match &doc.extraction {
+            Extraction::Plugin(b) => match &b.loaded {
+                Some(Ok(p)) if p.isolation == Isolation::None => Some(p.name().to_owned()),
+                _ => None,
+            },
+            Extraction::Declarative(_) => None,
+        }
     }
 
     /// Re-extracts the latest snapshot of `doc` with its current rules and records the text as a

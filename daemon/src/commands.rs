@@ -13,6 +13,7 @@ use crate::config::{Config, DEFAULT_CONFIG};
 use crate::diff_view::{self, Style};
 use crate::document::{DocumentFilter, DocumentId};
 use crate::scheduler;
+use crate::terminal::escape_controls;
 
 /// Exit status for an unusable config.
 pub const EXIT_CONFIG: u8 = 2;
@@ -124,10 +125,33 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// The async runtime of one command. Dropping it does not wait for blocking work abandoned on a
+/// timeout (a plugin looping in process, which cannot be stopped): everything the command needs
+/// has been awaited by then.
+struct CommandRuntime(Option<tokio::runtime::Runtime>);
+
+impl CommandRuntime {
+    fn block_on<F: std::future::Future>(&self, work: F) -> F::Output {
+        self.0
+            .as_ref()
+            .expect("the runtime is only taken on drop")
+            .block_on(work)
+    }
+}
+
+impl Drop for CommandRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn runtime() -> Result<CommandRuntime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+        .map(|rt| CommandRuntime(Some(rt)))
         .context("cannot start the async runtime")
 }
 
@@ -262,7 +286,7 @@ fn print_report(report: &CycleReport, failures: &[String], json: bool) -> Result
     let mut failures = failures.to_vec();
     failures.sort();
     for f in failures {
-        writeln!(out, "  FAILED   {f}")?;
+        writeln!(out, "  FAILED   {}", escape_controls(&f))?;
     }
     Ok(())
 }
@@ -307,7 +331,7 @@ fn log(config: &Config, filter: Option<&str>, max: Option<usize>, summary: bool)
             out,
             "HELD        {}  {id:<40}  {} (snapshot {}); recorded if the next fetch confirms it",
             date(h.since),
-            h.reason,
+            escape_controls(&h.reason),
             &h.snapshot[..h.snapshot.len().min(10)]
         )?;
     }
@@ -319,7 +343,7 @@ fn log(config: &Config, filter: Option<&str>, max: Option<usize>, summary: bool)
             &v.commit.to_string()[..10],
             date(v.time),
             id,
-            v.summary
+            escape_controls(&v.summary)
         )?;
         if summary {
             if let Some(doc) = &v.doc {
@@ -337,7 +361,7 @@ fn log(config: &Config, filter: Option<&str>, max: Option<usize>, summary: bool)
                 } else {
                     s.headline()
                 };
-                writeln!(out, "            {line}")?;
+                writeln!(out, "            {}", escape_controls(&line))?;
             }
         }
     }
@@ -367,7 +391,9 @@ fn show(config: &Config, document: &str, at: Option<&str>) -> Result<()> {
         &v.commit.to_string()[..10],
         date(v.time)
     );
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    std::io::stdout()
+        .lock()
+        .write_all(escape_controls(&text).as_bytes())?;
     Ok(())
 }
 
@@ -407,6 +433,11 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
     let (old, new) = (&versions[from_i], &versions[to_i]);
     let old_text = history.text_in(old.commit, &doc)?.unwrap_or_default();
     let new_text = history.text_in(new.commit, &doc)?.unwrap_or_default();
+    // Escaped before the diff adds its own colours.
+    let (old_text, new_text) = (
+        escape_controls(&old_text).into_owned(),
+        escape_controls(&new_text).into_owned(),
+    );
     let (added, removed) = crate::archive::line_counts(&old_text, &new_text);
     let style = if std::io::stdout().is_terminal() {
         Style::Color
@@ -579,7 +610,9 @@ fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> R
     );
     let text = crate::check::extract_text(doc, &fetched)
         .with_context(|| format!("{id} from {}", file.display()))?;
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    std::io::stdout()
+        .lock()
+        .write_all(escape_controls(&text).as_bytes())?;
     Ok(())
 }
 
@@ -629,7 +662,9 @@ fn extract_with_plugin(
     );
     let text = crate::check::extract_text(&doc, &fetched)
         .with_context(|| format!("{name} {kind} from {}", file.display()))?;
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    std::io::stdout()
+        .lock()
+        .write_all(escape_controls(&text).as_bytes())?;
     Ok(())
 }
 

@@ -21,3 +21,4 @@ pub mod scheduler;
 pub mod sinks;
 pub mod summary;
 pub mod telemetry;
+pub mod terminal;

@@ -184,6 +184,7 @@ pub fn compare(
         let Some((_, text)) = history.version_at(&doc.id, None)? else {
             continue;
         };
+        let text = crate::terminal::escape_controls(&text).into_owned();
         let mut body = String::new();
         for s in sections::split(&text) {
             if t.matches(&s.key()) || t.matches(&s.text) {

@@ -42,8 +42,9 @@ fn exe() -> std::path::PathBuf {
         .unwrap_or_else(|| "termtrail".into())
 }
 
-/// Extracts the text of a PDF in a child process (blocking; call it from a blocking thread).
-pub fn to_text(bytes: &[u8]) -> Result<String, PdfError> {
+/// Extracts the text of a PDF in a child process (blocking; call it from a blocking thread),
+/// killed after [`TIMEOUT`] or at `deadline`, whichever comes first.
+pub fn to_text(bytes: &[u8], deadline: Option<Instant>) -> Result<String, PdfError> {
     let exe = exe();
     let mut child = Command::new(&exe)
         .arg("pdf-text")
@@ -75,14 +76,15 @@ pub fn to_text(bytes: &[u8]) -> Result<String, PdfError> {
         out
     });
     let start = Instant::now();
+    let limit = deadline.map_or(TIMEOUT, |d| d.saturating_duration_since(start).min(TIMEOUT));
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
             break status;
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(PdfError::Timeout(TIMEOUT));
+            return Err(PdfError::Timeout(limit));
         }
         std::thread::sleep(Duration::from_millis(10));
     };

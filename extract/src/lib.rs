@@ -19,9 +19,11 @@
 //! ```
 
 mod auto;
+mod dom;
 mod fragment;
 pub mod links;
 mod markdown;
+mod nesting;
 mod normalise;
 pub mod policy;
 mod rule;
@@ -29,6 +31,7 @@ mod sections;
 mod selector_error;
 mod tracking;
 
+pub use dom::MAX_DEPTH;
 pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
@@ -37,7 +40,8 @@ pub use tracking::{
     clean_markdown_links, is_tracking_param, looks_like_token, strip_tracking_params,
 };
 
-use scraper::Html;
+use std::time::Instant;
+
 use url::Url;
 
 /// Why a page gave no text.
@@ -53,6 +57,9 @@ pub enum ExtractError {
     /// The selected region holds no text at all.
     #[error("the selected region holds no text; the page may be rendered by JavaScript or be an error page")]
     Empty,
+    /// The extraction ran past its deadline and was stopped.
+    #[error("the extraction ran past its time limit and was stopped; the page is unusually large or complex")]
+    TimedOut,
 }
 
 /// A compiled set of `select` / `remove` rules for one document.
@@ -90,27 +97,48 @@ impl Extractor {
     /// Extracts the normalised Markdown text of `html`, fetched from `base` (used to make links
     /// absolute unless the page has its own `<base href>`).
     pub fn extract(&self, html: &str, base: &Url) -> Result<String, ExtractError> {
-        let mut doc = Html::parse_document(html);
+        self.extract_until(html, base, None)
+    }
+
+    /// [`Extractor::extract`], stopped with [`ExtractError::TimedOut`] once `deadline` has
+    /// passed. Every step costs time linear in the size of the page (see [`MAX_DEPTH`]); the
+    /// deadline is looked at between steps and while parsing.
+    pub fn extract_until(
+        &self,
+        html: &str,
+        base: &Url,
+        deadline: Option<Instant>,
+    ) -> Result<String, ExtractError> {
+        dom::check_deadline(deadline)?;
+        let mut doc = dom::parse(html);
         let base = fragment::document_base(&doc, base);
         for rule in &self.remove {
+            dom::check_deadline(deadline)?;
             rule.remove_from(&mut doc);
         }
         let mut selected = String::new();
         if self.select.is_empty() {
+            dom::check_deadline(deadline)?;
             auto::remove_boilerplate(&mut doc);
+            dom::check_deadline(deadline)?;
             let main = auto::main_content(&doc);
             if let Some(node) = doc.tree.get(main) {
                 fragment::write_node(node, &base, &mut selected);
             }
         }
         for rule in &self.select {
+            dom::check_deadline(deadline)?;
             if !rule.write_selection(&doc, &base, &mut selected) {
                 return Err(ExtractError::NoMatch {
                     rule: rule.to_string(),
                 });
             }
         }
-        let text = normalise_text(&html_to_markdown(&selected));
+        drop(doc);
+        dom::check_deadline(deadline)?;
+        let markdown = html_to_markdown(&selected);
+        dom::check_deadline(deadline)?;
+        let text = normalise_text(&markdown);
         if !text.chars().any(char::is_alphanumeric) {
             return Err(ExtractError::Empty);
         }
@@ -210,6 +238,63 @@ mod tests {
             Err(ExtractError::NoMatch { .. })
         ));
         assert_eq!(run(&[css("hr")], &[]), Err(ExtractError::Empty));
+    }
+
+    /// A page nested `levels` deep around a policy paragraph.
+    fn deep_page(levels: usize) -> String {
+        format!(
+            "<html><body><main>{}<h1>Deep policy</h1><p>We keep your data for thirty days and then delete it.</p>{}</main></body></html>",
+            "<div>".repeat(levels),
+            "</div>".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn deep_pages_extract_on_a_small_stack() {
+        // 2 MiB is the stack of tokio's blocking threads, where the daemon extracts; without
+        // the depth cap a few thousand levels overflow it and abort the process.
+        let text = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let base = Url::parse("https://example.org/").expect("valid");
+                let page = deep_page(100_000);
+                let rules = Extractor::new(&[css("main")], &[]).expect("compiles");
+                let auto = Extractor::new(&[], &[]).expect("compiles");
+                (
+                    rules.extract(&page, &base),
+                    auto.extract(&page, &base),
+                    crate::policy::extract_policy(
+                        &page.replace("thirty days", &"thirty days, ".repeat(20)),
+                        &base,
+                        &crate::policy::PolicyLayout::default(),
+                    )
+                    .map(|d| d.text)
+                    .map_err(|e| e.to_string()),
+                )
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no panic");
+        let want = "# Deep policy\n\nWe keep your data for thirty days and then delete it.\n";
+        assert_eq!(text.0.as_deref(), Ok(want));
+        assert_eq!(text.1.as_deref(), Ok(want));
+        let policy = text.2.expect("the plugin extractor copes too");
+        assert!(
+            policy.starts_with("# Deep policy\n\nWe keep your data"),
+            "{policy}"
+        );
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_the_extraction() {
+        let base = Url::parse("https://example.org/").expect("valid");
+        let past = Instant::now() - std::time::Duration::from_millis(1);
+        let ex = Extractor::new(&[css("main")], &[]).expect("compiles");
+        assert_eq!(
+            ex.extract_until(&deep_page(10), &base, Some(past)),
+            Err(ExtractError::TimedOut)
+        );
+        assert!(ex.extract_until(&deep_page(10), &base, None).is_ok());
     }
 
     #[test]

@@ -3,6 +3,10 @@
 /// Normalises Markdown so that whitespace-only churn disappears: Unicode spaces become plain
 /// spaces, invisible characters go, runs of spaces collapse, trailing spaces and runs of blank
 /// lines go, and the text ends with exactly one newline (or is empty).
+///
+/// Control characters other than the newline go too (tabs become spaces): a page's ESC, BEL or
+/// C1 bytes would otherwise reach the terminal of whoever reads the archive (screen clears, OSC 52
+/// clipboard writes, OSC 8 links).
 pub fn normalise_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0usize;
@@ -21,6 +25,7 @@ pub fn normalise_text(text: &str) -> String {
                 '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
                 '\u{2010}' | '\u{2011}' => '-',
                 c if c != ' ' && c.is_whitespace() => ' ',
+                c if c.is_control() => continue,
                 c => c,
             };
             if c == ' ' {
@@ -109,6 +114,28 @@ mod tests {
                 "| a | b |\n| --- | :-: |\n| c | d |\n",
             ),
             ("a - b --- c", "a - b --- c\n"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalise_text(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        let cases = [
+            ("\u{1b}[2J\u{1b}[Hcleared", "[2J[Hcleared\n"),
+            ("bell\u{7} ring", "bell ring\n"),
+            (
+                "\u{1b}]52;c;ZXZpbA==\u{7}clipboard",
+                "]52;c;ZXZpbA==clipboard\n",
+            ),
+            (
+                "\u{1b}]8;;https://e.org\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+                "]8;;https://e.org\\link]8;;\\\n",
+            ),
+            ("c1 \u{9b}31m csi\u{85}next", "c1 31m csi next\n"),
+            ("nul\u{0}del\u{7f}bs\u{8}", "nuldelbs\n"),
+            ("tab\tkept as a space\nline", "tab kept as a space\nline\n"),
         ];
         for (input, want) in cases {
             assert_eq!(normalise_text(input), want, "input {input:?}");

@@ -270,7 +270,7 @@ pub fn extract_policy(
     Extractor::new(&[], &remove)?;
     // Candidates and the fallback path are found in the page without its noise, as the
     // extractor will see it (the path's `:nth-child` indices depend on it).
-    let mut doc = Html::parse_document(html);
+    let mut doc = crate::dom::parse(html);
     for rule in &remove {
         crate::CompiledRule::compile(rule)?.remove_from(&mut doc);
     }

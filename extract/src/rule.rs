@@ -1,6 +1,6 @@
 //! `select` / `remove` rules: CSS selectors and Open Terms Archive range objects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use ego_tree::NodeId;
@@ -260,14 +260,15 @@ impl CompiledRule {
         match &self.kind {
             Kind::Css(sel) => {
                 let mut any = false;
-                let mut taken: Vec<NodeId> = Vec::new();
+                // A set: a page can match a rule thousands of times.
+                let mut taken: HashSet<NodeId> = HashSet::new();
                 for el in doc.select(sel) {
                     any = true;
                     // An element inside one already taken would be written twice.
                     if el.ancestors().any(|a| taken.contains(&a.id())) {
                         continue;
                     }
-                    taken.push(el.id());
+                    taken.insert(el.id());
                     fragment::write_node(*el, base, out);
                     out.push('\n');
                 }

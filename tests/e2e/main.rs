@@ -3,6 +3,7 @@
 //! per area.
 
 mod audit;
+mod raw_server;
 mod server;
 mod util;
 
@@ -13,6 +14,7 @@ mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
 mod hard_documents;
+mod hostile;
 mod plugin;
 mod receiver;
 mod recovery;

@@ -248,9 +248,10 @@ fn wrong_abi_and_checksum_are_refused_at_load() {
         )) && stdout.contains(&format!("but the config pins {}", "0".repeat(64))),
         "{stdout}"
     );
-    // The other plugins of the folder load, with their checksum shown for pinning.
+    // The other plugins of the folder load, isolated by default, with their checksum shown for
+    // pinning.
     assert!(
-        stdout.contains("deepseek 0.1.0 (ABI 1, isolation none"),
+        stdout.contains("deepseek 0.1.0 (ABI 1, isolation process"),
         "{stdout}"
     );
 

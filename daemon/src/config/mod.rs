@@ -300,6 +300,10 @@ impl Source {
     }
 }
 
+/// The default `[extraction] timeout`: a policy page takes milliseconds; this leaves room for a
+/// large PDF (whose extractor had this limit before) and stops a pathological page.
+pub const DEFAULT_EXTRACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -320,6 +324,9 @@ pub struct Config {
     pub documents: Vec<Document>,
     /// `[plugins]` and `[plugin.NAME]`.
     pub plugins: PluginSettings,
+    /// `[extraction] timeout`: the longest one document's extraction by its rules (or as text,
+    /// JSON, PDF) may take before the document fails; plugin calls have `[plugins] timeout`.
+    pub extraction_timeout: Duration,
     /// Plugin documents waiting for their plugin's manifest (see [`crate::plugin::attach`]).
     pub pending: Vec<PendingDocument>,
     /// Things that work but look wrong (unknown document kinds).
@@ -872,6 +879,18 @@ impl Config {
             ),
         };
         let browser_fallback = raw.browser.fallback.unwrap_or(true);
+        let extraction_timeout = match c.duration(
+            &raw.extraction.timeout,
+            "extraction.timeout",
+            DEFAULT_EXTRACTION_TIMEOUT,
+        ) {
+            Duration::ZERO => {
+                let span = raw.extraction.timeout.as_ref().map(|t| t.span());
+                c.push(span, "extraction.timeout", "must be more than 0s");
+                DEFAULT_EXTRACTION_TIMEOUT
+            }
+            t => t,
+        };
 
         let plugins = check_plugins(&mut c, &raw.plugins, &raw.plugin_entries);
         let mut documents = Vec::new();
@@ -1099,6 +1118,7 @@ impl Config {
             fetch,
             documents,
             plugins,
+            extraction_timeout,
             pending,
             warnings,
             sinks: notify.sinks,

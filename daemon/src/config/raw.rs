@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub holds: RawHolds,
     #[serde(default)]
     pub browser: RawBrowser,
+    #[serde(default)]
+    pub extraction: RawExtraction,
     #[serde(default, rename = "document")]
     pub documents: Vec<Spanned<RawDocument>>,
     /// `[[sink]]`, `[events]`, `[topics.NAME]`: validated by `crate::sinks::config`.
@@ -72,6 +74,13 @@ pub struct RawBrowser {
     pub idle_shutdown: Option<Spanned<String>>,
     pub render_timeout: Option<Spanned<String>>,
     pub fallback: Option<bool>,
+}
+
+/// `[extraction]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtraction {
+    pub timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -129,6 +129,7 @@ const SINK: &[Key] = &[
     ("tls_ca", Text),
     ("command", Texts),
 ];
+const EXTRACTION: &[Key] = &[("timeout", Duration)];
 const EVENTS: &[Key] = &[("diff_max_bytes", Size), ("unavailable_after", Integer)];
 const TOPIC: &[Key] = &[("label", Text), ("keywords", Texts), ("replace", Bool)];
 const PLUGINS: &[Key] = &[
@@ -158,6 +159,7 @@ pub(super) const ROOT: &[Key] = &[
     ("fetch", Table(FETCH)),
     ("holds", Table(HOLDS)),
     ("browser", Table(BROWSER)),
+    ("extraction", Table(EXTRACTION)),
     ("document", Tables(DOCUMENT, "[[document]]")),
     ("sink", Tables(SINK, "[[sink]]")),
     ("events", Table(EVENTS)),
@@ -460,7 +462,7 @@ mod tests {
     /// The schema and the serde structs of `raw.rs` list the same keys, table by table.
     #[test]
     fn the_schema_matches_the_serde_structs() {
-        let pairs: [(BTreeSet<&str>, &[Key], &str); 14] = [
+        let pairs: [(BTreeSet<&str>, &[Key], &str); 15] = [
             (serde_fields::<raw::RawConfig>(), ROOT, "root"),
             (serde_fields::<raw::RawArchive>(), ARCHIVE, "archive"),
             (serde_fields::<raw::RawSchedule>(), SCHEDULE, "schedule"),
@@ -468,6 +470,11 @@ mod tests {
             (serde_fields::<raw::RawHost>(), HOST, "fetch.hosts"),
             (serde_fields::<raw::RawHolds>(), HOLDS, "holds"),
             (serde_fields::<raw::RawBrowser>(), BROWSER, "browser"),
+            (
+                serde_fields::<raw::RawExtraction>(),
+                EXTRACTION,
+                "extraction",
+            ),
             (serde_fields::<raw::RawDocument>(), DOCUMENT, "document"),
             (serde_fields::<raw::RawSource>(), SOURCE, "document.source"),
             (

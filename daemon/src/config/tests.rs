@@ -474,3 +474,22 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_extraction_timeout_has_a_default_and_must_be_positive() {
+    assert_eq!(
+        parse(DOC).expect("valid").extraction_timeout,
+        super::DEFAULT_EXTRACTION_TIMEOUT
+    );
+    let c = parse(&format!("[extraction]\ntimeout = \"250ms\"\n{DOC}")).expect("valid");
+    assert_eq!(c.extraction_timeout, Duration::from_millis(250));
+    for (value, want) in [
+        ("0s", "t.toml:2: extraction.timeout: must be more than 0s"),
+        ("soon", "t.toml:2: extraction.timeout: "),
+    ] {
+        let err = parse(&format!("[extraction]\ntimeout = \"{value}\"\n{DOC}"))
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains(want), "{value}: {err}");
+    }
+}

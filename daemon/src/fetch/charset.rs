@@ -82,6 +82,52 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::decode;
+    use proptest::prelude::*;
+
+    /// Content types as servers send them, well-formed or not, with real and bogus charsets.
+    fn content_type() -> impl Strategy<Value = Option<String>> {
+        let charset = prop_oneof![
+            Just("utf-8".to_owned()),
+            Just("\"Shift_JIS\"".to_owned()),
+            Just("utf-16".to_owned()),
+            Just("windows-1252".to_owned()),
+            Just("x-bogus".to_owned()),
+            "\\PC{0,12}",
+        ];
+        prop_oneof![
+            Just(None),
+            charset.prop_map(|c| Some(format!("text/html; charset={c}"))),
+            "\\PC{0,40}".prop_map(Some),
+        ]
+    }
+
+    /// Bodies: arbitrary bytes, or markup with `<meta charset>` declarations cut anywhere.
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..2048),
+            (prop::collection::vec(any::<u8>(), 0..64), "[a-zA-Z0-9_\"'=;/ -]{0,30}").prop_map(
+                |(tail, label)| {
+                    let mut b = format!("<meta http-equiv=x content='text/html; charset={label}'><meta charset={label}").into_bytes();
+                    b.extend(tail);
+                    b
+                }
+            ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in body(), ct in content_type()) {
+            let text = decode(&bytes, ct.as_deref());
+            let _ = crate::fetch::check_text(&bytes, &text, ct.as_deref());
+        }
+
+        #[test]
+        fn utf8_declared_as_such_decodes_to_itself(text in "\\PC{0,200}") {
+            prop_assume!(!text.starts_with('\u{FEFF}'));
+            prop_assert_eq!(decode(text.as_bytes(), Some("text/plain; charset=utf-8")), text);
+        }
+    }
 
     #[test]
     fn charsets_are_found_in_the_right_order() {

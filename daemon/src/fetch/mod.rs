@@ -4,6 +4,7 @@
 mod charset;
 mod limiter;
 mod retry;
+mod sniff;
 
 use std::time::{Duration, SystemTime};
 
@@ -16,6 +17,7 @@ use crate::config::{FetchSettings, HostSettings};
 pub use charset::decode;
 use limiter::HostLimiter;
 pub use retry::{backoff, retry_after};
+pub use sniff::{check_text, is_pdf, NotText};
 
 /// Validators from the last stored snapshot, sent so that an unchanged document costs a 304.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,6 +91,29 @@ pub enum FetchError {
         /// Attempts made.
         attempts: u32,
     },
+    /// The connection was closed or reset before the whole response arrived.
+    #[error("the connection was cut while receiving {during} ({attempts} attempt(s)): {reason}")]
+    Interrupted {
+        /// `the response headers` or `the body`.
+        during: &'static str,
+        /// The cause, from the HTTP client.
+        reason: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The server's answer is not valid HTTP (a bad status line or header). Not retried: a
+    /// server that sends garbage once sends it again.
+    #[error("the server's response is not valid HTTP ({reason}); not retried")]
+    Malformed {
+        /// What the parser found wrong.
+        reason: String,
+    },
+    /// The body could not be decompressed as its `Content-Encoding` says.
+    #[error("the body cannot be decoded as its Content-Encoding says: {reason}")]
+    Decode {
+        /// The decoder's message.
+        reason: String,
+    },
     /// The server answered with an error status.
     #[error("HTTP {status} ({attempts} attempt(s))")]
     Status {
@@ -114,10 +139,26 @@ pub enum FetchError {
         limit: u64,
     },
     /// More redirects than allowed.
-    #[error("more than {max} redirects; check the URL (fetch.max_redirects)")]
+    #[error("more than {max} redirects{}; check the URL (fetch.max_redirects)", loop_at.as_ref().map(|u| format!(" (a loop: {u} was visited twice)")).unwrap_or_default())]
     TooManyRedirects {
         /// The limit in force.
         max: usize,
+        /// A URL the chain came back to, when it loops.
+        loop_at: Option<String>,
+    },
+    /// A redirect to another scheme than http(s) (`file:`, `ftp:`, `data:`...).
+    #[error("redirect to {location} refused: only http and https are followed")]
+    RedirectRefused {
+        /// Where the server redirected to.
+        location: String,
+    },
+    /// A redirect that cannot be followed: no `Location`, or one that is not a URL.
+    #[error("HTTP {status} redirect {}; nothing to follow", match location { Some(l) => format!("to {l:?}, which is not a usable URL"), None => "without a Location header".to_owned() })]
+    BadRedirect {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The `Location` header, when there is one.
+        location: Option<String>,
     },
     /// The HTTP client cannot be built (for example the TLS backend failed to start).
     #[error("cannot start the HTTP client: {0}")]
@@ -143,6 +184,65 @@ pub struct Fetcher {
     settings: FetchSettings,
     hosts: HostLimiter,
     in_flight: Semaphore,
+}
+
+/// Why the redirect policy stopped a chain of redirects.
+#[derive(Debug, thiserror::Error)]
+enum RedirectStop {
+    #[error("redirect to {0} refused")]
+    Scheme(String),
+    #[error("too many redirects")]
+    TooMany { loop_at: Option<String> },
+}
+
+/// Follows at most `max` redirects, and only to http(s) URLs.
+fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            let to = attempt.url().to_string();
+            return attempt.error(RedirectStop::Scheme(to));
+        }
+        // `previous` starts with the URL first asked for, which is not a redirect.
+        if attempt.previous().len() > max {
+            let loop_at = attempt
+                .previous()
+                .iter()
+                .enumerate()
+                .find(|(i, u)| attempt.previous()[..*i].contains(u))
+                .map(|(_, u)| u.to_string());
+            return attempt.error(RedirectStop::TooMany { loop_at });
+        }
+        attempt.follow()
+    })
+}
+
+/// The causes of `e`, itself first.
+fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |c| c.source())
+}
+
+/// The first cause of `e` of type `T`.
+fn cause<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    causes(e).find_map(|c| c.downcast_ref::<T>())
+}
+
+/// Whether the connection was closed or reset under the response.
+fn cut_off(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    cause::<hyper::Error>(e).is_some_and(|h| h.is_incomplete_message() || h.is_closed())
+        || cause::<std::io::Error>(e).is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        })
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -176,7 +276,7 @@ impl Fetcher {
         let client = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(settings.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
+            .redirect(redirect_policy(settings.max_redirects))
             .build()
             .map_err(|e| FetchError::Client(error_chain(&e)))?;
         Ok(Self {
@@ -253,30 +353,62 @@ impl Fetcher {
         if let Some(lm) = &validators.last_modified {
             req = req.header(header::IF_MODIFIED_SINCE, lm);
         }
+        // By the error's type and its chain of causes, never its message.
         let classify = |e: reqwest::Error| -> AttemptError {
+            let retry = |error| AttemptError::Retry {
+                error,
+                retry_after: None,
+            };
             if e.is_timeout() {
-                AttemptError::Retry {
-                    error: FetchError::Timeout {
-                        timeout: hs.timeout,
-                        attempts,
-                    },
-                    retry_after: None,
-                }
-            } else if e.is_redirect() {
-                AttemptError::Fatal(FetchError::TooManyRedirects {
-                    max: self.settings.max_redirects,
-                })
-            } else if e.is_connect() || e.is_request() || e.is_body() {
-                AttemptError::Retry {
-                    error: FetchError::Connect {
-                        reason: error_chain(&e),
-                        attempts,
-                    },
-                    retry_after: None,
-                }
-            } else {
-                AttemptError::Fatal(FetchError::Other(error_chain(&e)))
+                return retry(FetchError::Timeout {
+                    timeout: hs.timeout,
+                    attempts,
+                });
             }
+            if e.is_redirect() {
+                return AttemptError::Fatal(match cause::<RedirectStop>(&e) {
+                    Some(RedirectStop::Scheme(to)) => FetchError::RedirectRefused {
+                        location: to.clone(),
+                    },
+                    Some(RedirectStop::TooMany { loop_at }) => FetchError::TooManyRedirects {
+                        max: self.settings.max_redirects,
+                        loop_at: loop_at.clone(),
+                    },
+                    None => FetchError::Other(error_chain(&e)),
+                });
+            }
+            if let Some(h) =
+                cause::<hyper::Error>(&e).filter(|h| h.is_parse() || h.is_parse_status())
+            {
+                return AttemptError::Fatal(FetchError::Malformed {
+                    reason: h.to_string(),
+                });
+            }
+            let reason = error_chain(&e);
+            if e.is_body() || e.is_decode() {
+                if cut_off(&e) || e.is_body() {
+                    return retry(FetchError::Interrupted {
+                        during: "the body",
+                        reason,
+                        attempts,
+                    });
+                }
+                return AttemptError::Fatal(FetchError::Decode { reason });
+            }
+            if e.is_connect() {
+                return retry(FetchError::Connect { reason, attempts });
+            }
+            if cut_off(&e) {
+                return retry(FetchError::Interrupted {
+                    during: "the response headers",
+                    reason,
+                    attempts,
+                });
+            }
+            if e.is_request() {
+                return retry(FetchError::Connect { reason, attempts });
+            }
+            AttemptError::Fatal(FetchError::Other(reason))
         };
         let mut resp = req.send().await.map_err(classify)?;
         let status = resp.status();
@@ -299,6 +431,22 @@ impl Fetcher {
                 error: FetchError::Status { status, attempts },
                 retry_after,
             });
+        }
+        if status.is_redirection() {
+            // A redirect the client did not follow: its Location is missing or not a URL it
+            // could parse (`file:///...` is not an HTTP URI).
+            let location = resp
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let refused = location.as_deref().and_then(|l| {
+                let to = url.join(l.trim()).ok()?;
+                (!matches!(to.scheme(), "http" | "https")).then(|| to.to_string())
+            });
+            return Err(AttemptError::Fatal(match refused {
+                Some(location) => FetchError::RedirectRefused { location },
+                None => FetchError::BadRedirect { status, location },
+            }));
         }
         if !status.is_success() {
             return Err(AttemptError::Fatal(FetchError::Status { status, attempts }));

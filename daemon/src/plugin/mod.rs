@@ -181,6 +181,25 @@ pub enum PluginError {
     /// The host process cannot be started.
     #[error("cannot start the plugin host process: {0}")]
     Spawn(std::io::Error),
+    /// An in-process call did not return in time. It cannot be stopped: it goes on in the
+    /// background, and the plugin's next calls wait for it (see [`PluginError::Busy`]).
+    #[error("plugin {plugin} did not answer {during} within {timeout:?}; it runs in termtrail's process (isolation = \"none\"), where it cannot be stopped; set isolation = \"process\" for this plugin")]
+    InProcessTimeout {
+        /// The plugin.
+        plugin: String,
+        /// The method.
+        during: String,
+        /// The limit.
+        timeout: Duration,
+    },
+    /// An in-process plugin is still inside an earlier call, past its timeout.
+    #[error("plugin {plugin} is still inside an earlier call after {timeout:?} ([plugins] timeout); it runs in termtrail's process (isolation = \"none\"), where it cannot be stopped; set isolation = \"process\" for this plugin")]
+    Busy {
+        /// The plugin.
+        plugin: String,
+        /// The limit.
+        timeout: Duration,
+    },
 }
 
 /// Where a plugin runs.
@@ -189,9 +208,11 @@ pub enum PluginError {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Isolation {
-    /// In a child process (`termtrail plugin-host`): a crash or hang costs one extraction.
+    /// In a child process (`termtrail plugin-host`): a crash or hang costs one extraction. The
+    /// default.
     Process,
-    /// In the daemon's process: faster, but a crash of the plugin is a crash of the daemon.
+    /// In the daemon's process: faster, but a crash of the plugin is a crash of the daemon, and a
+    /// call that hangs cannot be stopped (its document fails after the timeout).
     None,
 }
 
@@ -226,7 +247,8 @@ pub struct PluginSettings {
     pub track_all: bool,
     /// Isolation for every plugin without its own.
     pub isolation: Option<Isolation>,
-    /// Longest time an isolated call may take before its host is killed.
+    /// Longest time a call may take: an isolated host is then killed; an in-process call is
+    /// abandoned and its document fails.
     pub timeout: Duration,
     /// Per-plugin settings.
     pub entries: BTreeMap<String, PluginEntry>,
@@ -281,19 +303,12 @@ impl PluginSettings {
         }
     }
 
-    /// The isolation of plugin `name`: its own setting, else `[plugins] isolation`, else `none`
-    /// for plugins built with the workspace (found in the default directory) and `process` for
-    /// any other.
+    /// The isolation of plugin `name`: its own setting, else `[plugins] isolation`, else
+    /// `process`, for every plugin, shipped or not: a plugin meets hostile pages, and only a
+    /// separate process keeps its crash or hang from being the daemon's.
     pub fn isolation_for(&self, name: &str) -> Isolation {
         let own = self.entries.get(name).and_then(|e| e.isolation);
-        own.or(self.isolation).unwrap_or_else(|| {
-            let lib = self.library(name);
-            if lib.parent() == Some(default_dir().as_path()) {
-                Isolation::None
-            } else {
-                Isolation::Process
-            }
-        })
+        own.or(self.isolation).unwrap_or(Isolation::Process)
     }
 
     /// Whether every manifest document of `name` is tracked.
@@ -346,6 +361,8 @@ pub struct LoadedPlugin {
     pub sha256: String,
     /// Where it runs.
     pub isolation: Isolation,
+    /// `[plugins] timeout`: an in-process plugin busy for longer is not waited for.
+    pub timeout: Duration,
     backend: Backend,
 }
 
@@ -475,6 +492,7 @@ impl LoadedPlugin {
             path,
             sha256,
             isolation,
+            timeout: settings.timeout,
             backend,
         })
     }
@@ -501,10 +519,7 @@ impl LoadedPlugin {
         };
         let input = serde_json::to_vec(input).map_err(|e| garbage(e.to_string()))?;
         let reply = match &self.backend {
-            Backend::InProcess(native) => native
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .call_raw(method, &input),
+            Backend::InProcess(native) => self.lock_in_process(native)?.call_raw(method, &input),
             Backend::Isolated(client) => client
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -512,6 +527,30 @@ impl LoadedPlugin {
         };
         let value = parse_envelope(self.name(), method, &reply)?;
         serde_json::from_value(value).map_err(|e| garbage(e.to_string()))
+    }
+
+    /// The in-process plugin, once no other call is inside it: a call that never returns would
+    /// otherwise hold every later caller (and its extraction slot) for ever.
+    fn lock_in_process<'a>(
+        &self,
+        native: &'a Mutex<NativePlugin>,
+    ) -> Result<std::sync::MutexGuard<'a, NativePlugin>, PluginError> {
+        let start = std::time::Instant::now();
+        loop {
+            match native.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) if start.elapsed() >= self.timeout => {
+                    return Err(PluginError::Busy {
+                        plugin: self.name().to_owned(),
+                        timeout: self.timeout,
+                    })
+                }
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+            }
+        }
     }
 
     /// Extracts one document.
@@ -753,8 +792,10 @@ mod tests {
             ..PluginSettings::default()
         };
         assert_eq!(settings.discover(), ["acme-ai"]);
-        // Not beside the binary: isolated by default.
+        // Isolated by default, wherever the library is.
         assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
+        let beside = PluginSettings::default();
+        assert_eq!(beside.isolation_for("openai"), Isolation::Process);
         let e = LoadedPlugin::load("nope", &settings).expect_err("missing");
         assert!(e.to_string().contains("build the plugins"), "{e}");
     }

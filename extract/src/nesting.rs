@@ -1,0 +1,740 @@
+//! Bounding the nesting of markup before html5ever sees it, in one linear scan.
+//!
+//! html5ever's tree builder scans its stack of open elements for most start tags, so a page
+//! nested N levels deep costs it time in N². This scan follows the stack as a simplified tree
+//! builder would (implied end tags of `p`, `li`, table cells and `a`, end tags ignored beyond a
+//! special element, raw text, comments, foreign content) and changes the markup only where an
+//! element would open deeper than the cap: a start tag that carries the text's structure (a
+//! paragraph, a heading, a list item, a cell) gets an end tag before it that closes the deepest
+//! open element, so that it becomes that element's sibling, as browsers cap their trees; any
+//! other start tag there is dropped, its content staying one level up. Markup that stays under
+//! the cap is returned as it is.
+//!
+//! The model errs towards seeing the page deeper than html5ever will, never shallower for long,
+//! so a hostile page cannot slip past the cap; what still lies deeper after parsing is flattened
+//! by the caller.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Elements that never have content (no end tag).
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img",
+    "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// Elements whose content is text up to their end tag.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title",
+];
+
+/// Start tags that close an open `<p>` (HTML's "close a p element").
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "listing",
+    "form",
+    "table",
+    "hr",
+    "li",
+    "dd",
+    "dt",
+    "xmp",
+    "plaintext",
+];
+
+/// HTML's "special" elements: an end tag does not close an element beyond one of them.
+const SPECIAL: &[&str] = &[
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "bgsound",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "iframe",
+    "img",
+    "input",
+    "keygen",
+    "li",
+    "link",
+    "listing",
+    "main",
+    "marquee",
+    "menu",
+    "meta",
+    "nav",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "p",
+    "param",
+    "plaintext",
+    "pre",
+    "script",
+    "search",
+    "section",
+    "select",
+    "source",
+    "style",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+    "wbr",
+    "xmp",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "annotation-xml",
+    "foreignobject",
+    "desc",
+];
+
+/// What bounds HTML's "has an element in scope" (the default scope, foreign elements included).
+const SCOPE: &[&str] = &[
+    "applet",
+    "caption",
+    "html",
+    "table",
+    "td",
+    "th",
+    "marquee",
+    "object",
+    "template",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "annotation-xml",
+    "foreignobject",
+    "desc",
+];
+
+/// End tags that close their element only when it is in scope (else they are ignored).
+const SCOPED_END: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "button",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "listing",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "pre",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "li",
+    "dd",
+    "dt",
+    "p",
+    "applet",
+    "marquee",
+    "object",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+];
+
+/// Elements html5ever inserts only inside a table (elsewhere their start tag is ignored).
+const TABLE_PARTS: &[&str] = &[
+    "caption", "colgroup", "tbody", "thead", "tfoot", "tr", "td", "th",
+];
+
+/// Elements whose boundaries the Markdown keeps: beyond the cap they become siblings rather than
+/// being dropped.
+const STRUCTURAL: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "dt",
+    "dd",
+    "pre",
+    "blockquote",
+    "tr",
+    "td",
+    "th",
+];
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// What a tag name is, looked up once per name.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kind {
+    void: bool,
+    raw_text: bool,
+    closes_p: bool,
+    special: bool,
+    scope: bool,
+    scoped_end: bool,
+    table_part: bool,
+    structural: bool,
+    heading: bool,
+    foreign_root: bool,
+    /// A name that can be written back in an end tag as it is.
+    plain: bool,
+}
+
+impl Kind {
+    fn of(name: &str) -> Self {
+        let is = |list: &[&str]| list.contains(&name);
+        Self {
+            void: is(VOID),
+            raw_text: is(RAW_TEXT),
+            closes_p: is(CLOSES_P),
+            special: is(SPECIAL),
+            scope: is(SCOPE),
+            scoped_end: is(SCOPED_END),
+            table_part: is(TABLE_PARTS),
+            structural: is(STRUCTURAL),
+            heading: is(HEADINGS),
+            foreign_root: matches!(name, "svg" | "math"),
+            plain: name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'),
+        }
+    }
+
+    /// Stops the search for an open `<p>` (HTML's "button scope").
+    fn button_scope(self, name: &str) -> bool {
+        self.scope || name == "button"
+    }
+
+    /// Stops the search for an open `<li>`, `<dd>` or `<dt>`: a special element other than
+    /// `address`, `div` and `p`.
+    fn list_item_barrier(self, name: &str) -> bool {
+        self.special && !matches!(name, "address" | "div" | "p")
+    }
+}
+
+/// Tag names seen so far, each with its [`Kind`], by small number.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, usize>,
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len();
+        self.ids.insert(name.to_owned(), id);
+        self.names.push(name.to_owned());
+        self.kinds.push(Kind::of(name));
+        id
+    }
+
+    fn name(&self, id: usize) -> &str {
+        &self.names[id]
+    }
+
+    fn kind(&self, id: usize) -> Kind {
+        self.kinds[id]
+    }
+}
+
+/// The stack of open elements as the simplified tree builder sees it.
+#[derive(Default)]
+struct OpenElements {
+    names: Names,
+    stack: Vec<usize>,
+    /// How many elements of each name are open, so that most look-ups need no scan.
+    counts: Vec<usize>,
+    /// Open `svg`/`math`: inside them `<x/>` closes itself and HTML's implied end tags do not
+    /// apply.
+    foreign: usize,
+}
+
+impl OpenElements {
+    fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn is_open(&self, id: usize) -> bool {
+        self.counts.get(id).is_some_and(|&n| n > 0)
+    }
+
+    fn open_named(&mut self, name: &str) -> Option<usize> {
+        let id = self.names.id(name);
+        self.is_open(id).then_some(id)
+    }
+
+    fn push(&mut self, id: usize) {
+        if self.counts.len() <= id {
+            self.counts.resize(id + 1, 0);
+        }
+        self.counts[id] += 1;
+        if self.names.kind(id).foreign_root {
+            self.foreign += 1;
+        }
+        self.stack.push(id);
+    }
+
+    fn truncate(&mut self, len: usize) {
+        while self.stack.len() > len {
+            if let Some(id) = self.stack.pop() {
+                self.counts[id] -= 1;
+                if self.names.kind(id).foreign_root {
+                    self.foreign -= 1;
+                }
+            }
+        }
+    }
+
+    /// The index of the topmost element for which `is` holds, unless one for which `stop`
+    /// holds lies above it. The scan is bounded: the stack never holds more than the cap.
+    fn find(
+        &self,
+        is: impl Fn(usize) -> bool,
+        stop: impl Fn(usize, Kind, &str) -> bool,
+    ) -> Option<usize> {
+        for (i, &id) in self.stack.iter().enumerate().rev() {
+            if is(id) {
+                return Some(i);
+            }
+            if stop(id, self.names.kind(id), self.names.name(id)) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// What a start tag does to the stack: `None` when the tree builder ignores it, else the
+    /// length the stack is cut to (its implied end tags) before the element is pushed.
+    fn start(&mut self, id: usize) -> Option<usize> {
+        let len = self.depth();
+        if self.foreign > 0 {
+            return Some(len);
+        }
+        let kind = self.names.kind(id);
+        let name = self.names.name(id).to_owned();
+        let table = self.open_named("table");
+        if kind.table_part && table.is_none() {
+            return None;
+        }
+        if name == "form" && self.is_open(id) {
+            return None;
+        }
+        let mut cut = len;
+        if kind.closes_p {
+            if let Some(p) = self.open_named("p") {
+                if let Some(i) = self.find(|x| x == p, |_, k, n| k.button_scope(n)) {
+                    cut = i;
+                }
+            }
+        }
+        let table_scope = |_: usize, _: Kind, n: &str| matches!(n, "table" | "html" | "template");
+        let same = match name.as_str() {
+            "li" => self
+                .open_named("li")
+                .and_then(|li| self.find(|x| x == li, |_, k, n| k.list_item_barrier(n))),
+            "dd" | "dt" => {
+                let dd = self.names.id("dd");
+                let dt = self.names.id("dt");
+                (self.is_open(dd) || self.is_open(dt))
+                    .then(|| self.find(|x| x == dd || x == dt, |_, k, n| k.list_item_barrier(n)))
+                    .flatten()
+            }
+            "td" | "th" => {
+                let td = self.names.id("td");
+                let th = self.names.id("th");
+                self.find(|x| x == td || x == th, table_scope)
+            }
+            "tr" => self
+                .open_named("tr")
+                .and_then(|tr| self.find(|x| x == tr, table_scope)),
+            "tbody" | "thead" | "tfoot" | "caption" | "colgroup" => table
+                .and_then(|t| self.find(|x| x == t, |_, _, n| matches!(n, "html" | "template")))
+                .map(|i| i + 1),
+            "option" | "optgroup" => {
+                let option = self.names.id("option");
+                (self.stack.last() == Some(&option)).then(|| len - 1)
+            }
+            "a" | "nobr" => self
+                .is_open(id)
+                .then(|| self.find(|x| x == id, |_, k, _| k.special))
+                .flatten(),
+            "button" => self
+                .is_open(id)
+                .then(|| self.find(|x| x == id, |_, k, _| k.scope))
+                .flatten(),
+            _ if kind.heading => self
+                .stack
+                .last()
+                .is_some_and(|&top| self.names.kind(top).heading)
+                .then(|| len - 1),
+            _ => None,
+        };
+        Some(same.map_or(cut, |i| cut.min(i)))
+    }
+
+    /// What an end tag does: the length the stack is cut to, or `None` when the tree builder
+    /// ignores it.
+    fn end(&self, id: usize) -> Option<usize> {
+        if !self.is_open(id) {
+            return None;
+        }
+        let kind = self.names.kind(id);
+        if kind.scoped_end || self.foreign > 0 {
+            return self.find(|x| x == id, |_, k, _| k.scope);
+        }
+        if kind.table_part || self.names.name(id) == "table" {
+            return self.find(|x| x == id, |_, _, n| matches!(n, "html" | "template"));
+        }
+        // Formatting elements and any other: closed unless a special element lies above.
+        self.find(|x| x == id, |_, k, _| k.special)
+    }
+
+    /// For a start tag that would open an element at level `max`: when it carries the text's
+    /// structure, closes the deepest open element so that this one can take its place, and
+    /// returns the closed element's name and the length of the stack before the push. `None`
+    /// (and nothing closed) when the tag is better dropped.
+    fn close_for_sibling(&mut self, id: usize, max: usize) -> Option<(String, usize)> {
+        let &top = self.stack.last()?;
+        let top_kind = self.names.kind(top);
+        let closable = self.names.kind(id).structural
+            && top_kind.plain
+            && !top_kind.raw_text
+            && self.end(top) == Some(self.depth() - 1);
+        if !closable {
+            return None;
+        }
+        self.truncate(self.depth() - 1);
+        match self.start(id) {
+            Some(len) if len < max => Some((self.names.name(top).to_owned(), len)),
+            _ => {
+                self.push(top);
+                None
+            }
+        }
+    }
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
+}
+
+/// The end of a tag's attributes: the index just past its `>`, and whether it ends in `/>`.
+/// `None` when the markup ends inside the tag.
+fn tag_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    loop {
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'>' => return Some((i + 1, false)),
+            b'/' => {
+                if b.get(i + 1) == Some(&b'>') {
+                    return Some((i + 2, true));
+                }
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        // An attribute name (its first character may be `=`), then maybe `= value`.
+        i += 1;
+        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        match b.get(i)? {
+            q @ (b'"' | b'\'') => {
+                let close = b[i + 1..].iter().position(|c| c == q)?;
+                i += close + 2;
+            }
+            _ => {
+                while i < b.len() && !is_space(b[i]) && b[i] != b'>' {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The index just past the end tag that closes a raw-text element `name` whose content starts
+/// at `from` (the end of the markup if there is none).
+fn raw_text_end(b: &[u8], from: usize, name: &str) -> usize {
+    let mut i = from;
+    while let Some(lt) = find(b, i, b"</") {
+        let after = lt + 2;
+        let tail = &b[after..];
+        if tail.len() >= name.len()
+            && tail[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && tail
+                .get(name.len())
+                .is_none_or(|&c| is_space(c) || matches!(c, b'/' | b'>'))
+        {
+            return tag_end(b, after + name.len()).map_or(b.len(), |(end, _)| end);
+        }
+        i = after;
+    }
+    b.len()
+}
+
+/// The end of a comment, doctype, CDATA section or processing instruction starting at `i` (just
+/// past its `<`).
+fn markup_declaration_end(b: &[u8], i: usize, foreign: bool) -> usize {
+    if b[i..].starts_with(b"!--") {
+        // `<!-->` and `<!--->` are empty comments.
+        if b[i + 3..].starts_with(b">") {
+            return i + 4;
+        }
+        if b[i + 3..].starts_with(b"->") {
+            return i + 5;
+        }
+        return find(b, i + 3, b"-->").map_or(b.len(), |e| e + 3);
+    }
+    if foreign && b[i..].starts_with(b"![CDATA[") {
+        return find(b, i, b"]]>").map_or(b.len(), |e| e + 3);
+    }
+    find(b, i, b">").map_or(b.len(), |e| e + 1)
+}
+
+/// The markup with no element nested deeper than `max` levels (the document node being level 0),
+/// as the module documentation describes. Borrowed, unchanged, when nothing is that deep.
+pub(crate) fn bound_nesting(html: &str, max: usize) -> Cow<'_, str> {
+    let b = html.as_bytes();
+    // html, head and body are implied and never nest: they take the first levels.
+    let max = max.saturating_sub(3);
+    let mut open = OpenElements::default();
+    let mut out: Option<String> = None;
+    let mut copied = 0usize;
+    let mut i = 0usize;
+    let mut name = String::new();
+    while let Some(lt) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'<'))
+        .map(|p| p + i)
+    {
+        i = lt + 1;
+        let Some(&next) = b.get(i) else { break };
+        if next == b'!' || next == b'?' {
+            i = markup_declaration_end(b, i, open.foreign > 0);
+            continue;
+        }
+        let end_tag = next == b'/';
+        let name_start = if end_tag { i + 1 } else { i };
+        if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+            if end_tag {
+                // `</>` is dropped by the tokenizer, `</ x>` is a comment: no element either way.
+                i = find(b, i, b">").map_or(b.len(), |e| e + 1);
+            }
+            continue;
+        }
+        let mut name_end = name_start;
+        while name_end < b.len() && !is_space(b[name_end]) && !matches!(b[name_end], b'/' | b'>') {
+            name_end += 1;
+        }
+        name.clear();
+        name.extend(
+            html[name_start..name_end]
+                .chars()
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        let Some((after, self_closing)) = tag_end(b, name_end) else {
+            // The markup ends inside a tag: the tokenizer drops it.
+            break;
+        };
+        i = after;
+        let id = open.names.id(&name);
+        let kind = open.names.kind(id);
+        if end_tag {
+            if let Some(len) = open.end(id) {
+                open.truncate(len);
+            }
+            continue;
+        }
+        if matches!(name.as_str(), "html" | "head" | "body") || kind.void {
+            continue;
+        }
+        if kind.raw_text && open.foreign == 0 {
+            i = raw_text_end(b, after, &name);
+            continue;
+        }
+        if name == "plaintext" {
+            break;
+        }
+        if self_closing && (open.foreign > 0 || kind.foreign_root) {
+            continue;
+        }
+        let Some(mut len) = open.start(id) else {
+            continue;
+        };
+        if len >= max {
+            let out = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            out.push_str(&html[copied..lt]);
+            copied = lt;
+            match open.close_for_sibling(id, max) {
+                Some((top, l)) => {
+                    out.push_str("</");
+                    out.push_str(&top);
+                    out.push('>');
+                    len = l;
+                }
+                None => {
+                    copied = after;
+                    continue;
+                }
+            }
+        }
+        open.truncate(len);
+        open.push(id);
+    }
+    match out {
+        None => Cow::Borrowed(html),
+        Some(mut out) => {
+            out.push_str(&html[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_markup_is_cut_and_shallow_markup_kept() {
+        let deep = format!("{}x{}", "<div>".repeat(10), "</div>".repeat(10));
+        assert_eq!(
+            bound_nesting(&deep, 8),
+            format!("{}x{}", "<div>".repeat(5), "</div>".repeat(10))
+        );
+        assert!(matches!(bound_nesting(&deep, 13), Cow::Borrowed(_)));
+        // A paragraph beyond the cap becomes a sibling of the deepest element.
+        let para = format!("{}<p>text</p>{}", "<div>".repeat(6), "</div>".repeat(6));
+        assert_eq!(
+            bound_nesting(&para, 8),
+            format!(
+                "{}</div><p>text</p>{}",
+                "<div>".repeat(5),
+                "</div>".repeat(6)
+            )
+        );
+        // Raw text, comments and quoted attributes hide what looks like tags.
+        let hidden =
+            "<script><div><div><div></script><!-- <div><div> --><i title='<div><div>'>x</i>";
+        assert!(matches!(bound_nesting(hidden, 5), Cow::Borrowed(_)));
+    }
+}
