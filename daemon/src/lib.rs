@@ -17,6 +17,7 @@ pub mod import;
 pub mod notify_commands;
 pub mod pdf;
 pub mod plugin;
+pub mod provisions;
 pub mod scheduler;
 pub mod sinks;
 pub mod summary;

@@ -7,6 +7,7 @@
 //! `--check` exits non-zero when, with declarations, any noise version or missed change appears or
 //! a document's mean similarity is under 0.95. See docs/fidelity.md.
 
+mod archive;
 mod corpus;
 mod similarity;
 
@@ -35,6 +36,10 @@ struct Args {
     /// Only this mode.
     #[arg(long, value_parser = ["declarations", "zero-config"])]
     mode: Option<String>,
+    /// Only build one archive of the whole corpus (with declarations) at DIR/archive, with its
+    /// config at DIR/termtrail.toml, for trying termtrail's reading commands on it; then exit.
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -197,6 +202,14 @@ fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(dir) = &args.archive {
+        let path = dir.join("archive");
+        anyhow::ensure!(!path.exists(), "{} exists already; give a new folder", path.display());
+        rt.block_on(archive::build(&corpus, &path))?;
+        println!("archive: {}
+config:  {}", path.display(), dir.join("termtrail.toml").display());
+        return Ok(());
+    }
     let mut failures = Vec::new();
     for (title, with_rules) in [
         ("With OTA declarations", true),

@@ -4,6 +4,7 @@
 
 pub mod cosmetic;
 pub mod sections;
+pub mod spelling;
 pub mod topics;
 
 use std::collections::HashMap;

@@ -1,0 +1,13 @@
+//! Provisions: the smallest citable units of a policy (a paragraph, a list item, a table row, a
+//! heading), each with its heading path, followed from version to version under a stable id.
+//!
+//! Pure functions of texts: `split` cuts a version into provisions, `words` reads their words,
+//! `matching` pairs the provisions of two versions, `dates` finds the dates a version states.
+
+pub mod dates;
+pub mod matching;
+pub mod split;
+pub mod words;
+
+pub use dates::StatedDates;
+pub use split::{Kind, Provision};
