@@ -42,18 +42,19 @@ const DIFF_DEADLINE: Duration = Duration::from_secs(1);
 
 /// A list marker or an enumerator at the start of a provision's plain text.
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
+    // Each part of a number ends on a word boundary, so `4.Inputs` loses `4.`, not `4.Inp`.
     Regex::new(
         r"(?x)^\s*(?:[-+*]\s+)?
         (?:
-            (?:section|article|clause|part|schedule|annex|appendix|§)\s*[0-9a-z]{1,4}(?:\.[0-9a-z]{1,4})*\.?(?:\s*[-–—:.])?
-          | \(?[0-9]{1,3}(?:\.[0-9a-z]{1,3})*\.?\)
-          | [0-9]{1,3}(?:\.[0-9a-z]{1,3})+\.?
-          | [0-9]{1,3}\.
-          | [a-z](?:\.[0-9a-z]{1,3})+\.?
-          | [a-z][.)]
-          | \([a-z]{1,4}\)
-          | (?:[ivx]{1,5})[.)]
-        )\s+",
+            (?:section|article|clause|part|schedule|annex|appendix|§)\s*[0-9a-z]{1,4}(?:\.[0-9a-z]{1,4})*\b\.?(?:\s*[-–—:.])?\s+
+          | \(?[0-9]{1,3}(?:\.[0-9a-z]{1,3}\b)*\.?\)\s*
+          | [0-9]{1,3}(?:\.[0-9a-z]{1,3}\b)+\.?\s*
+          | [0-9]{1,3}\.\s*
+          | [a-z](?:\.[0-9a-z]{1,3}\b)+\.?\s*
+          | [a-z][.)]\s+
+          | \([a-z]{1,4}\)\s*
+          | (?:[ivx]{1,5})[.)]\s+
+        )",
     )
     .expect("static regex")
 });
@@ -123,6 +124,9 @@ pub struct Alignment {
     /// For each new provision matched to an old one: whether it moved (out of the order of the
     /// others, or under another heading).
     pub moved: Vec<bool>,
+    /// For each new provision matched to an old one: whether it now sits under another heading
+    /// (one matched to a different old heading than its old one).
+    pub moved_section: Vec<bool>,
     /// For each new provision not matched: the old provision it was split from.
     pub split_from: Vec<Option<usize>>,
     /// For each old provision not matched: the new provision it was merged into.
@@ -169,13 +173,16 @@ pub fn align(old: &[Provision], old_keys: &[Key], new: &[Provision], new_keys: &
         old_to_new: vec![None; old.len()],
         new_to_old: vec![None; new.len()],
         moved: vec![false; new.len()],
+        moved_section: vec![false; new.len()],
         split_from: vec![None; new.len()],
         merged_into: vec![None; old.len()],
     };
 
-    // 1. Equal keys, in order.
-    let oh: Vec<u64> = old_keys.iter().map(|k| k.hash).collect();
-    let nh: Vec<u64> = new_keys.iter().map(|k| k.hash).collect();
+    // 1. Equal keys, in order; a heading only with a heading here (a title repeated as a line
+    // next to its heading must not take the heading's place), restyles are found in step 2.
+    let typed = |p: &Provision, k: &Key| k.hash ^ u64::from(p.kind == Kind::Heading);
+    let oh: Vec<u64> = old.iter().zip(old_keys).map(|(p, k)| typed(p, k)).collect();
+    let nh: Vec<u64> = new.iter().zip(new_keys).map(|(p, k)| typed(p, k)).collect();
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
         &oh,
@@ -299,9 +306,15 @@ pub fn align(old: &[Provision], old_keys: &[Key], new: &[Provision], new_keys: &
             continue;
         }
         let near = n.saturating_sub(SPLIT_REACH)..(n + SPLIT_REACH + 1).min(new.len());
+        // A piece of the old provision that its partner does not already hold (else it is a
+        // repeat, not a piece).
         let from = near
-            .filter_map(|m| a.new_to_old[m])
-            .find(|&o| new_keys[n].within(&old_keys[o]) >= CONTAINED);
+            .filter_map(|m| a.new_to_old[m].map(|o| (m, o)))
+            .find(|&(m, o)| {
+                new_keys[n].within(&old_keys[o]) >= CONTAINED
+                    && new_keys[n].within(&new_keys[m]) < CONTAINED
+            })
+            .map(|(_, o)| o);
         a.split_from[n] = from;
     }
     for o in 0..old.len() {
@@ -310,8 +323,12 @@ pub fn align(old: &[Provision], old_keys: &[Key], new: &[Provision], new_keys: &
         }
         let near = o.saturating_sub(SPLIT_REACH)..(o + SPLIT_REACH + 1).min(old.len());
         let into = near
-            .filter_map(|m| a.old_to_new[m])
-            .find(|&n| old_keys[o].within(&new_keys[n]) >= CONTAINED);
+            .filter_map(|m| a.old_to_new[m].map(|n| (m, n)))
+            .find(|&(m, n)| {
+                old_keys[o].within(&new_keys[n]) >= CONTAINED
+                    && old_keys[o].within(&old_keys[m]) < CONTAINED
+            })
+            .map(|(_, n)| n);
         a.merged_into[o] = into;
     }
 
@@ -338,8 +355,10 @@ pub fn align(old: &[Provision], old_keys: &[Key], new: &[Provision], new_keys: &
     let new_parent = parents(new);
     for &(o, n) in &pairs {
         if let (Some(op), Some(np)) = (old_parent[o], new_parent[n]) {
-            if a.old_to_new[op].is_some_and(|m| m != np) {
+            let heading_partner = a.old_to_new[op].filter(|&m| new[m].kind == Kind::Heading);
+            if heading_partner.is_some_and(|m| m != np) {
                 a.moved[n] = true;
+                a.moved_section[n] = true;
             }
         }
     }
@@ -430,6 +449,8 @@ mod tests {
             ("   2. Either party may end it", "I.2.b. Either party may end it"),
             ("(a) shall comply", "(b) shall comply"),
             ("Section 3. Fees apply", "Fees apply"),
+            ("## 4.Inputs and Outputs", "## Inputs and Outputs"),
+            ("10.1 The terms", "11.1 The terms"),
             ("- Data centre rules", "Data center rules"),
         ] {
             assert_eq!(key_words(a), key_words(b), "{a:?} / {b:?}");
@@ -493,7 +514,7 @@ mod tests {
             "# A\n\nAlpha text one.\n\n# B\n\nMoving clause here.\n\nBeta text two.\n",
         );
         let i = n.iter().position(|p| p.text == "Moving clause here.").expect("there");
-        assert!(a.moved[i], "{a:?}");
+        assert!(a.moved[i] && a.moved_section[i], "{a:?}");
         assert_eq!(a.moved.iter().filter(|m| **m).count(), 1);
     }
 }

@@ -2,12 +2,15 @@
 //! heading), each with its heading path, followed from version to version under a stable id.
 //!
 //! Pure functions of texts: `split` cuts a version into provisions, `words` reads their words,
-//! `matching` pairs the provisions of two versions, `dates` finds the dates a version states.
+//! `matching` pairs the provisions of two versions, `changes` describes the change provision by
+//! provision (class, topics, word diff), `dates` finds the dates a version states.
 
+pub mod changes;
 pub mod dates;
 pub mod matching;
 pub mod split;
 pub mod words;
 
+pub use changes::{ChangeKind, ChangeSet, ProvisionChange};
 pub use dates::StatedDates;
 pub use split::{Kind, Provision};

@@ -1,0 +1,5 @@
+use super::*;
+
+fn tax() -> Taxonomy {
+    Taxonomy::default()
+}
