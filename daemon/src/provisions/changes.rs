@@ -338,6 +338,18 @@ fn topics_of_edit(taxonomy: &Taxonomy, old: &str, new: &str) -> (Vec<usize>, usi
     (out, changed)
 }
 
+/// Topics of a changed provision that has none of its own words for them: a list item or table
+/// row (an entry such as a sub-processor or a prohibited use) takes those of its heading.
+fn with_heading_topics(taxonomy: &Taxonomy, p: &Provision, topics: Vec<usize>) -> Vec<usize> {
+    if !topics.is_empty() || !matches!(p.kind, Kind::ListItem | Kind::TableRow) {
+        return topics;
+    }
+    match p.heading_path.last() {
+        Some(title) => topics_of(taxonomy, title),
+        None => topics,
+    }
+}
+
 fn names(taxonomy: &Taxonomy, idx: &[usize]) -> Vec<String> {
     idx.iter().map(|&i| taxonomy.topics[i].name.clone()).collect()
 }
@@ -470,6 +482,11 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
                 } else {
                     (Vec::new(), 0)
                 };
+                let topics = if class == Class::Substantive {
+                    with_heading_topics(taxonomy, p, topics)
+                } else {
+                    topics
+                };
                 out.push((
                     n as f64,
                     ProvisionChange {
@@ -507,7 +524,7 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
                     (Class::Substantive, Vec::new())
                 };
                 let topics = if class == Class::Substantive {
-                    topics_of(taxonomy, &p.text)
+                    with_heading_topics(taxonomy, p, topics_of(taxonomy, &p.text))
                 } else {
                     Vec::new()
                 };
@@ -554,7 +571,7 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
             (Class::Substantive, Vec::new())
         };
         let topics = if class == Class::Substantive {
-            topics_of(taxonomy, &q.text)
+            with_heading_topics(taxonomy, q, topics_of(taxonomy, &q.text))
         } else {
             Vec::new()
         };
