@@ -189,13 +189,15 @@ pub fn word_diff(old: &str, new: &str) -> String {
     out
 }
 
-/// A provision's text without its heading marks, for comparing a heading with a restyled one.
+/// A provision's text without its heading marks or the emphasis around the whole line, for
+/// comparing a heading with a restyled one (`## Title` → `**Title**`).
 fn body_for_style(p: &Provision) -> String {
     match p.kind {
         Kind::Heading => match split::atx_heading(&p.text) {
             Some((_, title)) => title,
             None => split::heading_title(p.text.lines().next().unwrap_or_default()),
         },
+        _ if !p.text.contains('\n') => split::heading_title(&p.text),
         _ => p.text.clone(),
     }
 }
@@ -396,9 +398,10 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
             merge_groups.entry(*n).or_default().push(o);
         }
     }
+    // Joined with a space: where the paragraph break falls is the reflow itself.
     let join = |ps: &[Provision], idx: &mut Vec<usize>| {
         idx.sort_unstable();
-        idx.iter().map(|&i| ps[i].text.as_str()).collect::<Vec<_>>().join("\n\n")
+        idx.iter().map(|&i| ps[i].text.as_str()).collect::<Vec<_>>().join(" ")
     };
     let mut group_class: HashMap<(bool, usize), Option<Vec<Reason>>> = HashMap::new();
     for (&o, pieces) in &split_groups {

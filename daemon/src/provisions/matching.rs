@@ -5,7 +5,8 @@
 //! In order: (1) equal keys in order (a diff of the key sequences), (2) equal keys out of order
 //! (moves), (3) similar words (Dice coefficient of word sets, at least 0.5; a candidate between
 //! the same matched neighbours is preferred), (4) what is left between two matched neighbours,
-//! paired in order when at least a fifth of the words are shared, (5) an unmatched provision
+//! paired in order when at least a fifth of the words are shared (a heading with a heading of
+//! the same level whatever the words: a rename), (5) an unmatched provision
 //! whose words lie within a matched neighbour's partner is a split (or merge) of it. A matched
 //! pair out of the longest in-order run, or under another parent heading, has moved.
 //!
@@ -288,10 +289,15 @@ pub fn align(old: &[Provision], old_keys: &[Key], new: &[Provision], new_keys: &
         let mut next_old = lo;
         // Walk this run of unmatched new provisions (they share the same bounds).
         while n < new.len() && a.new_to_old[n].is_none() && bounds[n] == (lo, hi) {
+            // A heading in the place of a heading of the same level is that heading renamed,
+            // whatever its words.
+            let renamed = |o: usize| {
+                new[n].kind == Kind::Heading && old[o].kind == Kind::Heading && old[o].level == new[n].level
+            };
             if let Some(o) = (next_old..hi).find(|&o| {
                 a.old_to_new[o].is_none()
                     && compatible(old[o].kind, new[n].kind)
-                    && new_keys[n].dice(&old_keys[o]) >= SIMILAR_IN_PLACE
+                    && (new_keys[n].dice(&old_keys[o]) >= SIMILAR_IN_PLACE || renamed(o))
             }) {
                 pair(&mut a, o, n);
                 next_old = o + 1;

@@ -3,14 +3,17 @@
 //!
 //! Pure functions of texts: `split` cuts a version into provisions, `words` reads their words,
 //! `matching` pairs the provisions of two versions, `changes` describes the change provision by
-//! provision (class, topics, word diff), `dates` finds the dates a version states.
+//! provision (class, topics, word diff), `lineage` gives provisions stable ids over a document's
+//! history, `dates` finds the dates a version states.
 
 pub mod changes;
 pub mod dates;
+pub mod lineage;
 pub mod matching;
 pub mod split;
 pub mod words;
 
 pub use changes::{ChangeKind, ChangeSet, ProvisionChange};
 pub use dates::StatedDates;
+pub use lineage::{Lineage, Tracked, VersionRef};
 pub use split::{Kind, Provision};
