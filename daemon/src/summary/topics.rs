@@ -327,6 +327,7 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "machine learning",
             "model training|improvement|development",
             "improve|improving|improvement|develop|developing|build|building NEAR/4 model|algorithm*|llm",
+            "improve|improving|improvement|develop|developing NEAR/4 ai",
             "distillation",
         ],
         &[
@@ -374,9 +375,13 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "if|when|once you consent",
             "you NEAR/3 turn|switch|toggle off",
             "you can|may disable|deactivate",
+            "turn|switch|toggle off",
+            "change|adjust|manage|update|control NEAR/3 settings|preferences",
+            "stop|stops receiving|using|sharing|processing|collecting|us",
+            "right to object|restrict",
             "manage|adjust|change|update NEAR/3 preferences|consent",
         ],
-        &[],
+        &["we|may|might|will NEAR/2 turn|switch|toggle off"],
     ),
     (
         "third-party-sharing",
@@ -384,6 +389,9 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
         &[
             "share|shares|shared|sharing|disclose|discloses|disclosed|disclosing|disclosure|transfer|transfers|transferred|sell|sells|sold|sale|rent|pass|passes|passed|send|sends|sent NEAR/10 third part*",
             "provide|provides|provided|give|gives|given NEAR/8 third part*",
+            "provide|provides|provided|give|gives|given|make|makes NEAR/8 partner|vendor|affiliate|advertiser|companies|researchers|broker",
+            "merger|mergers|bankruptcy|reorganization",
+            "acquisition|acquisitions|acquire|acquires NEAR/6 business|company|assets",
             "share|shares|shared|sharing|disclose|discloses|disclosed|disclosing|disclosure|transfer|transfers|transferred|sell|sells|sold|sale|rent|pass|passes|passed|send|sends|sent NEAR/10 partner|vendor|provider|affiliate|affiliated|advertiser|companies|company|entities|subsidiaries|processor|subprocessor|engine|broker",
             "third part* NEAR/6 receive*|access|obtain*|collect*|process|processes|processing",
             "partner|vendor|advertiser NEAR/6 receive*|access|obtain*|collect*|process|processes|processing",
@@ -429,10 +437,12 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "national security",
             "government|governmental|public|competent|judicial|regulatory|police|tax authorit*|agenc*|bodies|body|official NEAR/8 request|requested|order|demand|require*|investigat*|report|cooperat*|disclos*|access|inquir*",
             "government request|demand|access",
+            "government|governments|authorities|regulator|regulators NEAR/6 provide|disclose|share|respond|comply|cooperate",
+            "public safety",
             "lawful request|access|interception",
             "police",
         ],
-        &[],
+        &["government issued|id|identification|ids"],
     ),
     (
         "liability-arbitration",
@@ -477,6 +487,11 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "licen* NEAR/8 grant*|royalty|worldwide|perpetual|irrevocable|sublicens*|content|input|output|submission|feedback|material",
             "assign|assigns|assigned NEAR/6 right|title|interest",
             "proprietary|moral rights",
+            "our|your|exclusive|sole property",
+            "belong|belongs to you|us",
+            "remain|remains yours|ours",
+            "feedback NEAR/10 without compensation|obligation|restriction|payment",
+            "reproduce|sublicens*|derivative works",
         ],
         &[
             "owned and|or operated|controlled",
@@ -502,6 +517,12 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "suspend|suspension|terminate|termination|ban|block|disable NEAR/6 account|access",
             "violat* NEAR/6 terms|policy|policies|code|guidelines|rules|standards",
             "may only use",
+            "you|user|users|customer|customers|developer|developers|licensee may|must|shall not",
+            "not allowed|authorized|authorised",
+            "forbidden",
+            "agree not to",
+            "reverse engineer*",
+            "automated access|queries",
             "improper use|uses",
         ],
         &[
@@ -638,7 +659,8 @@ mod tests {
         check("You retain all rights, title and interest in your Inputs.", &["content-ownership"]);
         check("You can opt-out at any time.", &["opt-out"]);
         check("You have opted out of personalised ads.", &["opt-out"]);
-        check("Change the settings of your device.", &[]);
+        check("We use cookies to remember your settings.", &[]);
+        check("You can change these settings at any time.", &["opt-out"]);
         check("We share your data with third parties for advertising.", &["third-party-sharing"]);
         check("Share a chat with your friends by link.", &[]);
         check("The Services are not directed to children under 13.", &["children"]);
