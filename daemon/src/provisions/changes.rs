@@ -340,16 +340,18 @@ fn topics_of_edit(taxonomy: &Taxonomy, old: &str, new: &str) -> (Vec<usize>, usi
     (out, changed)
 }
 
-/// Topics of a changed provision that has none of its own words for them: a list item or table
-/// row (an entry such as a sub-processor or a prohibited use) takes those of its heading.
-fn with_heading_topics(taxonomy: &Taxonomy, p: &Provision, topics: Vec<usize>) -> Vec<usize> {
-    if !topics.is_empty() || !matches!(p.kind, Kind::ListItem | Kind::TableRow) {
+/// Topics of a changed list item or table row: an entry (a sub-processor, a prohibited use) is
+/// about what its heading says as well as its own words.
+fn with_heading_topics(taxonomy: &Taxonomy, p: &Provision, mut topics: Vec<usize>) -> Vec<usize> {
+    if !matches!(p.kind, Kind::ListItem | Kind::TableRow) {
         return topics;
     }
-    match p.heading_path.last() {
-        Some(title) => topics_of(taxonomy, title),
-        None => topics,
+    if let Some(title) = p.heading_path.last() {
+        topics.extend(topics_of(taxonomy, title));
+        topics.sort_unstable();
+        topics.dedup();
     }
+    topics
 }
 
 fn names(taxonomy: &Taxonomy, idx: &[usize]) -> Vec<String> {
