@@ -324,6 +324,7 @@ pub const DEFAULT_TOPICS: &[DefaultTopic] = &[
             "training data|dataset*",
             "train|trains|trained|training on|with your|user|customer|personal|their",
             "train|trains|trained on",
+            "opt|turn|switch|toggle|disable|stop|exclude NEAR/4 training",
             "fine tun*",
             "machine learning",
             "model training|improvement|development",
