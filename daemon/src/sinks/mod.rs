@@ -5,6 +5,7 @@
 pub mod config;
 pub mod cursor;
 pub mod delivery;
+pub mod excerpts;
 pub mod format;
 pub mod secret;
 
