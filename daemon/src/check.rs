@@ -223,7 +223,7 @@ pub fn plugin_request(doc: &Document, fetched: &Fetched, text: Option<String>) -
             content_type: fetched.content_type.clone(),
             body: fetched.body.clone(),
             body_text: text,
-            fetched_at: crate::archive::rfc3339(fetched.fetched_at),
+            fetched_at: crate::time_fmt::rfc3339(fetched.fetched_at),
         },
     }
 }
@@ -872,9 +872,7 @@ impl Engine {
             .catch_unwind()
             .await
             .unwrap_or_else(|p| Err(CheckError::Panicked(panic_message(p.as_ref()))));
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = crate::time_fmt::unix(std::time::SystemTime::now());
         let (before, after) = match self.archive.state().lock() {
             Ok(mut s) => {
                 let st = s.doc_mut(&doc.id);

@@ -14,6 +14,7 @@ use crate::diff_view::{self, Style};
 use crate::document::{DocumentFilter, DocumentId};
 use crate::scheduler;
 use crate::terminal::escape_controls;
+use crate::time_fmt::{parse_date, short_date as date};
 
 /// Exit status for an unusable config.
 pub const EXIT_CONFIG: u8 = 2;
@@ -291,27 +292,6 @@ fn print_report(report: &CycleReport, failures: &[String], json: bool) -> Result
     Ok(())
 }
 
-fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// Parses `YYYY-MM-DD` (the end of that day, UTC) or RFC 3339 into Unix seconds.
-pub fn parse_date(s: &str) -> Option<i64> {
-    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Some(t.unix_timestamp());
-    }
-    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-    Some(d.with_hms(23, 59, 59).ok()?.assume_utc().unix_timestamp())
-}
-
 fn log(config: &Config, filter: Option<&str>, max: Option<usize>, summary: bool) -> Result<()> {
     let filter = filter.map(DocumentFilter::parse).transpose()?;
     let repo = open_read_only(&config.archive.path)?;
@@ -490,7 +470,7 @@ fn import(
     })?;
     let mut out = std::io::stdout().lock();
     for r in &results {
-        let at = crate::archive::rfc3339(r.at);
+        let at = crate::time_fmt::rfc3339(r.at);
         if json {
             let line = serde_json::json!({
                 "capture": r.label,

@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of these modules and their invariants.
 
 pub mod archive;
+pub mod backoff;
 pub mod browser;
 pub mod check;
 pub mod cli;
@@ -18,7 +19,9 @@ pub mod notify_commands;
 pub mod pdf;
 pub mod plugin;
 pub mod scheduler;
+pub mod self_exe;
 pub mod sinks;
 pub mod summary;
 pub mod telemetry;
 pub mod terminal;
+pub mod time_fmt;

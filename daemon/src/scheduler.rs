@@ -43,9 +43,7 @@ pub fn first_delay(
 /// Runs until `shutdown` completes.
 pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output = ()>) {
     let docs = &config.documents;
-    let now_unix = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now_unix = crate::time_fmt::unix(std::time::SystemTime::now());
     let start = Instant::now();
     let mut due: Vec<Option<Instant>> = {
         let state = engine

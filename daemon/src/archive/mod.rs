@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 use crate::config::ArchiveSettings;
 use crate::document::{one_line, DocumentId};
 use crate::failpoint;
+use crate::time_fmt::{from_unix, rfc3339, unix};
 pub use history::{latest_snapshot, History, SnapshotRecord, VersionEntry};
 pub use hold::{judge, suspicion, text_hash, Hold, HoldPolicy, Verdict};
 pub use lock::{ArchiveLock, LockError};
@@ -191,22 +192,6 @@ pub enum VersionResult {
     Updated(Oid),
     /// The text is suspicious (see [`hold`]): not recorded until a later fetch confirms it.
     Held(String),
-}
-
-/// RFC 3339 UTC, to the second.
-pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()) as i64;
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-fn unix(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Turns on fsync of objects and refs in libgit2 (process-wide); its refusal is an error, since
@@ -798,7 +783,7 @@ impl Archive {
         if let Some(h) = &confirmed {
             msg.push_str(&format!(
                 "This text was held back at {} ({}) and is recorded now that a second fetch confirms it.\n\n",
-                rfc3339(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(h.since.max(0) as u64)),
+                rfc3339(from_unix(h.since)),
                 one_line(&h.reason)
             ));
         }

@@ -235,7 +235,9 @@ pub fn version_event(
     let fetched_at = trailers
         .get("Fetched-At")
         .map(str::to_owned)
-        .unwrap_or_else(|| crate::archive::rfc3339(unix_time(commit.time().seconds())));
+        .unwrap_or_else(|| {
+            crate::time_fmt::rfc3339(crate::time_fmt::from_unix(commit.time().seconds()))
+        });
     let event_type = if old_text.is_some() {
         EventType::Changed
     } else {
@@ -276,10 +278,6 @@ pub fn version_event(
     }))
 }
 
-fn unix_time(secs: i64) -> std::time::SystemTime {
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64)
-}
-
 /// An availability event (`document.unavailable` / `document.recovered`), built from the state.
 pub fn availability_event(
     event_type: EventType,
@@ -290,7 +288,7 @@ pub fn availability_event(
     error: Option<String>,
     at: std::time::SystemTime,
 ) -> Event {
-    let when = crate::archive::rfc3339(at);
+    let when = crate::time_fmt::rfc3339(at);
     let headline = match event_type {
         EventType::Recovered => format!("{title}: available again"),
         _ => format!("{title}: unavailable after {failures} failed checks"),

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use super::cursor::{self, CursorError};
 use super::{send, SinkConfig, SinkError, Start};
+use crate::backoff::{exponential, Backoff};
 use crate::config::Config;
 use crate::events::{self, Event, EventContext, EventError};
 
@@ -355,7 +356,6 @@ impl Delivery {
         {
             let (http, event) = (self.http.clone(), event.clone());
             tasks.spawn(async move {
-                let mut delay = FIRST_RETRY;
                 for attempt in 1..=ALERT_ATTEMPTS {
                     match send(&sink, &http, &event).await {
                         Ok(()) => {
@@ -367,8 +367,7 @@ impl Delivery {
                         }
                         Err(e) => {
                             tracing::warn!(sink = %sink.name, error = %e, "alert delivery failed; retrying");
-                            tokio::time::sleep(delay).await;
-                            delay *= 2;
+                            tokio::time::sleep(exponential(FIRST_RETRY, attempt - 1)).await;
                         }
                     }
                 }
@@ -412,24 +411,24 @@ impl Delivery {
             let mut stop = stop.clone();
             tasks.spawn(async move {
                 let sink = me.sinks[i].clone();
-                let mut delay = FIRST_RETRY;
+                let mut backoff = Backoff::new(FIRST_RETRY, sink.retry_max);
                 loop {
                     versions.mark_unchanged();
                     match me.deliver_pending(i, Some(&stop)).await {
                         Ok(_) => {
-                            delay = FIRST_RETRY;
+                            backoff.succeeded();
                             tokio::select! {
                                 _ = versions.changed() => {}
                                 _ = stop.changed() => {}
                             }
                         }
                         Err(e) => {
+                            let delay = backoff.failed();
                             tracing::warn!(sink = %sink.name, error = %e, retry_in_s = delay.as_secs(), "delivery failed; other sinks and fetching go on");
                             tokio::select! {
                                 _ = tokio::time::sleep(delay) => {}
                                 _ = stop.changed() => {}
                             }
-                            delay = (delay * 2).min(sink.retry_max);
                         }
                     }
                     if *stop.borrow() {
