@@ -14,13 +14,13 @@ use crate::archive::{
     VersionRequest, VersionResult, WriterThread,
 };
 use crate::browser::Renderer;
-use crate::config::{Config, Document, Extraction, FetchMode, Source};
+use crate::config::Config;
 use crate::document::DocumentId;
+use crate::document::{Document, Extraction, FetchMode, Source};
 use crate::fetch::{
     check_text, decode, is_pdf, FetchError, FetchOutcome, Fetched, Fetcher, NotText, Validators,
 };
-use crate::plugin::Isolation;
-use crate::plugin::PluginError;
+use crate::plugin::{Isolation, LoadedPlugin, PluginError, Registry};
 use termtrail_plugin_api::{ExtractRequest, FetchedDocument};
 
 /// Why one document could not be checked.
@@ -228,11 +228,23 @@ pub fn plugin_request(doc: &Document, fetched: &Fetched, text: Option<String>) -
     }
 }
 
-/// Turns one fetched page of `doc` into normalised text: with the document's plugin, or with
-/// the page's own rules. A body served as text must be text (see [`check_text`]); a PDF is one
-/// whatever it is served as. Extraction by rules stops at `deadline`.
+/// The loaded plugin of a plugin document (or why it is not there); `None` for rules.
+fn plugin_of<'r>(
+    doc: &Document,
+    plugins: &'r Registry,
+) -> Option<Result<&'r Arc<LoadedPlugin>, PluginFailure>> {
+    doc.extraction
+        .plugin()
+        .map(|name| plugins.loaded(name).map_err(PluginFailure))
+}
+
+/// Turns one fetched page of `doc` into normalised text: with the document's plugin (found in
+/// `plugins`), or with the page's own rules. A body served as text must be text (see
+/// [`check_text`]); a PDF is one whatever it is served as. Extraction by rules stops at
+/// `deadline`.
 pub fn extract_page(
     doc: &Document,
+    plugins: &Registry,
     source: &Source,
     fetched: &Fetched,
     deadline: Option<Instant>,
@@ -249,17 +261,8 @@ pub fn extract_page(
         check_text(&fetched.body, &text, ct)?;
         Some(text)
     };
-    if let Extraction::Plugin(binding) = &doc.extraction {
-        let plugin = match &binding.loaded {
-            Some(Ok(p)) => p,
-            Some(Err(e)) => return Err(PluginFailure(e.clone()).into()),
-            None => {
-                return Err(PluginFailure(Arc::new(PluginError::NotAttached {
-                    name: binding.name.clone(),
-                }))
-                .into())
-            }
-        };
+    if let Some(plugin) = plugin_of(doc, plugins) {
+        let plugin = plugin?;
         let request = plugin_request(doc, fetched, text);
         let extracted = plugin
             .extract(&request)
@@ -307,24 +310,25 @@ pub fn extract_page(
 /// The text of a document: its pages' texts, in order, joined by a blank line.
 pub fn extract_document(
     doc: &Document,
+    plugins: &Registry,
     pages: &[Fetched],
     deadline: Option<Instant>,
 ) -> Result<String, CheckError> {
     let mut texts = Vec::with_capacity(pages.len());
     for (source, page) in doc.sources.iter().zip(pages) {
-        texts.push(extract_page(doc, source, page, deadline)?);
+        texts.push(extract_page(doc, plugins, source, page, deadline)?);
     }
     Ok(normalise_text(&texts.join("\n\n")))
 }
 
 /// Whether a failed extraction is the kind a browser could fix: the rules (or the document's
 /// loaded plugin) found no text in the plain page.
-fn empty_in_plain_page(e: &CheckError, doc: &Document) -> bool {
+fn empty_in_plain_page(e: &CheckError, doc: &Document, plugins: &Registry) -> bool {
     match e {
         CheckError::Extract(ExtractError::NoMatch { .. } | ExtractError::Empty) => true,
         // Only the plugin's own "no text here" answer; a crash or a timeout would just repeat.
         CheckError::Plugin(PluginFailure(p)) => {
-            matches!(&doc.extraction, Extraction::Plugin(b) if matches!(b.loaded, Some(Ok(_))))
+            matches!(plugin_of(doc, plugins), Some(Ok(_)))
                 && matches!(p.as_ref(), PluginError::Call { message, .. }
                     if message.contains("matched nothing") || message.contains("holds no text"))
         }
@@ -334,11 +338,13 @@ fn empty_in_plain_page(e: &CheckError, doc: &Document) -> bool {
 
 /// The plugin's own line about a change from the recorded text to `new`, for plugin documents
 /// whose plugin offers one. A failing `summarize` is logged and costs only that line.
-fn plugin_summary(doc: &Document, archive: &std::path::Path, new: &str) -> Option<String> {
-    let Extraction::Plugin(binding) = &doc.extraction else {
-        return None;
-    };
-    let Some(Ok(plugin)) = &binding.loaded else {
+fn plugin_summary(
+    doc: &Document,
+    plugins: &Registry,
+    archive: &std::path::Path,
+    new: &str,
+) -> Option<String> {
+    let Some(Ok(plugin)) = plugin_of(doc, plugins) else {
         return None;
     };
     let repo = crate::archive::open_read_only(archive).ok()?;
@@ -363,8 +369,12 @@ fn plugin_summary(doc: &Document, archive: &std::path::Path, new: &str) -> Optio
 }
 
 /// The text of a single page with the document's plugin or first source's rules (for `extract`).
-pub fn extract_text(doc: &Document, fetched: &Fetched) -> Result<String, CheckError> {
-    extract_page(doc, &doc.sources[0], fetched, None)
+pub fn extract_text(
+    doc: &Document,
+    plugins: &Registry,
+    fetched: &Fetched,
+) -> Result<String, CheckError> {
+    extract_page(doc, plugins, &doc.sources[0], fetched, None)
 }
 
 /// What a check needs: the fetcher and the archive writer. Cheap to clone into tasks.
@@ -381,6 +391,8 @@ pub struct Engine {
     archive_path: std::path::PathBuf,
     /// Headless Chromium, started on first use.
     pub renderer: Arc<Renderer>,
+    /// The plugins of plugin documents, loaded before the first check.
+    plugins: Arc<Registry>,
     /// Retry bot walls and empty selections in the browser.
     browser_fallback: bool,
     /// Wakes the sinks after a version commit; carries availability alerts.
@@ -405,8 +417,12 @@ pub enum StartError {
 }
 
 impl Engine {
-    /// Opens the archive (taking its lock) and builds the fetcher.
-    pub fn start(config: &Config) -> Result<(Self, WriterThread), StartError> {
+    /// Opens the archive (taking its lock) and builds the fetcher; plugin documents are
+    /// extracted by the plugins of `plugins`.
+    pub fn start(
+        config: &Config,
+        plugins: Arc<Registry>,
+    ) -> Result<(Self, WriterThread), StartError> {
         let archive = Archive::open(&config.archive)?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
         let (archive, writer) = ArchiveHandle::start(archive);
@@ -420,6 +436,7 @@ impl Engine {
                 extract_slots,
                 archive_path,
                 renderer: Renderer::new(config.browser.clone()),
+                plugins,
                 browser_fallback: config.browser_fallback,
                 signals: Default::default(),
                 unavailable_after: config.events.unavailable_after,
@@ -484,7 +501,7 @@ impl Engine {
                     && scripted
                     && self.browser_fallback
                     && self.renderer.available()
-                    && empty_in_plain_page(&e, doc) =>
+                    && empty_in_plain_page(&e, doc, &self.plugins) =>
             {
                 tracing::info!(document = %doc.id, error = %e, "empty selection in the plain page; retrying in the browser");
                 let rendered = async {
@@ -688,10 +705,11 @@ impl Engine {
                 },
             },
         };
-        let d = doc.clone();
+        let (d, plugins) = (doc.clone(), self.plugins.clone());
         let deadline = Instant::now() + limit;
-        let task =
-            tokio::task::spawn_blocking(move || extract_document(&d, &pages, Some(deadline)));
+        let task = tokio::task::spawn_blocking(move || {
+            extract_document(&d, &plugins, &pages, Some(deadline))
+        });
         let text = match tokio::time::timeout(limit, task).await {
             Ok(Ok(Err(CheckError::Extract(ExtractError::TimedOut)))) | Err(_) => {
                 return Err(overrun("extract"))
@@ -702,8 +720,11 @@ impl Engine {
         let plugin_summary = if technical || !matches!(doc.extraction, Extraction::Plugin(_)) {
             None
         } else {
-            let (d, archive_path, t) = (doc.clone(), self.archive_path.clone(), text.clone());
-            let task = tokio::task::spawn_blocking(move || plugin_summary(&d, &archive_path, &t));
+            let (d, plugins) = (doc.clone(), self.plugins.clone());
+            let (archive_path, t) = (self.archive_path.clone(), text.clone());
+            let task = tokio::task::spawn_blocking(move || {
+                plugin_summary(&d, &plugins, &archive_path, &t)
+            });
             match tokio::time::timeout(limit, task).await {
                 Ok(Ok(line)) => line,
                 Ok(Err(e)) => {
@@ -749,12 +770,9 @@ impl Engine {
 
     /// The name of the plugin extracting `doc` in this process, if it is one.
     fn in_process_plugin(&self, doc: &Document) -> Option<String> {
-        match &doc.extraction {
-            Extraction::Plugin(b) => match &b.loaded {
-                Some(Ok(p)) if p.isolation == Isolation::None => Some(p.name().to_owned()),
-                _ => None,
-            },
-            Extraction::Declarative(_) => None,
+        match plugin_of(doc, &self.plugins) {
+            Some(Ok(p)) if p.isolation == Isolation::None => Some(p.name().to_owned()),
+            _ => None,
         }
     }
 

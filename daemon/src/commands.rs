@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -11,7 +12,8 @@ use crate::check::{CycleReport, Engine};
 use crate::cli::{Cli, Command};
 use crate::config::{Config, DEFAULT_CONFIG};
 use crate::diff_view::{self, Style};
-use crate::document::{DocumentFilter, DocumentId};
+use crate::document::{Document, DocumentFilter, DocumentId, Extraction, FetchMode, Source};
+use crate::plugin::Registry;
 use crate::scheduler;
 use crate::terminal::escape_controls;
 use crate::time_fmt::{parse_date, short_date as date};
@@ -56,7 +58,14 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut registry = crate::plugin::Registry::default();
             let mut problems = Vec::new();
             if needs_plugins {
-                (registry, problems) = crate::plugin::attach(&mut config);
+                let attached = crate::plugin::attach(
+                    &config.documents,
+                    &config.pending,
+                    &config.plugins,
+                    config.schedule.interval,
+                );
+                (registry, problems, config.documents) =
+                    (attached.registry, attached.problems, attached.documents);
                 if !matches!(command, Command::Validate) {
                     for p in &problems {
                         tracing::error!("{p}");
@@ -64,8 +73,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
             match command {
-                Command::Run => run_daemon(&config),
-                Command::Check { only, json } => check(&config, &only, json, interactive_check),
+                Command::Run => run_daemon(&config, registry),
+                Command::Check { only, json } => {
+                    check(&config, registry, &only, json, interactive_check)
+                }
                 Command::Log {
                     filter,
                     max_count,
@@ -88,7 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     file,
                     url,
                     plugin: None,
-                } => extract(&config, &document, &file, url.as_deref()),
+                } => extract(&config, &registry, &document, &file, url.as_deref()),
                 Command::Import {
                     document,
                     dir,
@@ -97,13 +108,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 } => import(
                     &config,
+                    registry,
                     &document,
                     dir.as_deref(),
                     ota_snapshots.as_deref(),
                     ota_file.as_deref(),
                     json,
                 ),
-                Command::Reextract { filter } => reextract(&config, filter.as_deref()),
+                Command::Reextract { filter } => reextract(&config, registry, filter.as_deref()),
                 Command::Extract {
                     document,
                     file,
@@ -156,7 +168,7 @@ fn runtime() -> Result<CommandRuntime> {
         .context("cannot start the async runtime")
 }
 
-fn run_daemon(config: &Config) -> Result<()> {
+fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
     if config.documents.is_empty() {
         bail!(
             "{} declares no [[document]]; nothing to watch",
@@ -165,7 +177,7 @@ fn run_daemon(config: &Config) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let (engine, writer) = Engine::start(config)?;
+        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
         // Rules changed since the text was recorded: bring the archive up to date first, as a
         // technical change, so that the next real change is not mixed with it.
@@ -184,7 +196,13 @@ fn run_daemon(config: &Config) -> Result<()> {
     })
 }
 
-fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result<()> {
+fn check(
+    config: &Config,
+    plugins: Registry,
+    only: &[String],
+    json: bool,
+    progress: bool,
+) -> Result<()> {
     let filters = only
         .iter()
         .map(|s| DocumentFilter::parse(s))
@@ -204,7 +222,7 @@ fn check(config: &Config, only: &[String], json: bool, progress: bool) -> Result
     }
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let (engine, writer) = Engine::start(config)?;
+        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
         let delivery = crate::notify_commands::OneShotDelivery::prepare(config, &engine)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);
@@ -442,6 +460,7 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
 
 fn import(
     config: &Config,
+    plugins: Registry,
     document: &str,
     dir: Option<&Path>,
     ota: Option<&Path>,
@@ -462,7 +481,7 @@ fn import(
     };
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let (engine, writer) = Engine::start(config)?;
+        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
         let results = engine.import(doc, captures).await;
         drop(engine);
         writer.close();
@@ -496,7 +515,7 @@ fn import(
     Ok(())
 }
 
-fn reextract(config: &Config, filter: Option<&str>) -> Result<()> {
+fn reextract(config: &Config, plugins: Registry, filter: Option<&str>) -> Result<()> {
     let filter = filter.map(DocumentFilter::parse).transpose()?;
     let docs: Vec<_> = config
         .documents
@@ -512,7 +531,7 @@ fn reextract(config: &Config, filter: Option<&str>) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let (engine, writer) = Engine::start(config)?;
+        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
         let mut out = std::io::stdout().lock();
         for doc in docs {
             match engine.reextract(doc).await {
@@ -545,8 +564,8 @@ fn validate(config: &Config, plugin_problems: &[String]) -> Result<()> {
     )?;
     for d in &config.documents {
         let how = match &d.extraction {
-            crate::config::Extraction::Declarative(_) => "rules".to_owned(),
-            crate::config::Extraction::Plugin(b) => format!("plugin {}", b.name),
+            Extraction::Declarative(_) => "rules".to_owned(),
+            Extraction::Plugin(name) => format!("plugin {name}"),
         };
         writeln!(
             out,
@@ -572,7 +591,13 @@ fn validate(config: &Config, plugin_problems: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> Result<()> {
+fn extract(
+    config: &Config,
+    plugins: &Registry,
+    document: &str,
+    file: &Path,
+    url: Option<&str>,
+) -> Result<()> {
     let id = DocumentId::parse(document)?;
     let doc = config
         .document(&id)
@@ -588,7 +613,7 @@ fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> R
         Some("text/html".to_owned()),
         std::time::SystemTime::now(),
     );
-    let text = crate::check::extract_text(doc, &fetched)
+    let text = crate::check::extract_text(doc, plugins, &fetched)
         .with_context(|| format!("{id} from {}", file.display()))?;
     std::io::stdout()
         .lock()
@@ -598,7 +623,7 @@ fn extract(config: &Config, document: &str, file: &Path, url: Option<&str>) -> R
 
 fn extract_with_plugin(
     config: &Config,
-    registry: &mut crate::plugin::Registry,
+    registry: &mut Registry,
     name: &str,
     kind: &str,
     file: &Path,
@@ -619,20 +644,14 @@ fn extract_with_plugin(
     let base = url::Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let id = DocumentId::new(name, kind).with_context(|| format!("{kind:?} is not a slug"))?;
-    let doc = crate::config::Document {
+    let doc = Document {
         id,
         title: String::new(),
         url: base.clone(),
-        extraction: crate::config::Extraction::Plugin(crate::config::PluginBinding {
-            name: name.to_owned(),
-            loaded: Some(Ok(plugin.clone())),
-        }),
+        extraction: Extraction::Plugin(name.to_owned()),
         extractor_id: plugin.id(),
         interval: Duration::from_secs(3600),
-        sources: vec![crate::config::Source::plain(
-            base.clone(),
-            crate::config::FetchMode::Http,
-        )],
+        sources: vec![Source::plain(base.clone(), FetchMode::Http)],
     };
     let fetched = crate::fetch::Fetched::stored(
         base,
@@ -640,7 +659,7 @@ fn extract_with_plugin(
         Some("text/html".to_owned()),
         std::time::SystemTime::now(),
     );
-    let text = crate::check::extract_text(&doc, &fetched)
+    let text = crate::check::extract_text(&doc, registry, &fetched)
         .with_context(|| format!("{name} {kind} from {}", file.display()))?;
     std::io::stdout()
         .lock()
@@ -648,7 +667,7 @@ fn extract_with_plugin(
     Ok(())
 }
 
-fn plugins(config: &Config, registry: &mut crate::plugin::Registry) -> Result<()> {
+fn plugins(config: &Config, registry: &mut Registry) -> Result<()> {
     let settings = &config.plugins;
     let names = settings.discover();
     let mut out = std::io::stdout().lock();

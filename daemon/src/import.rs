@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use git2::{Repository, Sort};
 
 use crate::check::{CheckError, Engine, Outcome};
-use crate::config::Document;
+use crate::document::Document;
 use crate::fetch::Fetched;
 
 /// Why an import cannot start.

@@ -15,13 +15,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use termtrail_extract::{Extractor, RuleSpec};
+use termtrail_extract::Extractor;
 use toml::Spanned;
 use url::Url;
 
-use crate::document::{is_slug, DocumentId, OTA_TERMS_TYPES};
-use crate::plugin::{Isolation, LoadedPlugin, PluginEntry, PluginError, PluginSettings};
+use crate::document::{
+    is_slug, plugin_id, rules_id, sources_id, Document, DocumentId, Extraction, FetchMode,
+    PendingDocument, Source, OTA_TERMS_TYPES,
+};
+use crate::plugin::{Isolation, PluginEntry, PluginSettings};
 use raw::{RawConfig, RawHost, RawPlugins};
 pub use units::{parse_duration, parse_size};
 
@@ -209,95 +211,6 @@ pub struct ScheduleSettings {
     /// Each interval is stretched or shrunk at random by up to this fraction, so that documents
     /// drift apart instead of being fetched in bursts.
     pub jitter: f64,
-}
-
-/// One tracked document, validated.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// `PLATFORM/KIND`.
-    pub id: DocumentId,
-    /// Human name used in commit messages.
-    pub title: String,
-    /// Where it is fetched from.
-    pub url: Url,
-    /// How its text is extracted.
-    pub extraction: Extraction,
-    /// Names the extraction rules in commit trailers, so a rules change can be told from a text
-    /// change.
-    pub extractor_id: String,
-    /// Time between checks.
-    pub interval: Duration,
-    /// The pages the document is made of, in order (one for most documents; `url` above is the
-    /// first one's). The version is their texts joined. A plugin document has one page.
-    pub sources: Vec<Source>,
-}
-
-/// How a page is fetched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchMode {
-    /// A plain HTTP GET.
-    Http,
-    /// Rendered in headless Chromium (pages built by JavaScript).
-    Browser,
-}
-
-/// One page of a document.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Where it is fetched from.
-    pub url: Url,
-    /// Its `select` / `remove` rules.
-    pub extractor: Arc<Extractor>,
-    /// Names the rules, as [`Document::extractor_id`].
-    pub extractor_id: String,
-    /// How it is fetched.
-    pub fetch: FetchMode,
-}
-
-/// How a document's text is extracted.
-#[derive(Debug, Clone)]
-pub enum Extraction {
-    /// The compiled `select` / `remove` rules.
-    Declarative(Arc<Extractor>),
-    /// A platform plugin (`plugin = "NAME"`).
-    Plugin(PluginBinding),
-}
-
-/// A document's plugin: named by the config, loaded by [`crate::plugin::attach`].
-#[derive(Debug, Clone)]
-pub struct PluginBinding {
-    /// The plugin's name.
-    pub name: String,
-    /// The loaded plugin or why it could not be loaded; `None` until attached.
-    pub loaded: Option<Result<Arc<LoadedPlugin>, Arc<PluginError>>>,
-}
-
-/// A `[[document]]` with `plugin = "NAME"` and no `url`: its URL comes from the plugin's
-/// manifest, so it becomes a [`Document`] only once the plugin is loaded.
-#[derive(Debug, Clone)]
-pub struct PendingDocument {
-    /// `PLATFORM/KIND`.
-    pub id: DocumentId,
-    /// The title, if the config gives one (else the manifest's).
-    pub title: Option<String>,
-    /// The plugin.
-    pub plugin: String,
-    /// Time between checks.
-    pub interval: Duration,
-    /// Where it is declared, for messages.
-    pub line: usize,
-}
-
-impl Source {
-    /// A page without rules: zero-config extraction (or a plugin's, for plugin documents).
-    pub fn plain(url: Url, fetch: FetchMode) -> Self {
-        Self {
-            url,
-            extractor: Arc::new(Extractor::new(&[], &[]).expect("no rules always compile")),
-            extractor_id: extractor_id(&[], &[]),
-            fetch,
-        }
-    }
 }
 
 /// The default `[extraction] timeout`: a policy page takes milliseconds; this leaves room for a
@@ -498,7 +411,7 @@ impl Checker<'_> {
         };
         Some(Source {
             url: parsed?,
-            extractor_id: extractor_id(&sel, &rem),
+            extractor_id: rules_id(&sel, &rem),
             extractor: Arc::new(extractor?),
             fetch,
         })
@@ -551,17 +464,6 @@ impl Checker<'_> {
             ) as u32,
         }
     }
-}
-
-/// Hashes the rules so that commits can say which rules produced a text.
-fn extractor_id(select: &[RuleSpec], remove: &[RuleSpec]) -> String {
-    let rules = serde_json::json!({ "select": select, "remove": remove });
-    let digest = Sha256::digest(rules.to_string().as_bytes());
-    format!(
-        "termtrail-declarative/{} rules:{}",
-        env!("CARGO_PKG_VERSION"),
-        &hex::encode(digest)[..12]
-    )
 }
 
 fn check_url(c: &mut Checker<'_>, u: &Spanned<String>, key: &str) -> Option<Url> {
@@ -1053,10 +955,10 @@ impl Config {
                 match sources.and_then(|s| s.into_iter().next()) {
                     Some(source) => documents.push(Document {
                         title: title.unwrap_or_else(|| id.default_title()),
-                        extractor_id: format!("plugin:{name}"),
+                        extractor_id: plugin_id(&name),
                         id,
                         url: source.url.clone(),
-                        extraction: Extraction::Plugin(PluginBinding { name, loaded: None }),
+                        extraction: Extraction::Plugin(name),
                         sources: vec![source],
                         interval,
                     }),
@@ -1080,12 +982,7 @@ impl Config {
                 extractor_id: if sources.len() == 1 {
                     first.extractor_id.clone()
                 } else {
-                    let ids: Vec<&str> = sources.iter().map(|s| s.extractor_id.as_str()).collect();
-                    format!(
-                        "termtrail-declarative/{} sources:{}",
-                        env!("CARGO_PKG_VERSION"),
-                        &hex::encode(Sha256::digest(ids.join("|").as_bytes()))[..12]
-                    )
+                    sources_id(&sources)
                 },
                 id,
                 url: first.url,

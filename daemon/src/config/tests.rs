@@ -289,7 +289,7 @@ url = "https://openai.com/policies/row-terms-of-use/"
     assert_eq!(c.documents.len(), 1);
     assert!(matches!(
         &c.documents[0].extraction,
-        Extraction::Plugin(b) if b.name == "openai" && b.loaded.is_none()
+        Extraction::Plugin(name) if name == "openai"
     ));
 }
 

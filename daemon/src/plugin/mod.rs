@@ -23,7 +23,9 @@ pub use host::{serve, serve_command_line};
 use library::Library;
 use native::NativePlugin;
 
-use crate::document::{is_slug, one_line};
+use crate::document::{
+    is_slug, one_line, Document, DocumentId, Extraction, FetchMode, PendingDocument, Source,
+};
 
 /// Why a plugin could not be loaded or called.
 #[derive(Debug, thiserror::Error)]
@@ -600,27 +602,39 @@ impl Registry {
     }
 }
 
-/// Loads the plugins a config uses and completes it: binds `plugin = "NAME"` documents to their
-/// plugin, turns pending documents (no `url`) into documents with the manifest's URL, and adds
-/// the manifest documents of tracked plugins (`track_all`, `[plugin.NAME] track`) that the config
-/// does not declare itself. A plugin that cannot be loaded costs only its own documents: they
-/// fail at each check with the load error (or, without a URL, are listed in the returned
-/// problems).
-pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
-    use crate::config::{Document, Extraction, PluginBinding};
-    use crate::document::DocumentId;
+/// The documents of a config completed by their plugins, and the plugins loaded for them.
+#[derive(Debug)]
+pub struct Attached {
+    /// Every plugin tried, by name: what a check looks plugin documents up in.
+    pub registry: Registry,
+    /// The config's documents, then those its plugins add, with the extractor id of plugin
+    /// documents naming the plugin's version.
+    pub documents: Vec<Document>,
+    /// Plugins that could not be loaded and documents that cannot be checked, one line each.
+    pub problems: Vec<String>,
+}
 
-    let settings = config.plugins.clone();
+/// Loads the plugins the documents use, and completes the list: a `plugin = "NAME"` document's
+/// extractor id names its plugin's version, pending documents (no `url`) become documents with
+/// the manifest's URL, and the manifest documents of tracked plugins (`track_all`,
+/// `[plugin.NAME] track`) that the config does not declare itself are added, checked every
+/// `default_interval`. A plugin that cannot be loaded costs only its own documents: they fail at
+/// each check with the load error (or, without a URL, are listed in the problems).
+pub fn attach(
+    documents: &[Document],
+    pending: &[PendingDocument],
+    settings: &PluginSettings,
+    default_interval: Duration,
+) -> Attached {
     let mut registry = Registry::default();
     let mut problems = Vec::new();
-    for doc in &mut config.documents {
-        if let Extraction::Plugin(binding) = &mut doc.extraction {
-            let loaded = registry.get(&binding.name, &settings);
-            match &loaded {
+    let mut documents = documents.to_vec();
+    for doc in &mut documents {
+        if let Extraction::Plugin(name) = &doc.extraction {
+            match registry.get(name, settings) {
                 Ok(p) => doc.extractor_id = p.id(),
                 Err(e) => problems.push(format!("{}: {e}", doc.id)),
             }
-            binding.loaded = Some(loaded);
         }
     }
     let mut new_docs = Vec::new();
@@ -631,20 +645,14 @@ pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
                       interval: Duration| Document {
         id,
         title,
-        sources: vec![crate::config::Source::plain(
-            url.clone(),
-            crate::config::FetchMode::Http,
-        )],
+        sources: vec![Source::plain(url.clone(), FetchMode::Http)],
         url,
-        extraction: Extraction::Plugin(PluginBinding {
-            name: plugin.name().to_owned(),
-            loaded: Some(Ok(plugin.clone())),
-        }),
+        extraction: Extraction::Plugin(plugin.name().to_owned()),
         extractor_id: plugin.id(),
         interval,
     };
-    for p in std::mem::take(&mut config.pending) {
-        let plugin = match registry.get(&p.plugin, &settings) {
+    for p in pending {
+        let plugin = match registry.get(&p.plugin, settings) {
             Ok(plugin) => plugin,
             Err(e) => {
                 problems.push(format!("{} (line {}) is not checked: {e}", p.id, p.line));
@@ -692,7 +700,7 @@ pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
     tracked.sort();
     tracked.dedup();
     for name in tracked {
-        let plugin = match registry.get(&name, &settings) {
+        let plugin = match registry.get(&name, settings) {
             Ok(p) => p,
             Err(e) => {
                 problems.push(format!("tracked plugin {name}: {e}"));
@@ -706,7 +714,7 @@ pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
             ) else {
                 continue;
             };
-            if config.documents.iter().chain(&new_docs).any(|d| d.id == id) {
+            if documents.iter().chain(&new_docs).any(|d| d.id == id) {
                 continue;
             }
             new_docs.push(plugin_doc(
@@ -714,15 +722,31 @@ pub fn attach(config: &mut crate::config::Config) -> (Registry, Vec<String>) {
                 id,
                 url,
                 info.title.clone(),
-                config.schedule.interval,
+                default_interval,
             ));
         }
     }
-    config.documents.extend(new_docs);
-    (registry, problems)
+    documents.extend(new_docs);
+    Attached {
+        registry,
+        documents,
+        problems,
+    }
 }
 
 impl Registry {
+    /// Plugin `name` as [`attach`] or [`Registry::get`] loaded it: the plugin, or why it could
+    /// not be loaded; [`PluginError::NotAttached`] if it was never tried.
+    pub fn loaded(&self, name: &str) -> Result<&Arc<LoadedPlugin>, Arc<PluginError>> {
+        match self.loaded.get(name) {
+            Some(Ok(p)) => Ok(p),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Arc::new(PluginError::NotAttached {
+                name: name.to_owned(),
+            })),
+        }
+    }
+
     /// Every plugin tried so far, by name.
     pub fn all(
         &self,

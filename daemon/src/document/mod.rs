@@ -1,0 +1,9 @@
+//! The document model: what a tracked document is (`id.rs`: its identity, paths and names;
+//! `model.rs`: its pages, rules and extraction), plain data with no runtime handles: a plugin
+//! document names its plugin, which is found in the plugin registry when it is checked.
+
+mod id;
+mod model;
+
+pub use id::*;
+pub use model::*;
