@@ -177,7 +177,7 @@ fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
+        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
         // Rules changed since the text was recorded: bring the archive up to date first, as a
         // technical change, so that the next real change is not mixed with it.
@@ -188,7 +188,13 @@ fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
             }
         }
         let delivery = crate::notify_commands::start_delivery(config, &engine)?;
-        scheduler::run(engine, config, scheduler::shutdown_signal()).await;
+        scheduler::run(
+            engine,
+            &config.documents,
+            &config.schedule,
+            scheduler::shutdown_signal(),
+        )
+        .await;
         delivery.stop().await;
         writer.close();
         tracing::info!("stopped cleanly");
@@ -222,7 +228,7 @@ fn check(
     }
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
+        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         let delivery = crate::notify_commands::OneShotDelivery::prepare(config, &engine)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);
@@ -481,7 +487,7 @@ fn import(
     };
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
+        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         let results = engine.import(doc, captures).await;
         drop(engine);
         writer.close();
@@ -531,7 +537,7 @@ fn reextract(config: &Config, plugins: Registry, filter: Option<&str>) -> Result
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let (engine, writer) = Engine::start(config, Arc::new(plugins))?;
+        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         let mut out = std::io::stdout().lock();
         for doc in docs {
             match engine.reextract(doc).await {

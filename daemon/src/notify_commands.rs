@@ -18,6 +18,21 @@ use crate::events::Event;
 use crate::sinks::delivery::Delivery;
 use crate::summary::sections;
 
+/// The delivery side of `config`: its sinks, and its documents' titles for their events.
+fn delivery(config: &Config) -> Delivery {
+    let titles = config
+        .documents
+        .iter()
+        .map(|d| (d.id.to_string(), d.title.clone()))
+        .collect();
+    let ctx = crate::events::EventContext {
+        taxonomy: config.taxonomy.clone(),
+        titles,
+        diff_max_bytes: config.events.diff_max_bytes,
+    };
+    Delivery::new(config.archive.path.clone(), &config.sinks, ctx)
+}
+
 /// How long sinks may take to finish the event in hand at shutdown before being cut off (the
 /// event is then re-sent at the next start: at-least-once).
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -30,7 +45,7 @@ pub struct RunningDelivery {
 
 /// Sets the cursors of new sinks and starts one delivery task per sink.
 pub fn start_delivery(config: &Config, engine: &Engine) -> Result<RunningDelivery> {
-    let delivery = Arc::new(Delivery::new(config));
+    let delivery = Arc::new(delivery(config));
     delivery
         .init_cursors()
         .context("cannot set up the sink cursors")?;
@@ -68,7 +83,7 @@ pub struct OneShotDelivery {
 impl OneShotDelivery {
     /// Call before the cycle, so a new sink starts at the `main` it had before this run's changes.
     pub fn prepare(config: &Config, engine: &Engine) -> Result<Self> {
-        let delivery = Arc::new(Delivery::new(config));
+        let delivery = Arc::new(delivery(config));
         delivery
             .init_cursors()
             .context("cannot set up the sink cursors")?;
@@ -98,7 +113,7 @@ pub fn sinks(config: &Config) -> Result<()> {
         println!("no [[sink]] in {}", config.source);
         return Ok(());
     }
-    let delivery = Delivery::new(config);
+    let delivery = delivery(config);
     let status = delivery.status()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{:<20} {:<8} {:<12} pending", "sink", "type", "cursor")?;

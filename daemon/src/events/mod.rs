@@ -3,6 +3,8 @@
 //! delivery never depends on what the process happened to have in memory: a restarted daemon
 //! rebuilds exactly the event it failed to deliver. See `docs/events.md` for the schema.
 
+pub mod settings;
+
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -4,6 +4,7 @@
 mod charset;
 mod limiter;
 mod retry;
+pub mod settings;
 mod sniff;
 
 use std::time::{Duration, SystemTime};
@@ -13,10 +14,10 @@ use reqwest::StatusCode;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::config::{FetchSettings, HostSettings};
 pub use charset::decode;
 use limiter::HostLimiter;
 pub use retry::{backoff, retry_after};
+pub use settings::{FetchSettings, HostSettings};
 pub use sniff::{check_text, is_pdf, NotText};
 
 /// Validators from the last stored snapshot, sent so that an unchanged document costs a 304.

@@ -7,9 +7,10 @@
 mod host;
 mod library;
 mod native;
+pub mod settings;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use host::HostClient;
 pub use host::{serve, serve_command_line};
 use library::Library;
 use native::NativePlugin;
+pub use settings::{default_dir, library_file_name, Isolation, PluginEntry, PluginSettings};
 
 use crate::document::{
     is_slug, one_line, Document, DocumentId, Extraction, FetchMode, PendingDocument, Source,
@@ -202,148 +204,6 @@ pub enum PluginError {
         /// The limit.
         timeout: Duration,
     },
-}
-
-/// Where a plugin runs.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Isolation {
-    /// In a child process (`termtrail plugin-host`): a crash or hang costs one extraction. The
-    /// default.
-    Process,
-    /// In the daemon's process: faster, but a crash of the plugin is a crash of the daemon, and a
-    /// call that hangs cannot be stopped (its document fails after the timeout).
-    None,
-}
-
-impl std::fmt::Display for Isolation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Isolation::Process => "process",
-            Isolation::None => "none",
-        })
-    }
-}
-
-/// `[plugin.NAME]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PluginEntry {
-    /// The library file, instead of looking in the plugin directory.
-    pub path: Option<PathBuf>,
-    /// The SHA-256 the file must have (lowercase hex).
-    pub sha256: Option<String>,
-    /// Where it runs; default: see [`PluginSettings::isolation_for`].
-    pub isolation: Option<Isolation>,
-    /// Track every document of its manifest (overrides `[plugins] track_all`).
-    pub track: Option<bool>,
-}
-
-/// `[plugins]` and the `[plugin.NAME]` tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PluginSettings {
-    /// The directory searched; default: [`default_dir`].
-    pub dir: Option<PathBuf>,
-    /// Track every document of every plugin in the directory.
-    pub track_all: bool,
-    /// Isolation for every plugin without its own.
-    pub isolation: Option<Isolation>,
-    /// Longest time a call may take: an isolated host is then killed; an in-process call is
-    /// abandoned and its document fails.
-    pub timeout: Duration,
-    /// Per-plugin settings.
-    pub entries: BTreeMap<String, PluginEntry>,
-}
-
-impl Default for PluginSettings {
-    fn default() -> Self {
-        Self {
-            dir: None,
-            track_all: false,
-            isolation: None,
-            timeout: Duration::from_secs(30),
-            entries: BTreeMap::new(),
-        }
-    }
-}
-
-/// The platform's file name of plugin `name`'s library (`libtermtrail_plugin_NAME.so`).
-pub fn library_file_name(name: &str) -> String {
-    format!(
-        "{}termtrail_plugin_{}{}",
-        std::env::consts::DLL_PREFIX,
-        name.replace('-', "_"),
-        std::env::consts::DLL_SUFFIX
-    )
-}
-
-/// Where the workspace build puts the plugins: beside the running binary (`target/<profile>/`,
-/// or the folder `cargo install` put it in); from a test binary in `target/<profile>/deps/`, its
-/// parent.
-pub fn default_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-    if dir.file_name().is_some_and(|n| n == "deps") {
-        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
-    } else {
-        dir
-    }
-}
-
-impl PluginSettings {
-    /// The plugin directory in force.
-    pub fn dir(&self) -> PathBuf {
-        self.dir.clone().unwrap_or_else(default_dir)
-    }
-
-    /// The library file of plugin `name`.
-    pub fn library(&self, name: &str) -> PathBuf {
-        match self.entries.get(name).and_then(|e| e.path.clone()) {
-            Some(p) => p,
-            None => self.dir().join(library_file_name(name)),
-        }
-    }
-
-    /// The isolation of plugin `name`: its own setting, else `[plugins] isolation`, else
-    /// `process`, for every plugin, shipped or not: a plugin meets hostile pages, and only a
-    /// separate process keeps its crash or hang from being the daemon's.
-    pub fn isolation_for(&self, name: &str) -> Isolation {
-        let own = self.entries.get(name).and_then(|e| e.isolation);
-        own.or(self.isolation).unwrap_or(Isolation::Process)
-    }
-
-    /// Whether every manifest document of `name` is tracked.
-    pub fn tracks(&self, name: &str) -> bool {
-        self.entries
-            .get(name)
-            .and_then(|e| e.track)
-            .unwrap_or(self.track_all)
-    }
-
-    /// The names of the plugins in the directory (from their file names), sorted.
-    pub fn discover(&self) -> Vec<String> {
-        let prefix = format!("{}termtrail_plugin_", std::env::consts::DLL_PREFIX);
-        let mut names: Vec<String> = std::fs::read_dir(self.dir())
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let file = e.file_name().into_string().ok()?;
-                let stem = file.strip_suffix(std::env::consts::DLL_SUFFIX)?;
-                Some(stem.strip_prefix(&prefix)?.replace('_', "-"))
-            })
-            .collect();
-        names.extend(
-            self.entries
-                .iter()
-                .filter(|(_, e)| e.path.is_some())
-                .map(|(n, _)| n.clone()),
-        );
-        names.sort();
-        names.dedup();
-        names
-    }
 }
 
 enum Backend {

@@ -7,7 +7,6 @@
 //! Each sink runs in its own task, woken by [`Signals`] when a version is committed: fetching
 //! never waits for a sink, and a failing sink never delays another.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +18,6 @@ use tokio::task::JoinSet;
 use super::cursor::{self, CursorError};
 use super::{send, SinkConfig, SinkError, Start};
 use crate::backoff::{exponential, Backoff};
-use crate::config::Config;
 use crate::events::{self, Event, EventContext, EventError};
 
 /// Events rebuilt per trip to git; bounds memory during a long catch-up.
@@ -191,21 +189,13 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Delivery {
-    /// The delivery side of `config`.
-    pub fn new(config: &Config) -> Self {
-        let titles: HashMap<String, String> = config
-            .documents
-            .iter()
-            .map(|d| (d.id.to_string(), d.title.clone()))
-            .collect();
+    /// Delivery to `sinks` of the versions in the archive at `archive`, their events built with
+    /// `ctx`.
+    pub fn new(archive: PathBuf, sinks: &[SinkConfig], ctx: EventContext) -> Self {
         Self {
-            archive: config.archive.path.clone(),
-            sinks: config.sinks.iter().cloned().map(Arc::new).collect(),
-            ctx: Arc::new(EventContext {
-                taxonomy: config.taxonomy.clone(),
-                titles,
-                diff_max_bytes: config.events.diff_max_bytes,
-            }),
+            archive,
+            sinks: sinks.iter().cloned().map(Arc::new).collect(),
+            ctx: Arc::new(ctx),
             http: reqwest::Client::builder()
                 .user_agent(concat!("termtrail/", env!("CARGO_PKG_VERSION")))
                 // Webhook receivers are named by the user; following a redirect could resend a

@@ -2,11 +2,11 @@
 //! slow or failing sink delays only itself. Sending is one attempt; retries, ordering and the
 //! cursor are the delivery loop's business.
 
-pub mod config;
 pub mod cursor;
 pub mod delivery;
 pub mod format;
 pub mod secret;
+pub mod settings;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,8 +16,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-pub use config::{EventSettings, Filter, SinkConfig, SinkKind, Start, Tls};
 pub use secret::Secret;
+pub use settings::{Filter, SinkConfig, SinkKind, Start, Tls};
 
 use crate::events::Event;
 

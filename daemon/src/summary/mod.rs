@@ -4,6 +4,7 @@
 
 pub mod cosmetic;
 pub mod sections;
+pub mod settings;
 pub mod topics;
 
 use std::collections::HashMap;

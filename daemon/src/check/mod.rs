@@ -1,6 +1,8 @@
 //! Checking documents: fetch, snapshot, extract, version. One document's failure is reported and
 //! never stops the others.
 
+pub mod settings;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,7 +16,6 @@ use crate::archive::{
     VersionRequest, VersionResult, WriterThread,
 };
 use crate::browser::Renderer;
-use crate::config::Config;
 use crate::document::DocumentId;
 use crate::document::{Document, Extraction, FetchMode, Source};
 use crate::fetch::{
@@ -405,6 +406,23 @@ pub struct Engine {
     plugin_timeout: Duration,
 }
 
+/// What the engine is built from: the settings of the parts it drives.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// `[archive]`: the repository the writer opens.
+    pub archive: crate::archive::ArchiveSettings,
+    /// `[fetch]`: the HTTP side.
+    pub fetch: crate::fetch::FetchSettings,
+    /// `[browser]`: the renderer, and whether plain fetches fall back to it.
+    pub browser: crate::browser::BrowserSettings,
+    /// `[extraction]`: the time limit of extraction by rules.
+    pub extraction: settings::ExtractionSettings,
+    /// `[plugins] timeout`: the time limit of one plugin call.
+    pub plugin_timeout: Duration,
+    /// `[events] unavailable_after`: failed checks in a row before an availability alert.
+    pub unavailable_after: u32,
+}
+
 /// Why the engine cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -420,7 +438,7 @@ impl Engine {
     /// Opens the archive (taking its lock) and builds the fetcher; plugin documents are
     /// extracted by the plugins of `plugins`.
     pub fn start(
-        config: &Config,
+        config: &EngineSettings,
         plugins: Arc<Registry>,
     ) -> Result<(Self, WriterThread), StartError> {
         let archive = Archive::open(&config.archive)?;
@@ -437,11 +455,11 @@ impl Engine {
                 archive_path,
                 renderer: Renderer::new(config.browser.clone()),
                 plugins,
-                browser_fallback: config.browser_fallback,
+                browser_fallback: config.browser.fallback,
                 signals: Default::default(),
-                unavailable_after: config.events.unavailable_after,
-                extraction_timeout: config.extraction_timeout,
-                plugin_timeout: config.plugins.timeout,
+                unavailable_after: config.unavailable_after,
+                extraction_timeout: config.extraction.timeout,
+                plugin_timeout: config.plugin_timeout,
             },
             writer,
         ))
