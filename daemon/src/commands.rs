@@ -177,7 +177,8 @@ fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
+        let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
+        let signals = crate::notify_commands::observe(&mut engine, config);
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
         // Rules changed since the text was recorded: bring the archive up to date first, as a
         // technical change, so that the next real change is not mixed with it.
@@ -187,7 +188,7 @@ fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
                 Err(e) => tracing::warn!(document = %doc.id, error = %e, "re-extraction failed"),
             }
         }
-        let delivery = crate::notify_commands::start_delivery(config, &engine)?;
+        let delivery = crate::notify_commands::start_delivery(config, &signals)?;
         scheduler::run(
             engine,
             &config.documents,
@@ -228,8 +229,9 @@ fn check(
     }
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
-        let delivery = crate::notify_commands::OneShotDelivery::prepare(config, &engine)?;
+        let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
+        let signals = crate::notify_commands::observe(&mut engine, config);
+        let delivery = crate::notify_commands::OneShotDelivery::prepare(config, &signals)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);
             bar.set_style(

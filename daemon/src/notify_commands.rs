@@ -11,11 +11,11 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::archive::{open_read_only, History};
-use crate::check::Engine;
+use crate::check::{DocReport, Engine, Observer, Outcome};
 use crate::config::Config;
-use crate::document::DocumentFilter;
+use crate::document::{Document, DocumentFilter};
 use crate::events::Event;
-use crate::sinks::delivery::Delivery;
+use crate::sinks::delivery::{Delivery, Signals};
 use crate::summary::sections;
 
 /// The delivery side of `config`: its sinks, and its documents' titles for their events.
@@ -37,6 +37,53 @@ fn delivery(config: &Config) -> Delivery {
 /// event is then re-sent at the next start: at-least-once).
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// Turns check outcomes into what the sinks hear: a wake-up after each version commit, and an
+/// availability alert when a document's run of failures reaches `[events] unavailable_after`,
+/// or ends after having reached it.
+pub struct Notifier {
+    signals: Signals,
+    unavailable_after: u32,
+}
+
+impl Notifier {
+    /// Observes checks for the sinks listening to `signals`.
+    pub fn new(signals: Signals, config: &Config) -> Self {
+        Self {
+            signals,
+            unavailable_after: config.events.unavailable_after,
+        }
+    }
+}
+
+impl Observer for Notifier {
+    fn checked(&self, doc: &Document, report: &DocReport) {
+        let (before, after) = (report.failures_before, report.failures_after);
+        if let Some(kind) =
+            crate::events::availability_transition(before, after, self.unavailable_after)
+        {
+            self.signals.alert(crate::events::availability_event(
+                kind,
+                &doc.id,
+                &doc.title,
+                doc.url.as_str(),
+                before.max(after),
+                report.error.as_ref().map(ToString::to_string),
+                std::time::SystemTime::now(),
+            ));
+        }
+        if matches!(report.outcome, Outcome::New | Outcome::Changed) {
+            self.signals.version_committed();
+        }
+    }
+}
+
+/// Makes `engine` tell the sinks of its checks (see [`Notifier`]); the signals they listen to.
+pub fn observe(engine: &mut Engine, config: &Config) -> Signals {
+    let signals = Signals::new();
+    engine.set_observer(Arc::new(Notifier::new(signals.clone(), config)));
+    signals
+}
+
 /// The daemon's delivery tasks.
 pub struct RunningDelivery {
     stop: watch::Sender<bool>,
@@ -44,13 +91,13 @@ pub struct RunningDelivery {
 }
 
 /// Sets the cursors of new sinks and starts one delivery task per sink.
-pub fn start_delivery(config: &Config, engine: &Engine) -> Result<RunningDelivery> {
+pub fn start_delivery(config: &Config, signals: &Signals) -> Result<RunningDelivery> {
     let delivery = Arc::new(delivery(config));
     delivery
         .init_cursors()
         .context("cannot set up the sink cursors")?;
     let (stop, stop_rx) = watch::channel(false);
-    let tasks = delivery.spawn(&engine.signals, stop_rx);
+    let tasks = delivery.spawn(signals, stop_rx);
     if !delivery.is_empty() {
         tracing::info!(sinks = config.sinks.len(), "delivery started");
     }
@@ -82,14 +129,14 @@ pub struct OneShotDelivery {
 
 impl OneShotDelivery {
     /// Call before the cycle, so a new sink starts at the `main` it had before this run's changes.
-    pub fn prepare(config: &Config, engine: &Engine) -> Result<Self> {
+    pub fn prepare(config: &Config, signals: &Signals) -> Result<Self> {
         let delivery = Arc::new(delivery(config));
         delivery
             .init_cursors()
             .context("cannot set up the sink cursors")?;
         Ok(Self {
             delivery,
-            alerts: engine.signals.subscribe_alerts(),
+            alerts: signals.subscribe_alerts(),
         })
     }
 

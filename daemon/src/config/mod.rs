@@ -185,7 +185,6 @@ impl Config {
             browser: self.browser.clone(),
             extraction: self.extraction,
             plugin_timeout: self.plugins.timeout,
-            unavailable_after: self.events.unavailable_after,
         }
     }
 
