@@ -444,7 +444,7 @@ fn diff(config: &Config, document: &str, from: Option<&str>, to: Option<&str>) -
         escape_controls(&old_text).into_owned(),
         escape_controls(&new_text).into_owned(),
     );
-    let (added, removed) = crate::archive::line_counts(&old_text, &new_text);
+    let (added, removed) = crate::archive::message::line_counts(&old_text, &new_text);
     let style = if std::io::stdout().is_terminal() {
         Style::Color
     } else {

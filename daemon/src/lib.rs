@@ -26,3 +26,4 @@ pub mod summary;
 pub mod telemetry;
 pub mod terminal;
 pub mod time_fmt;
+pub mod validators;

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::{Archive, ArchiveError, Hold, Probe, Recorded, SnapshotPage, State, VersionResult};
 use crate::document::DocumentId;
-use crate::fetch::Validators;
+use crate::validators::Validators;
 
 /// A version to record.
 #[derive(Debug, Clone)]

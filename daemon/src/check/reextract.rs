@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::{outcome_of, CheckError, Engine, Outcome};
-use crate::archive::VersionRequest;
+use crate::archive::{message, VersionRequest};
 use crate::document::Document;
 use crate::fetch::Fetched;
 
@@ -122,7 +122,7 @@ impl Engine {
                         continue;
                     };
                     if missing.remove(&id) {
-                        if let Some(t) = crate::archive::trailer(&v.message, "Extractor") {
+                        if let Some(t) = message::trailer(&v.message, message::EXTRACTOR) {
                             found.insert(id, t);
                         }
                     }

@@ -293,7 +293,9 @@ impl Delivery {
                         source,
                     })?;
                     let skip = !s.include_technical
-                        && events::is_technical(commit.message().unwrap_or_default());
+                        && crate::archive::message::is_technical(
+                            commit.message().unwrap_or_default(),
+                        );
                     let event = if skip {
                         None
                     } else {
