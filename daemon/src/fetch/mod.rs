@@ -14,11 +14,11 @@ use reqwest::StatusCode;
 use tokio::sync::Semaphore;
 use url::Url;
 
+pub use crate::validators::Validators;
 pub use charset::decode;
 use limiter::HostLimiter;
 pub use retry::{backoff, retry_after};
 pub use settings::{FetchSettings, HostSettings};
-pub use crate::validators::Validators;
 pub use sniff::{check_text, is_pdf, NotText};
 
 /// A document as fetched.

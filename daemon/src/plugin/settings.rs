@@ -257,3 +257,31 @@ pub fn validate(
     }
     settings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::LoadedPlugin;
+
+    #[test]
+    fn library_names_follow_the_platform() {
+        let name = library_file_name("acme-ai");
+        assert!(name.contains("termtrail_plugin_acme_ai"), "{name}");
+        assert!(name.ends_with(std::env::consts::DLL_SUFFIX));
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        std::fs::write(dir.join(library_file_name("acme-ai")), b"").expect("write");
+        std::fs::write(dir.join("libother.so"), b"").expect("write");
+        let settings = PluginSettings {
+            dir: Some(dir.clone()),
+            ..PluginSettings::default()
+        };
+        assert_eq!(settings.discover(), ["acme-ai"]);
+        // Isolated by default, wherever the library is.
+        assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
+        let beside = PluginSettings::default();
+        assert_eq!(beside.isolation_for("openai"), Isolation::Process);
+        let e = LoadedPlugin::load("nope", &settings).expect_err("missing");
+        assert!(e.to_string().contains("build the plugins"), "{e}");
+    }
+}
