@@ -16,7 +16,6 @@ pub mod events;
 pub mod failpoint;
 pub mod fetch;
 pub mod import;
-pub mod notify_commands;
 pub mod pdf;
 pub mod plugin;
 pub mod scheduler;
