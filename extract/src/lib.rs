@@ -25,6 +25,8 @@ pub mod links;
 mod markdown;
 mod nesting;
 mod normalise;
+mod platform;
+pub mod plugin_test;
 pub mod policy;
 mod rule;
 mod sections;
@@ -36,6 +38,9 @@ pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
 pub use sections::{split_sections, Section};
+/// The plugin API, for [`platform_plugin!`]'s expansion in plugin crates.
+#[doc(hidden)]
+pub use termtrail_plugin_api as plugin_api;
 pub use tracking::{
     clean_markdown_links, is_tracking_param, looks_like_token, strip_tracking_params,
 };

@@ -46,7 +46,7 @@ pub async fn build(corpus: &Corpus, archive: &Path) -> Result<HashMap<String, Ve
         std::fs::create_dir_all(parent)?;
         std::fs::write(parent.join("termtrail.toml"), &toml)?;
     }
-    let (engine, writer) = Engine::start(&config)?;
+    let (engine, writer) = Engine::start(&config.engine_settings(), Default::default())?;
     let mut outcomes = HashMap::new();
     for document in &config.documents {
         let doc = document.id.to_string();

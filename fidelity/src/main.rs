@@ -130,7 +130,7 @@ async fn score(corpus: &Corpus, doc: &str, with_rules: bool) -> Result<Score> {
     let config = Config::parse(&toml, &format!("<{doc}>"))?;
     let document = config.documents[0].clone();
     let captures = termtrail::import::captures_in(&corpus.dir(doc))?;
-    let (engine, writer) = Engine::start(&config)?;
+    let (engine, writer) = Engine::start(&config.engine_settings(), Default::default())?;
     let results = engine.import(&document, captures).await;
     drop(engine);
     writer.close();

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::changes::{ChangeKind, ChangeSet};
 use super::lineage::Lineage;
-use crate::archive::trailer;
+use crate::archive::message;
 use crate::document::DocumentId;
 use crate::summary::{Class, Taxonomy};
 
@@ -74,7 +74,6 @@ fn versions_back(
             Err(_) => return Ok((Vec::new(), false)),
         },
     };
-    let want = doc.to_string();
     let path = doc.version_path();
     let mut out = Vec::new();
     let mut current = Some(repo.find_commit(start).map_err(git("a version commit"))?);
@@ -84,7 +83,7 @@ fn versions_back(
             met_stop = true;
             break;
         }
-        if trailer(c.message().unwrap_or_default(), "Document").as_deref() == Some(want.as_str()) {
+        if message::document(c.message().unwrap_or_default()).as_ref() == Some(doc) {
             if let Some(text) = text_at(repo, &c, &path) {
                 out.push(Version {
                     commit: c.id(),
@@ -223,7 +222,7 @@ pub fn timeline(
             if p.id.starts_with(id) || p.split_from.as_deref().is_some_and(|s| s == id) {
                 out.push(TimelineEntry {
                     commit: v.commit.to_string(),
-                    date: crate::archive::rfc3339(
+                    date: crate::time_fmt::rfc3339(
                         std::time::UNIX_EPOCH + std::time::Duration::from_secs(v.time.max(0) as u64),
                     ),
                     change: p.change,

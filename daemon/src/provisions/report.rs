@@ -28,7 +28,7 @@ impl From<&VersionRef> for VersionCite {
 
 /// Unix seconds as RFC 3339 (UTC).
 pub fn rfc3339(secs: i64) -> String {
-    crate::archive::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64))
+    crate::time_fmt::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64))
 }
 
 /// The topics a provision is about: those of its own words; a list item or table row also
