@@ -10,7 +10,14 @@ use crate::archive::{open_read_only, History, VersionEntry};
 use crate::config::Config;
 use crate::diff_view::{self, Style};
 use crate::document::{DocumentFilter, DocumentId};
+use crate::provisions::history::Replayer;
+use crate::provisions::lineage::change_between;
+use crate::provisions::report::{rfc3339, VersionCite};
+use crate::events::provisions::cut;
+use crate::provisions::{ChangeKind, ChangeSet};
+use crate::summary::Class;
 use crate::terminal::escape_controls;
+use super::provisions::{heading, line};
 
 pub(super) fn log(
     config: &Config,
@@ -117,11 +124,24 @@ pub(super) fn pick(history: &History<'_>, versions: &[VersionEntry], spec: &str)
         .with_context(|| format!("{spec} is not a version of this document (see `termtrail log`)"))
 }
 
+/// `termtrail diff --json`: the change summary as events carry it.
+#[derive(Debug, serde::Serialize)]
+struct DiffReport {
+    document: String,
+    from: VersionCite,
+    to: VersionCite,
+    lines_added: usize,
+    lines_removed: usize,
+    #[serde(flatten)]
+    change: ChangeSet,
+}
+
 pub(super) fn diff(
     config: &Config,
     document: &str,
     from: Option<&str>,
     to: Option<&str>,
+    json: bool,
 ) -> Result<()> {
     let doc = DocumentId::parse(document)?;
     let repo = open_read_only(&config.archive.path)?;
@@ -143,18 +163,49 @@ pub(super) fn diff(
     let (old, new) = (&versions[from_i], &versions[to_i]);
     let old_text = history.text_in(old.commit, &doc)?.unwrap_or_default();
     let new_text = history.text_in(new.commit, &doc)?.unwrap_or_default();
+    // Each side's provisions with the ids the document's history gives them.
+    let replayer = Replayer::new();
+    let lineage_at = |commit| {
+        replayer
+            .at(&repo, &doc, Some(commit), None)
+            .map(|l| l.map(|(l, _)| l))
+    };
+    let (old_l, new_l) = (
+        lineage_at(old.commit)?.context("a version of the history")?,
+        lineage_at(new.commit)?.context("a version of the history")?,
+    );
+    let change = change_between(&old_l, &new_l, &new_text, &config.taxonomy);
+    let (added, removed) = crate::archive::message::line_counts(&old_text, &new_text);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let report = DiffReport {
+            document: doc.to_string(),
+            from: VersionCite {
+                commit: old.commit.to_string(),
+                date: rfc3339(old.time),
+            },
+            to: VersionCite {
+                commit: new.commit.to_string(),
+                date: rfc3339(new.time),
+            },
+            lines_added: added,
+            lines_removed: removed,
+            change,
+        };
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
     // Escaped before the diff adds its own colours.
     let (old_text, new_text) = (
         escape_controls(&old_text).into_owned(),
         escape_controls(&new_text).into_owned(),
     );
-    let (added, removed) = crate::archive::message::line_counts(&old_text, &new_text);
     let style = if std::io::stdout().is_terminal() {
         Style::Color
     } else {
         Style::Plain
     };
-    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "{doc}: {} ({}) -> {} ({})",
@@ -164,8 +215,74 @@ pub(super) fn diff(
         date(new.time)
     )?;
     writeln!(out, "{added} line(s) added, {removed} removed")?;
-    let summary = crate::summary::summarise(Some(&old_text), &new_text, &config.taxonomy);
-    writeln!(out, "{}", summary.render_text())?;
+    write_change(&mut out, &change)?;
+    writeln!(out)?;
     out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
+    Ok(())
+}
+
+/// Longest excerpt of a cosmetic provision change in `diff`'s text output, in characters.
+const COSMETIC_CHARS: usize = 160;
+
+/// The change summary on provisions, as an analyst reads it: the class and topics, then each
+/// changed provision (substantive ones first) with its id, heading path and words.
+fn write_change(out: &mut impl Write, change: &ChangeSet) -> std::io::Result<()> {
+    let (a, r, m, mv) = change.tally();
+    let topics = if change.topics.is_empty() {
+        String::new()
+    } else {
+        format!("; topics: {}", change.topics.join(", "))
+    };
+    let reasons = if change.cosmetic_reasons.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = change.cosmetic_reasons.iter().map(|r| r.describe()).collect();
+        format!(" ({})", names.join(", "))
+    };
+    writeln!(
+        out,
+        "{}{reasons}{topics}; provisions: {a} added, {r} removed, {m} modified, {mv} moved",
+        change.class.as_str()
+    )?;
+    if let Some(d) = &change.dates.effective {
+        writeln!(out, "states: effective {d}")?;
+    }
+    if let Some(d) = &change.dates.updated {
+        writeln!(out, "states: updated {d}")?;
+    }
+    for p in change.ranked() {
+        let topics = if p.topics.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", p.topics.join(", "))
+        };
+        writeln!(
+            out,
+            "{} {} {}{topics}  {}  ({})",
+            match p.change {
+                ChangeKind::Added => '+',
+                ChangeKind::Removed => '-',
+                ChangeKind::Modified => '~',
+                ChangeKind::Moved => '>',
+            },
+            p.change.as_str(),
+            p.class.as_str(),
+            line(&heading(&p.heading_path)),
+            p.id
+        )?;
+        let words = match (&p.diff, &p.before, &p.after) {
+            (Some(d), _, _) => d.as_str(),
+            (None, _, Some(a)) => a.as_str(),
+            (None, Some(b), None) => b.as_str(),
+            (None, None, None) => "",
+        };
+        // A cosmetic change is named, not read: its first words are enough.
+        let words = if p.class == Class::Cosmetic {
+            cut(words, COSMETIC_CHARS)
+        } else {
+            words.to_owned()
+        };
+        writeln!(out, "    {}", line(&words))?;
+    }
     Ok(())
 }

@@ -182,5 +182,30 @@ impl Lineage {
     }
 }
 
+/// The change from the version `old` is at to the version `new` is at (two replays of one
+/// document, any two versions), provision by provision, each side with the ids its history
+/// gives; `new_text` is the newer text (for its stated dates). For consecutive versions this is
+/// the change [`Lineage::advance`] describes.
+pub fn change_between(old: &Lineage, new: &Lineage, new_text: &str, taxonomy: &Taxonomy) -> ChangeSet {
+    let old_p: Vec<Provision> = old.current.iter().map(|t| t.provision.clone()).collect();
+    let new_p: Vec<Provision> = new.current.iter().map(|t| t.provision.clone()).collect();
+    let old_ids: Vec<String> = old.current.iter().map(|t| t.id.clone()).collect();
+    let new_ids: Vec<String> = new.current.iter().map(|t| t.id.clone()).collect();
+    let alignment = matching::align(&old_p, &old.keys, &new_p, &new.keys);
+    changes::describe(
+        &Compared {
+            old: &old_p,
+            old_keys: &old.keys,
+            new: &new_p,
+            new_keys: &new.keys,
+            alignment: &alignment,
+            old_ids: &old_ids,
+            new_ids: &new_ids,
+        },
+        taxonomy,
+        new_text,
+    )
+}
+
 #[cfg(test)]
 mod tests;
