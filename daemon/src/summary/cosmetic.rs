@@ -101,20 +101,21 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// A list marker or enumerator at the start of a line, after heading marks and emphasis.
+/// A list marker or enumerator at the start of a line, after heading marks and emphasis; the
+/// Markdown escape of a number that starts a line (`1\.`) is one too.
 static LINE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?mix)^[\ \t]*(?P<lead>(?:\#{1,6}[\ \t]+)?[*_]*)
         (?:
             [-+*][\ \t]+
           | (?:section|article|clause|§)[\ \t]*[0-9a-z]{1,4}(?:\.[0-9a-z]{1,4})*\b\.?[\ \t]*
-          | \(?[0-9]{1,3}(?:\.[0-9a-z]{1,3}\b)*\.?\)[\ \t]*
+          | \(?[0-9]{1,3}(?:\.[0-9a-z]{1,3}\b)*\.?\\?\)[\ \t]*
           | [0-9]{1,3}(?:\.[0-9a-z]{1,3}\b)+\.?[\ \t]*
-          | [0-9]{1,3}\.[\ \t]*
+          | [0-9]{1,3}\\?\.[\ \t]*
           | [a-z](?:\.[0-9a-z]{1,3}\b)+\.?[\ \t]*
-          | [a-z][.)][\ \t]+
+          | [a-z]\\?[.)][\ \t]+
           | \([a-z]{1,4}\)[\ \t]*
-          | [ivx]{1,5}[.)][\ \t]+
+          | [ivx]{1,5}\\?[.)][\ \t]+
         )",
     )
     .expect("static regex")
@@ -458,6 +459,12 @@ mod tests {
         assert_eq!(classify(old, new), Some(vec![Reason::Renumbering]));
         // A changed title inside a cross-reference is not numbering.
         assert_eq!(classify(old, &new.replace("(Fees)", "(Payments)")), None);
+        // Extracted Markdown escapes a number that starts a heading.
+        assert_eq!(
+            classify("## 2\\. Retention\n", "## B. Retention\n"),
+            Some(vec![Reason::Renumbering])
+        );
+        assert_eq!(classify("## 2\\. Retention\n", "## B. Deletion\n"), None);
     }
 
     #[test]
