@@ -785,9 +785,14 @@ fn diff_log_and_compare_show_the_summary() {
     check(&f);
     let out = run_env(&f, &["diff", "a/privacy-policy"]);
     let diff = String::from_utf8_lossy(&out.stdout);
-    assert!(diff.contains("substantive: section(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{diff}");
+    // The change on provisions: one paragraph modified, with its heading path and words.
+    assert!(diff.contains("substantive; topics: model-training, data-retention, third-party-sharing; provisions: 0 added, 0 removed, 1 modified, 0 moved"), "{diff}");
     assert!(
-        diff.contains("modified Privacy Policy 0 > Section 1"),
+        diff.contains("~ modified substantive [model-training, data-retention, third-party-sharing]  Privacy Policy 0 > Section 1  (p"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("how long we [-keep-]{+retain it and whether we train models on+} it"),
         "{diff}"
     );
     let out = run_env(&f, &["log", "--summary", "a/privacy-policy"]);
@@ -804,7 +809,7 @@ fn diff_log_and_compare_show_the_summary() {
     assert!(!md.contains("## B"), "b has no training section: {md}");
     let out = run_env(
         &f,
-        &["compare", "--topic", "data-retention", "--width", "100"],
+        &["compare", "--topic", "third-party-sharing", "--width", "100"],
     );
     let cols = String::from_utf8_lossy(&out.stdout);
     assert!(
