@@ -88,8 +88,14 @@ fn main() {
     for v in 1..40 {
         let prev = versions.last().expect("one version at least").clone();
         versions.push(
-            prev.replace(&format!("Clause {}.1:", v * 9), &format!("Clause {}.1 (rev {v}):", v * 9))
-                .replace(&format!("Clause {}.3: we may", v * 13), &format!("Clause {}.3: we will", v * 13)),
+            prev.replace(
+                &format!("Clause {}.1:", v * 9),
+                &format!("Clause {}.1 (rev {v}):", v * 9),
+            )
+            .replace(
+                &format!("Clause {}.3: we may", v * 13),
+                &format!("Clause {}.3: we will", v * 13),
+            ),
         );
     }
     let times: Vec<Duration> = (0..3)

@@ -73,10 +73,9 @@ pub async fn build(corpus: &Corpus, archive: &Path) -> Result<HashMap<String, Ve
         for (i, r) in results.iter().enumerate() {
             let mut commit = None;
             if matches!(r.outcome, Outcome::New | Outcome::Changed) {
-                let secs = r
-                    .at
-                    .duration_since(std::time::SystemTime::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64);
+                let secs =
+                    r.at.duration_since(std::time::SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
                 let c = by_time
                     .get(&secs)
                     .with_context(|| format!("{doc}: no version commit at {}", r.label))?;

@@ -32,7 +32,8 @@ pub struct Label {
 
 /// Reads a `LABELS.tsv`.
 pub fn read(path: &Path) -> Result<Vec<Label>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
@@ -40,17 +41,30 @@ pub fn read(path: &Path) -> Result<Vec<Label>> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() < 3 {
-            bail!("{}:{}: expected change, class, topics, what_changed", path.display(), i + 1);
+            bail!(
+                "{}:{}: expected change, class, topics, what_changed",
+                path.display(),
+                i + 1
+            );
         }
         let class = match f[1] {
             "substantive" => Class::Substantive,
             "cosmetic" => Class::Cosmetic,
-            other => bail!("{}:{}: class {other:?} is neither substantive nor cosmetic", path.display(), i + 1),
+            other => bail!(
+                "{}:{}: class {other:?} is neither substantive nor cosmetic",
+                path.display(),
+                i + 1
+            ),
         };
         out.push(Label {
             change: f[0].to_owned(),
             class,
-            topics: f[2].split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+            topics: f[2]
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
             what: f.get(3).copied().unwrap_or_default().to_owned(),
         });
     }
@@ -79,7 +93,11 @@ impl Scored {
         match (old, new) {
             (Some(old), Some(new)) if old != new => {
                 let set = changes::summarise(Some(old), new, taxonomy);
-                let substantive = set.provisions.iter().filter(|p| p.class == Class::Substantive).count();
+                let substantive = set
+                    .provisions
+                    .iter()
+                    .filter(|p| p.class == Class::Substantive)
+                    .count();
                 Self {
                     label,
                     class: set.class,
@@ -125,7 +143,9 @@ pub fn score_corpus(
         }
         let (old, new) = match fetches {
             Some(f) => {
-                let list = f.get(&doc).with_context(|| format!("{doc} is not in the corpus"))?;
+                let list = f
+                    .get(&doc)
+                    .with_context(|| format!("{doc} is not in the corpus"))?;
                 let at = |i: usize| list.iter().find(|x| x.index == i);
                 let this = at(index).with_context(|| format!("{}: no such fetch", label.change))?;
                 let before = at(index - 1).and_then(|x| x.text.clone());
@@ -134,7 +154,10 @@ pub fn score_corpus(
                 (before, new)
             }
             None => {
-                let rows = corpus.docs.get(&doc).with_context(|| format!("{doc} is not in the corpus"))?;
+                let rows = corpus
+                    .docs
+                    .get(&doc)
+                    .with_context(|| format!("{doc} is not in the corpus"))?;
                 let md = |i: usize| -> Result<Option<String>> {
                     match rows.get(i - 1) {
                         Some(r) => Ok(Some(std::fs::read_to_string(corpus.root.join(&r.ota_md))?)),
@@ -144,7 +167,12 @@ pub fn score_corpus(
                 (md(index - 1)?, md(index)?)
             }
         };
-        out.push(Scored::score(label, old.as_deref(), new.as_deref(), taxonomy));
+        out.push(Scored::score(
+            label,
+            old.as_deref(),
+            new.as_deref(),
+            taxonomy,
+        ));
     }
     Ok(out)
 }
@@ -266,7 +294,12 @@ pub fn print(title: &str, scored: &[Scored]) -> Totals {
 /// Prints each changed provision of the changes whose name contains `filter`.
 pub fn show(scored: &[Scored], filter: &str) {
     for s in scored.iter().filter(|s| s.label.change.contains(filter)) {
-        println!("\n## {} ({}: {})", s.label.change, s.label.class.as_str(), s.label.what);
+        println!(
+            "\n## {} ({}: {})",
+            s.label.change,
+            s.label.class.as_str(),
+            s.label.what
+        );
         let Some(set) = &s.set else { continue };
         for p in &set.provisions {
             let reasons: Vec<&str> = p.cosmetic_reasons.iter().map(|r| r.describe()).collect();

@@ -76,7 +76,14 @@ fn run_labels(args: &Args, corpus: &Corpus, rt: &tokio::runtime::Runtime) -> Res
         None
     };
     let scored = labels::score_corpus(corpus, labels, fetches.as_ref(), &taxonomy)?;
-    let title = format!("Shared corpus ({} texts)", if fetches.is_some() { "termtrail's" } else { "OTA's" });
+    let title = format!(
+        "Shared corpus ({} texts)",
+        if fetches.is_some() {
+            "termtrail's"
+        } else {
+            "OTA's"
+        }
+    );
     let shared = labels::print(&title, &scored);
     let synthetic = labels::score_dir(&args.labelled, &taxonomy)?;
     labels::print("Synthetic set (fidelity/labelled)", &synthetic);
@@ -266,10 +273,18 @@ fn main() -> Result<()> {
         .build()?;
     if let Some(dir) = &args.archive {
         let path = dir.join("archive");
-        anyhow::ensure!(!path.exists(), "{} exists already; give a new folder", path.display());
+        anyhow::ensure!(
+            !path.exists(),
+            "{} exists already; give a new folder",
+            path.display()
+        );
         rt.block_on(archive::build(&corpus, &path))?;
-        println!("archive: {}
-config:  {}", path.display(), dir.join("termtrail.toml").display());
+        println!(
+            "archive: {}
+config:  {}",
+            path.display(),
+            dir.join("termtrail.toml").display()
+        );
         return Ok(());
     }
     if args.labels {

@@ -42,7 +42,10 @@ fn import(f: &Fixture, doc: &str, captures: &[(&str, &str)]) {
 fn setup() -> Fixture {
     let f = Fixture::new();
     f.write_config(
-        &[("a", "terms-of-service", "/a"), ("b", "privacy-policy", "/b")],
+        &[
+            ("a", "terms-of-service", "/a"),
+            ("b", "privacy-policy", "/b"),
+        ],
         "",
     );
     import(&f, "a/terms-of-service", &TERMS);
@@ -54,13 +57,23 @@ fn json(f: &Fixture, args: &[&str]) -> Value {
     let out = f.run(args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "{args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
 /// The versions of `a/terms-of-service`, oldest first.
 fn versions(f: &Fixture) -> Vec<String> {
-    let log = f.git(&["log", "--reverse", "--format=%H", "main", "--", "a/terms-of-service.md"]);
+    let log = f.git(&[
+        "log",
+        "--reverse",
+        "--format=%H",
+        "main",
+        "--",
+        "a/terms-of-service.md",
+    ]);
     log.lines().map(str::to_owned).collect()
 }
 
@@ -69,7 +82,11 @@ fn provision<'a>(list: &'a Value, text: &str) -> &'a Value {
         .expect("a list")
         .iter()
         .find(|p| {
-            p["after"].as_str().or(p["text"].as_str()).or(p["before"].as_str()) == Some(text)
+            p["after"]
+                .as_str()
+                .or(p["text"].as_str())
+                .or(p["before"].as_str())
+                == Some(text)
         })
         .unwrap_or_else(|| panic!("no provision {text:?} in {list:#}"))
 }
@@ -93,19 +110,35 @@ fn diff_json_lists_each_changed_provision_with_its_class_and_topics() {
     assert_eq!(retention["class"], "substantive");
     assert_eq!(retention["topics"], serde_json::json!(["data-retention"]));
     assert_eq!(retention["before"], "We keep your chats for 30 days.");
-    assert_eq!(retention["heading_path"], serde_json::json!(["Terms", "B. Retention"]));
-    assert_eq!(retention["diff"], "We keep your chats for [-30-]{+90+} days.");
+    assert_eq!(
+        retention["heading_path"],
+        serde_json::json!(["Terms", "B. Retention"])
+    );
+    assert_eq!(
+        retention["diff"],
+        "We keep your chats for [-30-]{+90+} days."
+    );
     let heading = provision(ps, "## B. Retention");
     assert_eq!(heading["class"], "cosmetic");
-    assert_eq!(heading["cosmetic_reasons"], serde_json::json!(["renumbering"]));
+    assert_eq!(
+        heading["cosmetic_reasons"],
+        serde_json::json!(["renumbering"])
+    );
     assert_eq!(heading["topics"], serde_json::json!([]));
     // Unchanged provisions are not listed.
-    assert!(ps.as_array().expect("list").iter().all(|p| p["after"] != "Fees are billed monthly."));
+    assert!(ps
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|p| p["after"] != "Fees are billed monthly."));
 
     // By default: the latest version against the one before, ids as `provisions` gives them.
     let latest = json(&f, &["diff", "a/terms-of-service", "--json"]);
     assert_eq!(latest["from"]["commit"], v[1].as_str());
-    assert_eq!(latest["topics"], serde_json::json!(["model-training", "opt-out"]));
+    assert_eq!(
+        latest["topics"],
+        serde_json::json!(["model-training", "opt-out"])
+    );
     let training = provision(
         &latest["provisions"],
         "We do not use your chats to train our models unless you opt in.",
@@ -124,38 +157,75 @@ fn diff_json_lists_each_changed_provision_with_its_class_and_topics() {
         text.contains("substantive; topics: data-retention; provisions: 0 added, 0 removed,"),
         "{text}"
     );
-    assert!(text.contains("~ modified substantive [data-retention]  Terms > B. Retention"), "{text}");
-    assert!(text.contains("    We keep your chats for [-30-]{+90+} days."), "{text}");
+    assert!(
+        text.contains("~ modified substantive [data-retention]  Terms > B. Retention"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    We keep your chats for [-30-]{+90+} days."),
+        "{text}"
+    );
 }
 
 #[test]
 fn provisions_lists_a_version_with_ids_topics_and_dates() {
     let f = setup();
     let v = versions(&f);
-    let p = json(&f, &["provisions", "a/terms-of-service", "--at", "2026-02-15", "--json"]);
+    let p = json(
+        &f,
+        &[
+            "provisions",
+            "a/terms-of-service",
+            "--at",
+            "2026-02-15",
+            "--json",
+        ],
+    );
     assert_eq!(p["commit"], v[1].as_str());
     assert_eq!(p["version_date"], "2026-02-10T10:00:00Z");
     let retention = provision(&p["provisions"], "We keep your chats for 90 days.");
-    assert_eq!(retention["heading_path"], serde_json::json!(["Terms", "B. Retention"]));
+    assert_eq!(
+        retention["heading_path"],
+        serde_json::json!(["Terms", "B. Retention"])
+    );
     assert_eq!(retention["topics"], serde_json::json!(["data-retention"]));
     assert_eq!(retention["first_seen"]["date"], "2026-01-10T10:00:00Z");
     assert_eq!(retention["last_changed"]["date"], "2026-02-10T10:00:00Z");
     assert_eq!(retention["last_changed"]["commit"], v[1].as_str());
     // The training clause at that date: the old words, unchanged since the first version.
-    let training = provision(&p["provisions"], "We may use your chats to train our models.");
+    let training = provision(
+        &p["provisions"],
+        "We may use your chats to train our models.",
+    );
     assert_eq!(training["last_changed"]["date"], "2026-01-10T10:00:00Z");
 
-    let only = json(&f, &["provisions", "a/terms-of-service", "--topic", "model-training", "--json"]);
+    let only = json(
+        &f,
+        &[
+            "provisions",
+            "a/terms-of-service",
+            "--topic",
+            "model-training",
+            "--json",
+        ],
+    );
     let texts: Vec<&str> = only["provisions"]
         .as_array()
         .expect("list")
         .iter()
         .filter_map(|p| p["text"].as_str())
         .collect();
-    assert_eq!(texts, ["We do not use your chats to train our models unless you opt in."]);
+    assert_eq!(
+        texts,
+        ["We do not use your chats to train our models unless you opt in."]
+    );
 
     let out = f.run(&["provisions", "a/terms-of-service", "--topic", "nope"]);
-    assert!(stderr(&out).contains("\"nope\" is not a topic"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"nope\" is not a topic"),
+        "{}",
+        stderr(&out)
+    );
     let out = f.run(&["provisions", "a/terms-of-service", "--at", "2001-01-01"]);
     assert!(stderr(&out).contains("no version of a/terms-of-service recorded at that date"));
 }
@@ -172,7 +242,10 @@ fn log_provision_is_the_timeline_of_one_clause() {
         .as_str()
         .expect("an id")
         .to_owned();
-    let t = json(&f, &["log", "a/terms-of-service", "--provision", &id, "--json"]);
+    let t = json(
+        &f,
+        &["log", "a/terms-of-service", "--provision", &id, "--json"],
+    );
     assert_eq!(t["provision"], id.as_str());
     let changes = t["changes"].as_array().expect("list");
     // Added with the first version; untouched by the second (renumbering of its heading is the
@@ -180,19 +253,35 @@ fn log_provision_is_the_timeline_of_one_clause() {
     assert_eq!(changes.len(), 2, "{t:#}");
     assert_eq!(changes[0]["change"], "added");
     assert_eq!(changes[0]["commit"], v[0].as_str());
-    assert_eq!(changes[0]["after"], "We may use your chats to train our models.");
+    assert_eq!(
+        changes[0]["after"],
+        "We may use your chats to train our models."
+    );
     assert_eq!(changes[1]["change"], "modified");
     assert_eq!(changes[1]["date"], "2026-03-10T10:00:00Z");
     assert_eq!(changes[1]["class"], "substantive");
-    assert_eq!(changes[1]["before"], "We may use your chats to train our models.");
-    assert_eq!(changes[1]["topics"], serde_json::json!(["model-training", "opt-out"]));
+    assert_eq!(
+        changes[1]["before"],
+        "We may use your chats to train our models."
+    );
+    assert_eq!(
+        changes[1]["topics"],
+        serde_json::json!(["model-training", "opt-out"])
+    );
 
     let out = f.run(&["log", "a/terms-of-service", "--provision", &id]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("2026-01-10  "), "{text}");
-    assert!(text.contains("modified substantive [model-training, opt-out]  Terms > A. Training"), "{text}");
+    assert!(
+        text.contains("modified substantive [model-training, opt-out]  Terms > A. Training"),
+        "{text}"
+    );
     let out = f.run(&["log", "a/terms-of-service", "--provision", "pffffffffff"]);
-    assert!(stderr(&out).contains("no provision \"pffffffffff\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no provision \"pffffffffff\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -217,7 +306,10 @@ fn compare_prints_only_the_tagged_provisions_with_their_version() {
         .filter_map(|p| p["text"].as_str())
         .collect();
     // Not the retention clause, nor its section: only the tagged provision.
-    assert_eq!(texts, ["We do not use your chats to train our models unless you opt in."]);
+    assert_eq!(
+        texts,
+        ["We do not use your chats to train our models unless you opt in."]
+    );
     assert_eq!(doc["provisions"][0]["last_changed"], "2026-03-10T10:00:00Z");
     assert_eq!(
         platforms[1]["documents"][0]["provisions"][0]["text"],
@@ -225,23 +317,62 @@ fn compare_prints_only_the_tagged_provisions_with_their_version() {
     );
 
     // As it stood on 15 February: the old training clause; b had a version already.
-    let then = json(&f, &["compare", "--topic", "model-training", "--at", "2026-02-15", "--json"]);
+    let then = json(
+        &f,
+        &[
+            "compare",
+            "--topic",
+            "model-training",
+            "--at",
+            "2026-02-15",
+            "--json",
+        ],
+    );
     assert_eq!(then["at"], "2026-02-15T23:59:59Z");
-    assert_eq!(then["platforms"][0]["documents"][0]["commit"], v[1].as_str());
+    assert_eq!(
+        then["platforms"][0]["documents"][0]["commit"],
+        v[1].as_str()
+    );
     assert_eq!(
         then["platforms"][0]["documents"][0]["provisions"][0]["text"],
         "We may use your chats to train our models."
     );
-    let before_b = json(&f, &["compare", "--topic", "model-training", "--at", "2026-01-15", "--json"]);
+    let before_b = json(
+        &f,
+        &[
+            "compare",
+            "--topic",
+            "model-training",
+            "--at",
+            "2026-01-15",
+            "--json",
+        ],
+    );
     assert_eq!(before_b["platforms"].as_array().expect("list").len(), 1);
 
-    let only = json(&f, &["compare", "--topic", "model-training", "--only", "b", "--json"]);
+    let only = json(
+        &f,
+        &[
+            "compare",
+            "--topic",
+            "model-training",
+            "--only",
+            "b",
+            "--json",
+        ],
+    );
     assert_eq!(only["platforms"].as_array().expect("list").len(), 1);
     assert_eq!(only["platforms"][0]["platform"], "b");
 
     let out = f.run(&["compare", "--topic", "model-training", "--markdown"]);
     let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.starts_with("# Model training on user data\n\n## A\n"), "{md}");
-    assert!(md.contains("We do not use your chats to train our models unless you opt in."), "{md}");
+    assert!(
+        md.starts_with("# Model training on user data\n\n## A\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("We do not use your chats to train our models unless you opt in."),
+        "{md}"
+    );
     assert!(!md.contains("We keep your chats"), "{md}");
 }

@@ -809,7 +809,13 @@ fn diff_log_and_compare_show_the_summary() {
     assert!(!md.contains("## B"), "b has no training section: {md}");
     let out = run_env(
         &f,
-        &["compare", "--topic", "third-party-sharing", "--width", "100"],
+        &[
+            "compare",
+            "--topic",
+            "third-party-sharing",
+            "--width",
+            "100",
+        ],
     );
     let cols = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -5,19 +5,19 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
 
+use super::provisions::{heading, line};
 use super::{date, parse_date};
 use crate::archive::{open_read_only, History, VersionEntry};
 use crate::config::Config;
 use crate::diff_view::{self, Style};
 use crate::document::{DocumentFilter, DocumentId};
+use crate::events::provisions::cut;
 use crate::provisions::history::Replayer;
 use crate::provisions::lineage::change_between;
 use crate::provisions::report::{rfc3339, VersionCite};
-use crate::events::provisions::cut;
 use crate::provisions::{ChangeKind, ChangeSet};
 use crate::summary::Class;
 use crate::terminal::escape_controls;
-use super::provisions::{heading, line};
 
 pub(super) fn log(
     config: &Config,
@@ -236,7 +236,11 @@ fn write_change(out: &mut impl Write, change: &ChangeSet) -> std::io::Result<()>
     let reasons = if change.cosmetic_reasons.is_empty() {
         String::new()
     } else {
-        let names: Vec<&str> = change.cosmetic_reasons.iter().map(|r| r.describe()).collect();
+        let names: Vec<&str> = change
+            .cosmetic_reasons
+            .iter()
+            .map(|r| r.describe())
+            .collect();
         format!(" ({})", names.join(", "))
     };
     writeln!(

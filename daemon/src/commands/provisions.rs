@@ -35,7 +35,8 @@ struct ProvisionTimeline<'a> {
 /// Parses `--at`.
 pub(super) fn at_date(at: Option<&str>) -> Result<Option<i64>> {
     at.map(|s| {
-        parse_date(s).with_context(|| format!("--at {s:?}: expected YYYY-MM-DD or an RFC 3339 time"))
+        parse_date(s)
+            .with_context(|| format!("--at {s:?}: expected YYYY-MM-DD or an RFC 3339 time"))
     })
     .transpose()
 }

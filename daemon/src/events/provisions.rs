@@ -69,7 +69,8 @@ fn of(p: &ProvisionChange) -> EventProvision {
         heading_path: p.heading_path.clone(),
         before: p.before.as_deref().map(|t| cut(t, EXCERPT_CHARS)),
         after: p.after.as_deref().map(|t| cut(t, EXCERPT_CHARS)),
-        diff: (p.change == ChangeKind::Modified).then(|| cut(&p.excerpt(EXCERPT_CHARS), EXCERPT_CHARS)),
+        diff: (p.change == ChangeKind::Modified)
+            .then(|| cut(&p.excerpt(EXCERPT_CHARS), EXCERPT_CHARS)),
     }
 }
 
@@ -79,7 +80,10 @@ fn of(p: &ProvisionChange) -> EventProvision {
 pub fn listed(set: &ChangeSet) -> (Vec<EventProvision>, usize) {
     let ranked = set.ranked();
     let total = ranked.len();
-    (ranked.into_iter().take(MAX_PROVISIONS).map(of).collect(), total)
+    (
+        ranked.into_iter().take(MAX_PROVISIONS).map(of).collect(),
+        total,
+    )
 }
 
 #[cfg(test)]
@@ -91,13 +95,17 @@ mod tests {
     fn substantive_first_and_capped() {
         let mut old = String::from("# Terms\n\n");
         for i in 0..60 {
-            old.push_str(&format!("{i}. Clause number {i} says something about item {i}.\n\n"));
+            old.push_str(&format!(
+                "{i}. Clause number {i} says something about item {i}.\n\n"
+            ));
         }
         old.push_str("We keep chats for 30 days.\n");
         // Renumber everything (cosmetic) and change the retention period (substantive).
         let mut new = String::from("# Terms\n\n");
         for i in 0..60 {
-            new.push_str(&format!("A.{i}. Clause number {i} says something about item {i}.\n\n"));
+            new.push_str(&format!(
+                "A.{i}. Clause number {i} says something about item {i}.\n\n"
+            ));
         }
         new.push_str("We keep chats for 90 days.\n");
         let set = crate::provisions::changes::summarise(Some(&old), &new, &Taxonomy::default());
@@ -106,7 +114,10 @@ mod tests {
         assert_eq!(list.len(), MAX_PROVISIONS);
         assert_eq!(list[0].class, Class::Substantive);
         assert_eq!(list[0].topics, ["data-retention"]);
-        assert_eq!(list[0].diff.as_deref(), Some("We keep chats for [-30-]{+90+} days."));
+        assert_eq!(
+            list[0].diff.as_deref(),
+            Some("We keep chats for [-30-]{+90+} days.")
+        );
         assert!(list[1..].iter().all(|p| p.class == Class::Cosmetic));
         assert_eq!(cut("a  b\nc", 3), "a b…");
     }

@@ -183,7 +183,10 @@ pub fn word_diff(old: &str, new: &str) -> String {
     let diff = TextDiff::configure()
         .deadline(Instant::now() + DIFF_DEADLINE)
         .diff_words(&o, &n);
-    let tokens: Vec<(ChangeTag, &str)> = diff.iter_all_changes().map(|c| (c.tag(), c.value())).collect();
+    let tokens: Vec<(ChangeTag, &str)> = diff
+        .iter_all_changes()
+        .map(|c| (c.tag(), c.value()))
+        .collect();
     let mut out = String::new();
     crate::summary::render_tokens(&tokens, &mut out);
     out
@@ -212,7 +215,8 @@ fn is_navigation(p: &Provision, key: &Key) -> bool {
         return false;
     }
     static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"!?\[([^\[\]]*)\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*\)").expect("static regex")
+        regex::Regex::new(r"!?\[([^\[\]]*)\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*\)")
+            .expect("static regex")
     });
     let mut links = 0;
     for c in LINK.captures_iter(&p.text) {
@@ -252,18 +256,26 @@ fn changed_words(old: &[topics::Word], new: &[topics::Word]) -> (Vec<bool>, Vec<
             DiffOp::Equal { .. } => {}
             DiffOp::Delete {
                 old_index, old_len, ..
-            } => del[old_index..old_index + old_len].iter_mut().for_each(|d| *d = true),
+            } => del[old_index..old_index + old_len]
+                .iter_mut()
+                .for_each(|d| *d = true),
             DiffOp::Insert {
                 new_index, new_len, ..
-            } => ins[new_index..new_index + new_len].iter_mut().for_each(|d| *d = true),
+            } => ins[new_index..new_index + new_len]
+                .iter_mut()
+                .for_each(|d| *d = true),
             DiffOp::Replace {
                 old_index,
                 old_len,
                 new_index,
                 new_len,
             } => {
-                del[old_index..old_index + old_len].iter_mut().for_each(|d| *d = true);
-                ins[new_index..new_index + new_len].iter_mut().for_each(|d| *d = true);
+                del[old_index..old_index + old_len]
+                    .iter_mut()
+                    .for_each(|d| *d = true);
+                ins[new_index..new_index + new_len]
+                    .iter_mut()
+                    .for_each(|d| *d = true);
             }
         }
     }
@@ -273,7 +285,11 @@ fn changed_words(old: &[topics::Word], new: &[topics::Word]) -> (Vec<bool>, Vec<
 /// Topics (indices into the taxonomy) of a whole text.
 fn topics_of(taxonomy: &Taxonomy, text: &str) -> Vec<usize> {
     let words = topics::words_of(text);
-    let mut t: Vec<usize> = taxonomy.find_all(&words).into_iter().map(|(i, _)| i).collect();
+    let mut t: Vec<usize> = taxonomy
+        .find_all(&words)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
     t.sort_unstable();
     t.dedup();
     t
@@ -289,7 +305,11 @@ fn topics_of_edit(taxonomy: &Taxonomy, old: &str, new: &str) -> (Vec<usize>, usi
     let nm = taxonomy.find_all(&nw);
     // How often each topic's matched wording occurs on each side.
     let wording = |words: &[topics::Word], r: &std::ops::Range<usize>| {
-        words[r.clone()].iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+        words[r.clone()]
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let mut count_old: HashMap<(usize, String), usize> = HashMap::new();
     for (t, r) in &om {
@@ -323,9 +343,13 @@ fn topics_of_edit(taxonomy: &Taxonomy, old: &str, new: &str) -> (Vec<usize>, usi
                 out: &mut Vec<usize>| {
         for (t, r) in matches {
             let key = (*t, wording(words, r));
-            let new_wording = mine.get(&key).copied().unwrap_or(0) > theirs.get(&key).copied().unwrap_or(0);
+            let new_wording =
+                mine.get(&key).copied().unwrap_or(0) > theirs.get(&key).copied().unwrap_or(0);
             let direct = new_wording && marks[r.clone()].iter().any(|m| *m);
-            let (edited, total) = edits.get(&words[r.start].sentence).copied().unwrap_or((0, 0));
+            let (edited, total) = edits
+                .get(&words[r.start].sentence)
+                .copied()
+                .unwrap_or((0, 0));
             let small_edit = edited > 0
                 && (edited <= SMALL_EDIT_WORDS || edited as f64 <= SMALL_EDIT_SHARE * total as f64);
             if direct || small_edit {
@@ -355,7 +379,9 @@ fn with_heading_topics(taxonomy: &Taxonomy, p: &Provision, mut topics: Vec<usize
 }
 
 fn names(taxonomy: &Taxonomy, idx: &[usize]) -> Vec<String> {
-    idx.iter().map(|&i| taxonomy.topics[i].name.clone()).collect()
+    idx.iter()
+        .map(|&i| taxonomy.topics[i].name.clone())
+        .collect()
 }
 
 fn word_count(text: &str) -> usize {
@@ -403,7 +429,10 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
     // Joined with a space: where the paragraph break falls is the reflow itself.
     let join = |ps: &[Provision], idx: &mut Vec<usize>| {
         idx.sort_unstable();
-        idx.iter().map(|&i| ps[i].text.as_str()).collect::<Vec<_>>().join(" ")
+        idx.iter()
+            .map(|&i| ps[i].text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let mut group_class: HashMap<(bool, usize), Option<Vec<Reason>>> = HashMap::new();
     for (&o, pieces) in &split_groups {
@@ -608,14 +637,21 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
     let mut cosmetic_reasons: Vec<Reason> = if substantive {
         Vec::new()
     } else {
-        provisions.iter().flat_map(|p| p.cosmetic_reasons.iter().copied()).collect()
+        provisions
+            .iter()
+            .flat_map(|p| p.cosmetic_reasons.iter().copied())
+            .collect()
     };
     cosmetic_reasons.sort();
     cosmetic_reasons.dedup();
     let topics = taxonomy
         .topics
         .iter()
-        .filter(|t| provisions.iter().any(|p| p.class == Class::Substantive && p.topics.contains(&t.name)))
+        .filter(|t| {
+            provisions
+                .iter()
+                .any(|p| p.class == Class::Substantive && p.topics.contains(&t.name))
+        })
         .map(|t| t.name.clone())
         .collect();
     ChangeSet {

@@ -90,7 +90,8 @@ pub fn iso(c: &Captures<'_>) -> Option<String> {
 /// heading of the text under it, whatever its Markdown says.
 pub fn is_date_line(line: &str) -> bool {
     let words = super::words::Words::new(line);
-    words.words.len() <= MAX_LINE_WORDS && DATE.captures_iter(&words.plain).any(|c| iso(&c).is_some())
+    words.words.len() <= MAX_LINE_WORDS
+        && DATE.captures_iter(&words.plain).any(|c| iso(&c).is_some())
 }
 
 /// What kind of date a label announces.
@@ -147,14 +148,22 @@ mod tests {
 
     #[test]
     fn labels_say_which_date_it_is() {
-        check("# Terms\n\nLast updated: March 5, 2026\n\nText.", None, Some("2026-03-05"));
+        check(
+            "# Terms\n\nLast updated: March 5, 2026\n\nText.",
+            None,
+            Some("2026-03-05"),
+        );
         check("Effective date: 29 April 2026", Some("2026-04-29"), None);
         check(
             "> Release date: April 22, 2026\n>\n> Effective date: April 29, 2026\n",
             Some("2026-04-29"),
             Some("2026-04-22"),
         );
-        check("*Effective: April 10, 2026 ([previous version](https://x.example/p))*", Some("2026-04-10"), None);
+        check(
+            "*Effective: April 10, 2026 ([previous version](https://x.example/p))*",
+            Some("2026-04-10"),
+            None,
+        );
         check("Last Updated: February 2026", None, Some("2026-02"));
         check("Updated: 25 March 2026", None, Some("2026-03-25"));
         check("Effective from 13 November 2023", Some("2023-11-13"), None);

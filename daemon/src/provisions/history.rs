@@ -223,7 +223,8 @@ pub fn timeline(
                 out.push(TimelineEntry {
                     commit: v.commit.to_string(),
                     date: crate::time_fmt::rfc3339(
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(v.time.max(0) as u64),
+                        std::time::UNIX_EPOCH
+                            + std::time::Duration::from_secs(v.time.max(0) as u64),
                     ),
                     change: p.change,
                     class: p.class,

@@ -186,7 +186,12 @@ impl Lineage {
 /// document, any two versions), provision by provision, each side with the ids its history
 /// gives; `new_text` is the newer text (for its stated dates). For consecutive versions this is
 /// the change [`Lineage::advance`] describes.
-pub fn change_between(old: &Lineage, new: &Lineage, new_text: &str, taxonomy: &Taxonomy) -> ChangeSet {
+pub fn change_between(
+    old: &Lineage,
+    new: &Lineage,
+    new_text: &str,
+    taxonomy: &Taxonomy,
+) -> ChangeSet {
     let old_p: Vec<Provision> = old.current.iter().map(|t| t.provision.clone()).collect();
     let new_p: Vec<Provision> = new.current.iter().map(|t| t.provision.clone()).collect();
     let old_ids: Vec<String> = old.current.iter().map(|t| t.id.clone()).collect();

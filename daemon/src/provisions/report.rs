@@ -28,7 +28,9 @@ impl From<&VersionRef> for VersionCite {
 
 /// Unix seconds as RFC 3339 (UTC).
 pub fn rfc3339(secs: i64) -> String {
-    crate::time_fmt::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64))
+    crate::time_fmt::rfc3339(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64),
+    )
 }
 
 /// The topics a provision is about: those of its own words; a list item or table row also
@@ -91,7 +93,11 @@ impl ProvisionView {
 }
 
 /// The provisions of a version, all or only those tagged `topic`.
-pub fn provisions(lineage: &Lineage, taxonomy: &Taxonomy, topic: Option<&str>) -> Vec<ProvisionView> {
+pub fn provisions(
+    lineage: &Lineage,
+    taxonomy: &Taxonomy,
+    topic: Option<&str>,
+) -> Vec<ProvisionView> {
     lineage
         .provisions()
         .iter()
@@ -160,7 +166,14 @@ impl Comparison {
 
     /// Adds a document's version: its provisions tagged with the topic. A document with none is
     /// left out.
-    pub fn add(&mut self, platform: &str, kind: &str, url: &str, lineage: &Lineage, taxonomy: &Taxonomy) {
+    pub fn add(
+        &mut self,
+        platform: &str,
+        kind: &str,
+        url: &str,
+        lineage: &Lineage,
+        taxonomy: &Taxonomy,
+    ) {
         let Some(version) = lineage.version() else {
             return;
         };
@@ -168,7 +181,11 @@ impl Comparison {
             .provisions()
             .iter()
             .filter(|t| t.provision.kind != Kind::Heading)
-            .filter(|t| provision_topics(taxonomy, &t.provision).iter().any(|x| *x == self.topic))
+            .filter(|t| {
+                provision_topics(taxonomy, &t.provision)
+                    .iter()
+                    .any(|x| *x == self.topic)
+            })
             .map(|t| ComparedProvision {
                 id: t.id.clone(),
                 heading_path: t.provision.heading_path.clone(),
@@ -208,21 +225,39 @@ mod tests {
         let mut l = Lineage::new("acme/terms-of-service");
         l.advance("c1", 1_700_000_000, TERMS, None);
         let mut c = Comparison::new("model-training", Some(1_700_000_100));
-        c.add("acme", "terms-of-service", "https://acme.example/terms", &l, &tax);
-        c.add("acme", "privacy-policy", "https://acme.example/privacy", &l, &tax);
+        c.add(
+            "acme",
+            "terms-of-service",
+            "https://acme.example/terms",
+            &l,
+            &tax,
+        );
+        c.add(
+            "acme",
+            "privacy-policy",
+            "https://acme.example/privacy",
+            &l,
+            &tax,
+        );
         assert_eq!(c.platforms.len(), 1);
         assert_eq!(c.platforms[0].documents.len(), 2);
         let d = &c.platforms[0].documents[0];
         let texts: Vec<&str> = d.provisions.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["We may use your chats to train our models.", "You can turn off training in Settings."]
+            [
+                "We may use your chats to train our models.",
+                "You can turn off training in Settings."
+            ]
         );
         assert_eq!(d.provisions[0].heading_path, ["Terms", "Training"]);
         assert_eq!(d.version_date, "2023-11-14T22:13:20Z");
         assert_eq!(c.at.as_deref(), Some("2023-11-14T22:15:00Z"));
         let json = serde_json::to_value(&c).expect("serialises");
-        assert_eq!(json["platforms"][0]["documents"][0]["provisions"][0]["last_changed"], "2023-11-14T22:13:20Z");
+        assert_eq!(
+            json["platforms"][0]["documents"][0]["provisions"][0]["last_changed"],
+            "2023-11-14T22:13:20Z"
+        );
         let mut none = Comparison::new("children", None);
         none.add("acme", "terms-of-service", "u", &l, &tax);
         assert!(none.platforms.is_empty(), "no tagged provision, no entry");
@@ -238,6 +273,11 @@ mod tests {
         assert_eq!(texts, ["## Prohibited uses", "- Spam", "- Phishing"]);
         let all = provisions(&l, &tax, None);
         assert_eq!(all.len(), 9);
-        assert!(all.iter().find(|p| p.text.starts_with("Fees")).expect("there").topics.is_empty());
+        assert!(all
+            .iter()
+            .find(|p| p.text.starts_with("Fees"))
+            .expect("there")
+            .topics
+            .is_empty());
     }
 }

@@ -97,7 +97,9 @@ fn list_marker(line: &str) -> Option<usize> {
 fn is_thematic_break(line: &str) -> bool {
     let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     t.len() >= 3
-        && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*') || t.chars().all(|c| c == '_'))
+        && (t.chars().all(|c| c == '-')
+            || t.chars().all(|c| c == '*')
+            || t.chars().all(|c| c == '_'))
 }
 
 fn is_table_separator(line: &str) -> bool {
@@ -259,7 +261,9 @@ pub fn split(text: &str) -> Vec<Provision> {
         }
         match &s.open {
             // Continuation of a paragraph or an item (lazy or indented lines).
-            Some((Kind::Paragraph | Kind::ListItem, _, _)) => s.push_line(Kind::Paragraph, trimmed, number),
+            Some((Kind::Paragraph | Kind::ListItem, _, _)) => {
+                s.push_line(Kind::Paragraph, trimmed, number)
+            }
             _ => {
                 s.close();
                 s.push_line(Kind::Paragraph, trimmed, number);
@@ -294,17 +298,25 @@ mod tests {
             (Kind::ListItem, "Terms > Data", "1. nested"),
             (Kind::TableRow, "Terms > Data", "| a | b |"),
             (Kind::TableRow, "Terms > Data", "| 1 | 2 |"),
-            (Kind::Code, "Terms > Data", "```\ncode\n\n# not a heading\n```"),
+            (
+                Kind::Code,
+                "Terms > Data",
+                "```\ncode\n\n# not a heading\n```",
+            ),
             (Kind::Heading, "Terms", "## Other"),
             (Kind::Paragraph, "Terms > Other", "Text."),
         ];
-        let got: Vec<(Kind, &str, &str)> = k.iter().map(|(a, b, c)| (*a, b.as_str(), c.as_str())).collect();
+        let got: Vec<(Kind, &str, &str)> = k
+            .iter()
+            .map(|(a, b, c)| (*a, b.as_str(), c.as_str()))
+            .collect();
         assert_eq!(got, expect);
     }
 
     #[test]
     fn a_date_heading_does_not_rename_the_sections_under_it() {
-        let k = kinds("# Policy\n\n## Last updated: May 6, 2026\n\nWe keep data.\n\n#####\n\nMore.\n");
+        let k =
+            kinds("# Policy\n\n## Last updated: May 6, 2026\n\nWe keep data.\n\n#####\n\nMore.\n");
         assert_eq!(k[1].0, Kind::Heading);
         assert_eq!(k[2].1, "Policy", "{k:?}");
         assert_eq!(k[3].1, "Policy", "an empty heading names nothing: {k:?}");
@@ -313,7 +325,10 @@ mod tests {
     #[test]
     fn setext_headings_and_quotes() {
         let k = kinds("Privacy\n=======\n\n> Last Update: July 4, 2025\n>\n> Effective: July 5, 2025\n\nData\n----\n\nText\n\n---\n\nAfter a rule.\n");
-        let got: Vec<(Kind, &str, &str)> = k.iter().map(|(a, b, c)| (*a, b.as_str(), c.as_str())).collect();
+        let got: Vec<(Kind, &str, &str)> = k
+            .iter()
+            .map(|(a, b, c)| (*a, b.as_str(), c.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

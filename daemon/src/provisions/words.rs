@@ -172,7 +172,11 @@ mod tests {
     #[test]
     fn sentences_lines_and_cells_are_numbered() {
         let w = Words::new("One two. Three; four\nfive | six e.g.x 1.5");
-        let s: Vec<_> = w.words.iter().map(|w| (w.text.as_str(), w.sentence)).collect();
+        let s: Vec<_> = w
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.sentence))
+            .collect();
         assert_eq!(
             s,
             [

@@ -67,7 +67,9 @@ struct Style {
 }
 
 fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Markdown characters Discord would read as formatting inside a line, escaped (our lines start
@@ -147,7 +149,10 @@ fn lines(provisions: &[EventProvision], total: usize, max: usize, style: &Style)
         }
     }
     if total > max.min(provisions.len()) {
-        out.push(format!("… and {} more changed provision(s)", total - max.min(provisions.len())));
+        out.push(format!(
+            "… and {} more changed provision(s)",
+            total - max.min(provisions.len())
+        ));
     }
     out
 }
@@ -170,13 +175,20 @@ pub fn html_list(provisions: &[EventProvision], total: usize, max: usize) -> Str
     const INS: &str = "background:#e0ffe0;color:#006000;text-decoration:none;font-weight:bold";
     let mut out = String::from("<ul>\n");
     for p in provisions.iter().take(max) {
-        out.push_str(&format!("<li><b>{}</b> {}", p.change.as_str(), esc(&p.heading())));
+        out.push_str(&format!(
+            "<li><b>{}</b> {}",
+            p.change.as_str(),
+            esc(&p.heading())
+        ));
         if !p.topics.is_empty() {
             out.push_str(&format!(" <small>[{}]</small>", esc(&p.topics.join(", "))));
         }
         if !p.cosmetic_reasons.is_empty() {
             let r: Vec<&str> = p.cosmetic_reasons.iter().map(|r| r.describe()).collect();
-            out.push_str(&format!(" <small>(cosmetic: {})</small>", esc(&r.join(", "))));
+            out.push_str(&format!(
+                " <small>(cosmetic: {})</small>",
+                esc(&r.join(", "))
+            ));
         }
         let body = match (p.change, &p.diff, &p.before, &p.after) {
             (ChangeKind::Modified, Some(d), _, _) => parse_marked(d)
@@ -187,7 +199,9 @@ pub fn html_list(provisions: &[EventProvision], total: usize, max: usize) -> Str
                     Piece::Inserted(t) => format!("<ins style=\"{INS}\">{}</ins>", esc(t)),
                 })
                 .collect::<String>(),
-            (ChangeKind::Removed, _, Some(b), _) => format!("<del style=\"{DEL}\">{}</del>", esc(b)),
+            (ChangeKind::Removed, _, Some(b), _) => {
+                format!("<del style=\"{DEL}\">{}</del>", esc(b))
+            }
             (ChangeKind::Added, _, _, Some(a)) => format!("<ins style=\"{INS}\">{}</ins>", esc(a)),
             (_, _, _, Some(a)) => esc(a),
             _ => String::new(),
@@ -242,11 +256,20 @@ mod tests {
     #[test]
     fn chat_lines_strike_and_bold_and_escape() {
         let s = slack_lines(&[modified()], 3, 10);
-        assert_eq!(s[0], "• *modified* Policy &gt; Retention &lt;b&gt; [data-retention]");
-        assert_eq!(s[1], "> We keep &lt;chats&gt; for ~30 days~*90 days *now**.");
+        assert_eq!(
+            s[0],
+            "• *modified* Policy &gt; Retention &lt;b&gt; [data-retention]"
+        );
+        assert_eq!(
+            s[1],
+            "> We keep &lt;chats&gt; for ~30 days~*90 days *now**."
+        );
         assert_eq!(s[2], "… and 2 more changed provision(s)");
         let d = discord_lines(&[modified()], 1, 10);
-        assert_eq!(d[1], "> We keep <chats> for ~~30 days~~**90 days \\*now\\***.");
+        assert_eq!(
+            d[1],
+            "> We keep <chats> for ~~30 days~~**90 days \\*now\\***."
+        );
     }
 
     #[test]
@@ -256,6 +279,9 @@ mod tests {
         assert!(h.contains("We keep &lt;chats&gt; for <del style="), "{h}");
         assert!(h.contains(">30 days</del><ins style="), "{h}");
         assert!(h.contains(">90 days *now*</ins>."), "{h}");
-        assert!(!h.contains("[-") && !h.contains("{+"), "markers become tags: {h}");
+        assert!(
+            !h.contains("[-") && !h.contains("{+"),
+            "markers become tags: {h}"
+        );
     }
 }

@@ -4,8 +4,8 @@
 
 pub mod cosmetic;
 pub mod sections;
-pub mod spelling;
 pub mod settings;
+pub mod spelling;
 pub mod topics;
 
 use std::collections::HashMap;

@@ -70,19 +70,34 @@ fn each_cosmetic_reason_is_named() {
         let s = summary(&new);
         assert_eq!(s.class, Class::Cosmetic, "{name}: {:#?}", s.provisions);
         assert_eq!(s.cosmetic_reasons, reasons, "{name}: {:#?}", s.provisions);
-        assert!(s.topics.is_empty(), "{name}: cosmetic changes bring no topics");
+        assert!(
+            s.topics.is_empty(),
+            "{name}: cosmetic changes bring no topics"
+        );
     }
 }
 
 #[test]
 fn a_label_added_to_an_unchanged_date_is_cosmetic() {
     let old = BASE.replace("Last updated: March 5, 2025", "March 5, 2025");
-    for label in ["Effective March 5, 2025", "Effective date: March 5, 2025", "Last updated March 5, 2025"] {
-        let s = summarise(Some(&old), &old.replace("March 5, 2025", label), &Taxonomy::default());
+    for label in [
+        "Effective March 5, 2025",
+        "Effective date: March 5, 2025",
+        "Last updated March 5, 2025",
+    ] {
+        let s = summarise(
+            Some(&old),
+            &old.replace("March 5, 2025", label),
+            &Taxonomy::default(),
+        );
         assert_eq!(s.class, Class::Cosmetic, "{label}");
         assert_eq!(s.cosmetic_reasons, [Reason::DateLabel], "{label}");
     }
-    let s = summarise(Some(&old), &old.replace("March 5, 2025", "Effective April 5, 2025"), &Taxonomy::default());
+    let s = summarise(
+        Some(&old),
+        &old.replace("March 5, 2025", "Effective April 5, 2025"),
+        &Taxonomy::default(),
+    );
     assert_eq!(s.class, Class::Substantive, "another date");
 }
 
@@ -94,14 +109,27 @@ fn one_substantive_provision_makes_the_version_substantive() {
     let s = summary(&new);
     assert_eq!(s.class, Class::Substantive);
     assert!(s.cosmetic_reasons.is_empty());
-    let substantive: Vec<_> = s.provisions.iter().filter(|p| p.class == Class::Substantive).collect();
+    let substantive: Vec<_> = s
+        .provisions
+        .iter()
+        .filter(|p| p.class == Class::Substantive)
+        .collect();
     assert_eq!(substantive.len(), 1, "{:#?}", s.provisions);
     let p = substantive[0];
     assert_eq!(p.change, ChangeKind::Modified);
     assert_eq!(p.heading_path, ["Example Privacy Policy", "2. Retention"]);
-    assert_eq!(p.diff.as_deref().map(|d| d.contains("[-30-]{+90+}")), Some(true), "{:?}", p.diff);
+    assert_eq!(
+        p.diff.as_deref().map(|d| d.contains("[-30-]{+90+}")),
+        Some(true),
+        "{:?}",
+        p.diff
+    );
     assert_eq!(s.topics, ["data-retention"]);
-    assert_eq!(s.ranked()[0].change, ChangeKind::Modified, "the substantive change first");
+    assert_eq!(
+        s.ranked()[0].change,
+        ChangeKind::Modified,
+        "the substantive change first"
+    );
 }
 
 #[test]
@@ -130,7 +158,11 @@ fn topics_come_from_the_changed_words() {
     // A removed paragraph brings its topics too.
     let s = summary(&BASE.replace("Backups are overwritten within a week.\n\n", ""));
     assert_eq!(s.class, Class::Substantive);
-    assert!(s.topics.is_empty(), "overwriting backups names no rule: {:?}", s.topics);
+    assert!(
+        s.topics.is_empty(),
+        "overwriting backups names no rule: {:?}",
+        s.topics
+    );
 }
 
 #[test]
@@ -146,12 +178,18 @@ fn a_list_entry_takes_its_headings_topics() {
 fn a_paragraph_moved_to_another_section_is_substantive() {
     let new = BASE
         .replace("Backups are overwritten within a week.\n\n", "")
-        .replace("## 4. Contact\n\n", "## 4. Contact\n\nBackups are overwritten within a week.\n\n");
+        .replace(
+            "## 4. Contact\n\n",
+            "## 4. Contact\n\nBackups are overwritten within a week.\n\n",
+        );
     let s = summary(&new);
     assert_eq!(s.class, Class::Substantive, "{:#?}", s.provisions);
     assert_eq!(s.provisions.len(), 1);
     assert_eq!(s.provisions[0].change, ChangeKind::Moved);
-    assert_eq!(s.provisions[0].heading_path, ["Example Privacy Policy", "4. Contact"]);
+    assert_eq!(
+        s.provisions[0].heading_path,
+        ["Example Privacy Policy", "4. Contact"]
+    );
 }
 
 #[test]
@@ -177,5 +215,8 @@ fn word_diff_marks_words() {
         word_diff("We keep chats for 30 days.", "We keep chats for 90 days."),
         "We keep chats for [-30-]{+90+} days."
     );
-    assert_eq!(word_diff("do not sell", "may sell"), "[-do not-]{+may+} sell");
+    assert_eq!(
+        word_diff("do not sell", "may sell"),
+        "[-do not-]{+may+} sell"
+    );
 }

@@ -10,7 +10,9 @@ fn commit(repo: &Repository, doc: &str, text: &str, time: i64) -> Oid {
         .map(|id| repo.find_commit(id).expect("parent"));
     let mut index = git2::Index::new().expect("index");
     if let Some(p) = &parent {
-        index.read_tree(&p.tree().expect("tree")).expect("read tree");
+        index
+            .read_tree(&p.tree().expect("tree"))
+            .expect("read tree");
     }
     let blob = repo.blob(text.as_bytes()).expect("blob");
     let entry = git2::IndexEntry {
@@ -34,8 +36,15 @@ fn commit(repo: &Repository, doc: &str, text: &str, time: i64) -> Oid {
     let sig = git2::Signature::new("t", "t@localhost", &git2::Time::new(time, 0)).expect("sig");
     let msg = format!("Update {doc}\n\nDocument: {doc}\nSource-URL: https://example.org/{doc}\n");
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some(crate::archive::MAIN), &sig, &sig, &msg, &tree, &parents)
-        .expect("commit")
+    repo.commit(
+        Some(crate::archive::MAIN),
+        &sig,
+        &sig,
+        &msg,
+        &tree,
+        &parents,
+    )
+    .expect("commit")
 }
 
 const V1: &str = "# Terms\n\n## 1. Data\n\nWe keep your chats for 30 days.\n\n## 2. Disputes\n\nCourts of Delaware decide disputes.\n";
@@ -50,13 +59,20 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = Repository::init_bare(dir.path()).expect("init");
-    let v2 = V1.replace("## 1. Data", "## A. Data").replace("## 2. Disputes", "## B. Disputes");
+    let v2 = V1
+        .replace("## 1. Data", "## A. Data")
+        .replace("## 2. Disputes", "## B. Disputes");
     let v3 = v2.replace("30 days", "90 days");
     let mut commits = Vec::new();
     commits.push(commit(&repo, "acme/terms", V1, 1_700_000_000));
     commit(&repo, "other/terms", "# Other\n\nText.\n", 1_700_000_100);
     commits.push(commit(&repo, "acme/terms", &v2, 1_700_000_200));
-    commit(&repo, "other/terms", "# Other\n\nText two.\n", 1_700_000_300);
+    commit(
+        &repo,
+        "other/terms",
+        "# Other\n\nText two.\n",
+        1_700_000_300,
+    );
     commits.push(commit(&repo, "acme/terms", &v3, 1_700_000_400));
     Fixture {
         _dir: dir,
@@ -132,7 +148,12 @@ fn a_commit_of_another_document_is_not_a_version() {
         .expect_err("not a version");
     assert!(matches!(err, HistoryError::NotAVersion { .. }), "{err}");
     let none = Replayer::new()
-        .at(&f.repo, &DocumentId::parse("nobody/terms").expect("valid"), None, None)
+        .at(
+            &f.repo,
+            &DocumentId::parse("nobody/terms").expect("valid"),
+            None,
+            None,
+        )
         .expect("read");
     assert!(none.is_none());
 }
@@ -163,7 +184,10 @@ fn timeline_of_one_provision() {
     );
     assert_eq!(t[1].commit, f.commits[2].to_string());
     assert_eq!(t[1].date, "2023-11-14T22:20:00Z");
-    assert_eq!(t[1].diff.as_deref(), Some("We keep your chats for [-30-]{+90+} days."));
+    assert_eq!(
+        t[1].diff.as_deref(),
+        Some("We keep your chats for [-30-]{+90+} days.")
+    );
     assert_eq!(t[1].heading_path, ["Terms", "A. Data"]);
     let heading = l.provisions()[1].id.clone();
     let t = timeline(&f.repo, &f.doc, &heading, &tax).expect("read");

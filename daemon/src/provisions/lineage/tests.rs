@@ -48,10 +48,16 @@ fn ids_are_derived_from_the_history_alone() {
     assert_eq!(a, b, "the same history gives the same ids");
     let ids: HashSet<&String> = a[0].iter().map(|(id, _)| id).collect();
     assert_eq!(ids.len(), a[0].len(), "unique within a version");
-    assert!(a[0].iter().all(|(id, _)| id.len() == 11 && id.starts_with('p')));
+    assert!(a[0]
+        .iter()
+        .all(|(id, _)| id.len() == 11 && id.starts_with('p')));
     let mut other = Lineage::new("other/terms-of-service");
     other.advance("c0", 0, V1, None);
-    assert_ne!(other.provisions()[0].id, a[0][0].0, "ids differ between documents");
+    assert_ne!(
+        other.provisions()[0].id,
+        a[0][0].0,
+        "ids differ between documents"
+    );
 }
 
 #[test]
@@ -120,7 +126,10 @@ fn a_split_keeps_the_id_on_one_part_and_a_merge_on_the_joined_paragraph() {
     );
     let r = replay(&[V1, &split, V1]);
     let original = id_of(&r[0], "We keep your chats");
-    let parts = [id_of(&r[1], "We keep your chats"), id_of(&r[1], "After that period")];
+    let parts = [
+        id_of(&r[1], "We keep your chats"),
+        id_of(&r[1], "After that period"),
+    ];
     assert!(parts.contains(&original), "{parts:?} vs {original}");
     assert_ne!(parts[0], parts[1]);
     // Merged back: the joined paragraph keeps the id its larger part had.
@@ -131,11 +140,21 @@ fn a_split_keeps_the_id_on_one_part_and_a_merge_on_the_joined_paragraph() {
 #[test]
 fn changes_carry_ids() {
     let mut l = Lineage::new(DOC);
-    let first = l.advance("c0", 0, V1, Some(&Taxonomy::default())).expect("asked");
-    assert!(first.provisions.iter().all(|p| p.change == changes::ChangeKind::Added));
+    let first = l
+        .advance("c0", 0, V1, Some(&Taxonomy::default()))
+        .expect("asked");
+    assert!(first
+        .provisions
+        .iter()
+        .all(|p| p.change == changes::ChangeKind::Added));
     let keep_id = l.provisions()[5].id.clone();
     let set = l
-        .advance("c1", 1, &V1.replace("30 days", "90 days"), Some(&Taxonomy::default()))
+        .advance(
+            "c1",
+            1,
+            &V1.replace("30 days", "90 days"),
+            Some(&Taxonomy::default()),
+        )
         .expect("asked");
     assert_eq!(set.provisions.len(), 1, "{:#?}", set.provisions);
     assert_eq!(set.provisions[0].id, keep_id);
