@@ -12,170 +12,20 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
+use similar::{ChangeTag, TextDiff};
 
-use super::dates::{self, StatedDates};
+use super::dates;
 use super::matching::{self, Alignment, Key};
 use super::split::{self, Kind, Provision};
 use super::words::Words;
 use crate::summary::cosmetic::{self, Reason};
-use crate::summary::topics::{self, Taxonomy};
+use crate::summary::topics::Taxonomy;
 use crate::summary::Class;
 
-/// At most this many changed words in a sentence, or this share of its words, make it a small
-/// edit whose unchanged wording still tells what the change is about (rule (b) above).
-const SMALL_EDIT_WORDS: usize = 5;
-const SMALL_EDIT_SHARE: f64 = 0.25;
-/// Words whose insertion or deletion alone is grammar, not meaning: an edit of only these does
-/// not lend a sentence's topics to the change (it still makes the change substantive).
-const FUNCTION_WORDS: &[&str] = &["a", "an", "the", "to", "of", "s"];
 /// Longest time for one word diff before a coarser (still valid) answer is taken.
 const DIFF_DEADLINE: Duration = Duration::from_millis(500);
 /// Longest link text, in words, for a line of links to count as navigation.
 const NAVIGATION_LINK_WORDS: usize = 6;
-
-/// What happened to a provision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// New in this version.
-    Added,
-    /// Gone from this version.
-    Removed,
-    /// Other words (it may also have moved).
-    Modified,
-    /// Same words, another place.
-    Moved,
-}
-
-impl ChangeKind {
-    /// `added`, `removed`, `modified`, `moved`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Added => "added",
-            ChangeKind::Removed => "removed",
-            ChangeKind::Modified => "modified",
-            ChangeKind::Moved => "moved",
-        }
-    }
-}
-
-/// One changed provision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProvisionChange {
-    /// Its stable id (see `lineage`); empty when the change was computed without a history.
-    pub id: String,
-    /// Added, removed, modified or moved.
-    pub change: ChangeKind,
-    /// Its own class.
-    pub class: Class,
-    /// Why it is cosmetic; empty when substantive.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cosmetic_reasons: Vec<Reason>,
-    /// Topics of its change (none when cosmetic).
-    pub topics: Vec<String>,
-    /// Headings above it (in the new version; in the old one when removed).
-    pub heading_path: Vec<String>,
-    /// Text before (none when added).
-    pub before: Option<String>,
-    /// Text after (none when removed).
-    pub after: Option<String>,
-    /// Word diff of a modified provision: unchanged words, `[-deleted-]` and `{+inserted+}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-    /// Also moved (a modified provision out of order or under another heading).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub moved: bool,
-    /// The provision an added one was split from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub split_from: Option<String>,
-    /// The provision a removed one was merged into.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<String>,
-    /// Words inserted plus words deleted: how much changed, for ordering.
-    pub words_changed: usize,
-    /// Index in the old version's provisions.
-    #[serde(skip)]
-    pub old_index: Option<usize>,
-    /// Index in the new version's provisions.
-    #[serde(skip)]
-    pub new_index: Option<usize>,
-}
-
-impl ProvisionChange {
-    /// The heading path as one string.
-    pub fn heading(&self) -> String {
-        if self.heading_path.is_empty() {
-            "(top)".to_owned()
-        } else {
-            self.heading_path.join(" > ")
-        }
-    }
-
-    /// A one-line excerpt: the changed words in context for a modified provision, the start of
-    /// the text otherwise.
-    pub fn excerpt(&self, max_chars: usize) -> String {
-        match (&self.before, &self.after) {
-            (Some(b), Some(a)) if b != a => crate::summary::excerpt(b, a),
-            (_, Some(t)) | (Some(t), None) => truncate(&fold_line(t), max_chars),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-/// The change from one version to the next, on provisions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeSet {
-    /// Substantive when one provision's change is; cosmetic otherwise.
-    pub class: Class,
-    /// Why it is cosmetic (every reason of every provision); empty when substantive.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cosmetic_reasons: Vec<Reason>,
-    /// Topics of the substantive provision changes, in taxonomy order.
-    pub topics: Vec<String>,
-    /// The changed provisions, in document order.
-    pub provisions: Vec<ProvisionChange>,
-    /// The dates the new version states.
-    #[serde(default, skip_serializing_if = "StatedDates::is_empty")]
-    pub dates: StatedDates,
-}
-
-impl ChangeSet {
-    /// The substantive provision changes, largest first, then the cosmetic ones.
-    pub fn ranked(&self) -> Vec<&ProvisionChange> {
-        let mut v: Vec<&ProvisionChange> = self.provisions.iter().collect();
-        v.sort_by(|a, b| {
-            b.class
-                .cmp(&a.class)
-                .then((!b.topics.is_empty()).cmp(&!a.topics.is_empty()))
-                .then(b.words_changed.cmp(&a.words_changed))
-        });
-        v
-    }
-
-    /// How many provisions changed in each way: (added, removed, modified, moved).
-    pub fn tally(&self) -> (usize, usize, usize, usize) {
-        let n = |k| self.provisions.iter().filter(|p| p.change == k).count();
-        (
-            n(ChangeKind::Added),
-            n(ChangeKind::Removed),
-            n(ChangeKind::Modified),
-            n(ChangeKind::Moved),
-        )
-    }
-}
-
-fn fold_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_owned(),
-        Some((i, _)) => format!("{}…", s[..i].trim_end()),
-    }
-}
 
 /// The two texts with words marked: `[-deleted-]`, `{+inserted+}`, whitespace folded.
 pub fn word_diff(old: &str, new: &str) -> String {
@@ -237,151 +87,6 @@ fn classify(old: &str, new: &str, restyled: bool) -> Option<Vec<Reason>> {
     reasons.sort();
     reasons.dedup();
     Some(reasons)
-}
-
-/// Words inserted and deleted, by index, between two word lists.
-fn changed_words(old: &[topics::Word], new: &[topics::Word]) -> (Vec<bool>, Vec<bool>) {
-    let o: Vec<&str> = old.iter().map(|w| w.text.as_str()).collect();
-    let n: Vec<&str> = new.iter().map(|w| w.text.as_str()).collect();
-    let mut del = vec![false; o.len()];
-    let mut ins = vec![false; n.len()];
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &o,
-        &n,
-        Some(Instant::now() + DIFF_DEADLINE),
-    );
-    for op in ops {
-        match op {
-            DiffOp::Equal { .. } => {}
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => del[old_index..old_index + old_len]
-                .iter_mut()
-                .for_each(|d| *d = true),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => ins[new_index..new_index + new_len]
-                .iter_mut()
-                .for_each(|d| *d = true),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                del[old_index..old_index + old_len]
-                    .iter_mut()
-                    .for_each(|d| *d = true);
-                ins[new_index..new_index + new_len]
-                    .iter_mut()
-                    .for_each(|d| *d = true);
-            }
-        }
-    }
-    (del, ins)
-}
-
-/// Topics (indices into the taxonomy) of a whole text.
-fn topics_of(taxonomy: &Taxonomy, text: &str) -> Vec<usize> {
-    let words = topics::words_of(text);
-    let mut t: Vec<usize> = taxonomy
-        .find_all(&words)
-        .into_iter()
-        .map(|(i, _)| i)
-        .collect();
-    t.sort_unstable();
-    t.dedup();
-    t
-}
-
-/// Topics of a modified provision, weighted to its changed words (see the module documentation).
-fn topics_of_edit(taxonomy: &Taxonomy, old: &str, new: &str) -> (Vec<usize>, usize) {
-    let ow = topics::words_of(old);
-    let nw = topics::words_of(new);
-    let (del, ins) = changed_words(&ow, &nw);
-    let changed = del.iter().filter(|d| **d).count() + ins.iter().filter(|i| **i).count();
-    let om = taxonomy.find_all(&ow);
-    let nm = taxonomy.find_all(&nw);
-    // How often each topic's matched wording occurs on each side.
-    let wording = |words: &[topics::Word], r: &std::ops::Range<usize>| {
-        words[r.clone()]
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut count_old: HashMap<(usize, String), usize> = HashMap::new();
-    for (t, r) in &om {
-        *count_old.entry((*t, wording(&ow, r))).or_insert(0) += 1;
-    }
-    let mut count_new: HashMap<(usize, String), usize> = HashMap::new();
-    for (t, r) in &nm {
-        *count_new.entry((*t, wording(&nw, r))).or_insert(0) += 1;
-    }
-    // Per sentence: (changed words that carry meaning, all words).
-    let per_sentence = |words: &[topics::Word], marks: &[bool]| {
-        let mut m: HashMap<usize, (usize, usize)> = HashMap::new();
-        for (w, &c) in words.iter().zip(marks) {
-            let e = m.entry(w.sentence).or_insert((0, 0));
-            e.1 += 1;
-            if c && !FUNCTION_WORDS.contains(&w.text.as_str()) {
-                e.0 += 1;
-            }
-        }
-        m
-    };
-    let old_edits = per_sentence(&ow, &del);
-    let new_edits = per_sentence(&nw, &ins);
-    let mut out = Vec::new();
-    let side = |matches: &[(usize, std::ops::Range<usize>)],
-                words: &[topics::Word],
-                marks: &[bool],
-                edits: &HashMap<usize, (usize, usize)>,
-                mine: &HashMap<(usize, String), usize>,
-                theirs: &HashMap<(usize, String), usize>,
-                out: &mut Vec<usize>| {
-        for (t, r) in matches {
-            let key = (*t, wording(words, r));
-            let new_wording =
-                mine.get(&key).copied().unwrap_or(0) > theirs.get(&key).copied().unwrap_or(0);
-            let direct = new_wording && marks[r.clone()].iter().any(|m| *m);
-            let (edited, total) = edits
-                .get(&words[r.start].sentence)
-                .copied()
-                .unwrap_or((0, 0));
-            let small_edit = edited > 0
-                && (edited <= SMALL_EDIT_WORDS || edited as f64 <= SMALL_EDIT_SHARE * total as f64);
-            if direct || small_edit {
-                out.push(*t);
-            }
-        }
-    };
-    side(&nm, &nw, &ins, &new_edits, &count_new, &count_old, &mut out);
-    side(&om, &ow, &del, &old_edits, &count_old, &count_new, &mut out);
-    out.sort_unstable();
-    out.dedup();
-    (out, changed)
-}
-
-/// Topics of a changed list item or table row: an entry (a sub-processor, a prohibited use) is
-/// about what its heading says as well as its own words.
-fn with_heading_topics(taxonomy: &Taxonomy, p: &Provision, mut topics: Vec<usize>) -> Vec<usize> {
-    if !matches!(p.kind, Kind::ListItem | Kind::TableRow) {
-        return topics;
-    }
-    if let Some(title) = p.heading_path.last() {
-        topics.extend(topics_of(taxonomy, title));
-        topics.sort_unstable();
-        topics.dedup();
-    }
-    topics
-}
-
-fn names(taxonomy: &Taxonomy, idx: &[usize]) -> Vec<String> {
-    idx.iter()
-        .map(|&i| taxonomy.topics[i].name.clone())
-        .collect()
 }
 
 fn word_count(text: &str) -> usize {
@@ -693,6 +398,12 @@ pub fn summarise(old: Option<&str>, new: &str, taxonomy: &Taxonomy) -> ChangeSet
     }
     set
 }
+
+mod set;
+mod weighting;
+use set::fold_line;
+pub use set::{ChangeKind, ChangeSet, ProvisionChange};
+use weighting::{names, topics_of, topics_of_edit, with_heading_topics};
 
 #[cfg(test)]
 mod tests;
