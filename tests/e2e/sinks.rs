@@ -84,7 +84,8 @@ fn webhook_events_are_signed_and_describe_the_change() {
     assert!(reqs.iter().all(|q| q.json()["type"] == "document.added"));
     assert_eq!(r.bad_signatures(), 0);
     let first = reqs[0].json();
-    assert_eq!(first["schema_version"], 1);
+    assert_eq!(first["schema_version"], 2);
+    assert!(first.get("provisions").is_none(), "a first record lists no provisions");
     assert_eq!(reqs[0].headers["x-team"], "legal");
     assert_eq!(reqs[0].headers["x-termtrail-event"], "document.added");
 
@@ -142,6 +143,28 @@ fn webhook_events_are_signed_and_describe_the_change() {
         "{}",
         e["topics"]
     );
+    // Schema 2: the changed provision, with its id, class, topics and words.
+    assert_eq!(e["provisions_total"], 1, "{e:#}");
+    let p = &e["provisions"][0];
+    assert!(p["id"].as_str().expect("id").starts_with('p'), "{p}");
+    assert_eq!(p["change"], "modified");
+    assert_eq!(p["class"], "substantive");
+    assert_eq!(p["heading_path"][1], "Section 2");
+    assert!(
+        p["topics"]
+            .as_array()
+            .expect("topics")
+            .contains(&"model-training".into()),
+        "{p}"
+    );
+    assert!(
+        p["diff"]
+            .as_str()
+            .expect("diff")
+            .contains("{+train our models on,+}"),
+        "{p}"
+    );
+    assert!(p["before"].as_str().expect("before").contains("explains how we use"));
     assert_eq!(e["counts"]["lines_added"], 1);
     let diff = e["diff"].as_str().expect("diff");
     assert!(

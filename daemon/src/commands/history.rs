@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::diff_view::{self, Style};
 use crate::document::{DocumentFilter, DocumentId};
 use crate::events::provisions::cut;
-use crate::provisions::history::Replayer;
+use crate::events::provisions::overlay;
+use crate::provisions::history::{changes as provision_changes, Replayer};
 use crate::provisions::lineage::change_between;
 use crate::provisions::report::{rfc3339, VersionCite};
 use crate::provisions::{ChangeKind, ChangeSet};
@@ -47,6 +48,7 @@ pub(super) fn log(
             &h.snapshot[..h.snapshot.len().min(10)]
         )?;
     }
+    let mut changes = std::collections::HashMap::new();
     for v in versions.iter().take(max.unwrap_or(usize::MAX)) {
         let id = v.doc.as_ref().map(ToString::to_string).unwrap_or_default();
         writeln!(
@@ -67,7 +69,15 @@ pub(super) fn log(
                     .ok()
                     .and_then(|c| c.parent(0).ok())
                     .and_then(|p| History::new(&repo).text_in(p.id(), doc).ok().flatten());
-                let s = crate::summary::summarise(old.as_deref(), &new, &config.taxonomy);
+                let mut s = crate::summary::summarise(old.as_deref(), &new, &config.taxonomy);
+                // Class and topics on provisions, as events carry them.
+                let key = doc.to_string();
+                if !changes.contains_key(&key) {
+                    changes.insert(key.clone(), provision_changes(&repo, doc, &config.taxonomy)?);
+                }
+                if let Some(set) = changes.get(&key).and_then(|c| c.get(&v.commit)) {
+                    overlay(&mut s, set);
+                }
                 let line = if old.is_none() {
                     "first record".to_owned()
                 } else {

@@ -8,16 +8,19 @@ pub mod settings;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::message::{self, trailer, Trailers};
 use crate::document::DocumentId;
+use crate::provisions::history::Replayer;
+use provisions::EventProvision;
 use crate::summary::{self, Class, Counts, Reason, SectionChange, Taxonomy};
 
 /// The version of the event schema; bumped on any change that is not purely additive.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The kinds of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -115,6 +118,19 @@ pub struct Event {
     /// Whether `diff` was cut.
     #[serde(default)]
     pub diff_truncated: bool,
+    /// The changed provisions with their ids (schema 2): substantive ones first, at most
+    /// [`provisions::MAX_PROVISIONS`].
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub provisions: Vec<EventProvision>,
+    /// How many provisions changed in all (version events).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub provisions_total: Option<usize>,
+    /// The date the version says it takes effect (`YYYY-MM-DD`, or `YYYY-MM`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub effective_date: Option<String>,
+    /// The date the version says it was last updated or released.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub updated_date: Option<String>,
     /// Consecutive failed checks (availability events).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub failures: Option<u32>,
@@ -162,6 +178,9 @@ pub struct EventContext {
     pub titles: HashMap<String, String>,
     /// Largest unified diff carried in an event.
     pub diff_max_bytes: usize,
+    /// Replays of document histories, for provision ids; shared so that consecutive events of
+    /// one document replay only the new versions.
+    pub replayer: Arc<Replayer>,
 }
 
 fn blob_text(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Option<String> {
@@ -217,7 +236,33 @@ pub fn version_event(
     } else {
         None
     };
-    let summary = summary::summarise(old_text.as_deref(), &new_text, &ctx.taxonomy);
+    let mut summary = summary::summarise(old_text.as_deref(), &new_text, &ctx.taxonomy);
+    // Class and topics are those of the change on provisions, with ids from the document's
+    // history; sections and counts stay as locators. An unreadable history (which `git fsck`
+    // would report) leaves the provisions out rather than the event.
+    let change = match ctx.replayer.at(repo, &doc, Some(id), Some(&ctx.taxonomy)) {
+        Ok(Some((_, Some(set)))) => Some(set),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!("{doc}: provisions of {id} left out of its event: {e}");
+            None
+        }
+    };
+    // A first record lists no provisions: every one of them is new.
+    let change = change.filter(|_| old_text.is_some());
+    let (listed, total) = change.as_ref().map(provisions::listed).unwrap_or_default();
+    if let Some(set) = &change {
+        provisions::overlay(&mut summary, set);
+    }
+    let stated = crate::provisions::dates::stated(&new_text);
+    let effective_date = trailers
+        .get(message::EFFECTIVE_DATE)
+        .map(str::to_owned)
+        .or(stated.effective);
+    let updated_date = trailers
+        .get(message::UPDATED_DATE)
+        .map(str::to_owned)
+        .or(stated.updated);
     let (diff, diff_truncated) = summary::unified_diff(
         old_text.as_deref().unwrap_or(""),
         &new_text,
@@ -268,6 +313,10 @@ pub fn version_event(
         topics: summary.topics,
         diff: Some(diff),
         diff_truncated,
+        provisions: listed,
+        provisions_total: change.is_some().then_some(total),
+        effective_date,
+        updated_date,
         failures: None,
         error: None,
     }))
@@ -298,6 +347,10 @@ pub fn availability_event(
         title: title.to_owned(),
         url: url.to_owned(),
         fetched_at: when,
+        provisions: Vec::new(),
+        provisions_total: None,
+        effective_date: None,
+        updated_date: None,
         commit: None,
         previous_commit: None,
         headline,

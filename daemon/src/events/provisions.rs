@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::provisions::{ChangeKind, ChangeSet, ProvisionChange};
-use crate::summary::{Class, Reason};
+use crate::summary::{Class, Reason, Summary};
 
 /// Most provisions listed in one event; `provisions_total` says how many changed.
 pub const MAX_PROVISIONS: usize = 40;
@@ -84,6 +84,14 @@ pub fn listed(set: &ChangeSet) -> (Vec<EventProvision>, usize) {
         ranked.into_iter().take(MAX_PROVISIONS).map(of).collect(),
         total,
     )
+}
+
+/// Puts the class, cosmetic reasons and topics of the change on provisions into the summary on
+/// sections, whose sections and counts stay: what an event and `log --summary` say.
+pub fn overlay(summary: &mut Summary, set: &ChangeSet) {
+    summary.class = set.class;
+    summary.cosmetic_reasons = set.cosmetic_reasons.clone();
+    summary.topics = set.topics.clone();
 }
 
 #[cfg(test)]

@@ -80,6 +80,7 @@ fn events_are_rebuilt_from_git_alone() {
         taxonomy: Taxonomy::default(),
         titles: [("acme/privacy-policy".to_owned(), "ACME privacy".to_owned())].into(),
         diff_max_bytes: 10_000,
+        replayer: Default::default(),
     };
     let added = version_event(&repo, a1, &ctx)
         .expect("read")

@@ -180,6 +180,23 @@ impl Replayer {
     }
 }
 
+/// The change each version of `doc` brought, on provisions with ids, by version commit (the
+/// first version's: every provision added).
+pub fn changes(
+    repo: &Repository,
+    doc: &DocumentId,
+    taxonomy: &Taxonomy,
+) -> Result<HashMap<Oid, ChangeSet>, HistoryError> {
+    let mut lineage = Lineage::new(&doc.to_string());
+    let mut out = HashMap::new();
+    for v in versions(repo, doc)? {
+        if let Some(set) = lineage.advance(&v.commit.to_string(), v.time, &v.text, Some(taxonomy)) {
+            out.insert(v.commit, set);
+        }
+    }
+    Ok(out)
+}
+
 /// One step in the life of a provision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
