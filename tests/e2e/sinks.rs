@@ -85,7 +85,10 @@ fn webhook_events_are_signed_and_describe_the_change() {
     assert_eq!(r.bad_signatures(), 0);
     let first = reqs[0].json();
     assert_eq!(first["schema_version"], 2);
-    assert!(first.get("provisions").is_none(), "a first record lists no provisions");
+    assert!(
+        first.get("provisions").is_none(),
+        "a first record lists no provisions"
+    );
     assert_eq!(reqs[0].headers["x-team"], "legal");
     assert_eq!(reqs[0].headers["x-termtrail-event"], "document.added");
 
@@ -164,7 +167,10 @@ fn webhook_events_are_signed_and_describe_the_change() {
             .contains("{+train our models on,+}"),
         "{p}"
     );
-    assert!(p["before"].as_str().expect("before").contains("explains how we use"));
+    assert!(p["before"]
+        .as_str()
+        .expect("before")
+        .contains("explains how we use"));
     assert_eq!(e["counts"]["lines_added"], 1);
     let diff = e["diff"].as_str().expect("diff");
     assert!(
@@ -397,6 +403,15 @@ fn slack_and_discord_payloads_have_their_documented_shapes() {
             assert!(b["text"]["text"].as_str().expect("text").len() <= 3000);
         }
     }
+    // The changed provision, before → after: the old words struck, the new ones bold.
+    let provisions = blocks[2]["text"]["text"]
+        .as_str()
+        .expect("provisions block");
+    assert!(
+        provisions.starts_with("• *modified* Privacy Policy 0"),
+        "{provisions}"
+    );
+    assert!(provisions.contains("> Revision ~1~ *2*"), "{provisions}");
     let context = blocks.last().expect("context")["elements"][0]["text"]
         .as_str()
         .expect("context text")
@@ -430,6 +445,19 @@ fn slack_and_discord_payloads_have_their_documented_shapes() {
         .expect("fields")
         .iter()
         .any(|x| x["name"] == "Sections"));
+    let changed = embed["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|x| x["name"] == "Changed provisions")
+        .expect("a provisions field");
+    assert!(
+        changed["value"]
+            .as_str()
+            .expect("value")
+            .contains("> Revision ~~1~~ **2**"),
+        "{changed}"
+    );
 }
 
 fn read_lines(path: &Path) -> Vec<serde_json::Value> {

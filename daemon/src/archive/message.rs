@@ -121,7 +121,10 @@ pub fn version(req: &VersionRequest, old: Option<&str>, confirmed: Option<&Hold>
         push(&mut msg, key, &value);
     }
     let stated = crate::provisions::dates::stated(&req.text);
-    for (key, value) in [(EFFECTIVE_DATE, stated.effective), (UPDATED_DATE, stated.updated)] {
+    for (key, value) in [
+        (EFFECTIVE_DATE, stated.effective),
+        (UPDATED_DATE, stated.updated),
+    ] {
         if let Some(v) = value {
             push(&mut msg, key, &v);
         }

@@ -73,7 +73,10 @@ pub(super) fn log(
                 // Class and topics on provisions, as events carry them.
                 let key = doc.to_string();
                 if !changes.contains_key(&key) {
-                    changes.insert(key.clone(), provision_changes(&repo, doc, &config.taxonomy)?);
+                    changes.insert(
+                        key.clone(),
+                        provision_changes(&repo, doc, &config.taxonomy)?,
+                    );
                 }
                 if let Some(set) = changes.get(&key).and_then(|c| c.get(&v.commit)) {
                     overlay(&mut s, set);

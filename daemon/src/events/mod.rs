@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::archive::message::{self, trailer, Trailers};
 use crate::document::DocumentId;
 use crate::provisions::history::Replayer;
-use provisions::EventProvision;
 use crate::summary::{self, Class, Counts, Reason, SectionChange, Taxonomy};
+use provisions::EventProvision;
 
 /// The version of the event schema; bumped on any change that is not purely additive.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -131,14 +131,25 @@ fn lines(provisions: &[EventProvision], total: usize, max: usize, style: &Style)
         }
         out.push(head);
         let body = match (p.change, &p.diff, &p.before, &p.after) {
-            (ChangeKind::Modified, Some(d), _, _) => parse_marked(d)
-                .iter()
-                .map(|piece| match piece {
-                    Piece::Same(t) => (style.escape)(t),
-                    Piece::Deleted(t) => wrap(t, style.strike, style.escape),
-                    Piece::Inserted(t) => wrap(t, style.strong, style.escape),
-                })
-                .collect::<String>(),
+            (ChangeKind::Modified, Some(d), _, _) => {
+                let pieces = parse_marked(d);
+                let mut body = String::new();
+                for (i, piece) in pieces.iter().enumerate() {
+                    // Chat markup needs a space between a struck and a bold run (`~1~ *2*`).
+                    if i > 0
+                        && matches!(piece, Piece::Inserted(_))
+                        && matches!(pieces[i - 1], Piece::Deleted(_))
+                    {
+                        body.push(' ');
+                    }
+                    body.push_str(&match piece {
+                        Piece::Same(t) => (style.escape)(t),
+                        Piece::Deleted(t) => wrap(t, style.strike, style.escape),
+                        Piece::Inserted(t) => wrap(t, style.strong, style.escape),
+                    });
+                }
+                body
+            }
             (ChangeKind::Removed, _, Some(b), _) => wrap(b, style.strike, style.escape),
             (_, _, _, Some(a)) => (style.escape)(a),
             (_, _, Some(b), None) => (style.escape)(b),
@@ -262,13 +273,13 @@ mod tests {
         );
         assert_eq!(
             s[1],
-            "> We keep &lt;chats&gt; for ~30 days~*90 days *now**."
+            "> We keep &lt;chats&gt; for ~30 days~ *90 days *now**."
         );
         assert_eq!(s[2], "… and 2 more changed provision(s)");
         let d = discord_lines(&[modified()], 1, 10);
         assert_eq!(
             d[1],
-            "> We keep <chats> for ~~30 days~~**90 days \\*now\\***."
+            "> We keep <chats> for ~~30 days~~ **90 days \\*now\\***."
         );
     }
 
