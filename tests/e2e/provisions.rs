@@ -104,6 +104,14 @@ fn diff_json_lists_each_changed_provision_with_its_class_and_topics() {
     // The renumbered headings and the new date bring no topic; the retention period does.
     assert_eq!(d["topics"], serde_json::json!(["data-retention"]));
     assert_eq!(d["dates"]["updated"], "2026-02-01");
+    // The stated date is a trailer of the version commit too.
+    let trailer = f.git(&[
+        "log",
+        "-1",
+        "--format=%(trailers:key=Updated-Date,valueonly)",
+        &v[1],
+    ]);
+    assert_eq!(trailer.trim(), "2026-02-01");
     let ps = &d["provisions"];
     let retention = provision(ps, "We keep your chats for 90 days.");
     assert_eq!(retention["change"], "modified");

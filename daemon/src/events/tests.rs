@@ -143,3 +143,63 @@ fn event_types_round_trip() {
     }
     assert_eq!(EventType::parse("x"), None);
 }
+
+#[test]
+fn schema_2_events_carry_provisions_with_ids_and_stated_dates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = Repository::init_bare(dir.path()).expect("init");
+    let v1 = "# Policy\n\nReleased: April 1, 2026\n\n## Retention\n\nWe keep chats for 30 days.\n";
+    let v2 = "# Policy\n\nReleased: April 22, 2026. Effective: April 29, 2026\n\n## Retention\n\nWe keep chats for 90 days.\n";
+    let a1 = commit(&repo, "acme/privacy-policy", v1, "");
+    // The trailer wins over the text (a commit written by this version of termtrail has both).
+    let a2 = commit(
+        &repo,
+        "acme/privacy-policy",
+        v2,
+        "Updated-Date: 2026-04-22\n",
+    );
+    let ctx = EventContext {
+        taxonomy: Taxonomy::default(),
+        titles: HashMap::new(),
+        diff_max_bytes: 10_000,
+        replayer: Default::default(),
+    };
+    let added = version_event(&repo, a1, &ctx)
+        .expect("read")
+        .expect("a version");
+    assert!(
+        added.provisions.is_empty(),
+        "a first record lists no provisions"
+    );
+    assert_eq!(added.updated_date.as_deref(), Some("2026-04-01"));
+    let changed = version_event(&repo, a2, &ctx)
+        .expect("read")
+        .expect("a version");
+    assert_eq!(changed.schema_version, 2);
+    assert_eq!(changed.effective_date.as_deref(), Some("2026-04-29"));
+    assert_eq!(changed.updated_date.as_deref(), Some("2026-04-22"));
+    assert_eq!(changed.provisions_total, Some(2));
+    let retention = &changed.provisions[0];
+    assert_eq!(retention.topics, ["data-retention"]);
+    assert_eq!(
+        retention.diff.as_deref(),
+        Some("We keep chats for [-30-]{+90+} days.")
+    );
+    // Its id is the one the history gives the clause from its first version.
+    let (lineage, _) = crate::provisions::history::Replayer::new()
+        .at(
+            &repo,
+            &DocumentId::parse("acme/privacy-policy").expect("id"),
+            Some(a1),
+            None,
+        )
+        .expect("replay")
+        .expect("a version");
+    let first = lineage
+        .provisions()
+        .iter()
+        .find(|t| t.provision.text.starts_with("We keep"))
+        .expect("the clause");
+    assert_eq!(retention.id, first.id);
+    assert_eq!(changed.topics, ["data-retention"]);
+}
