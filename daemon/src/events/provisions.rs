@@ -59,6 +59,24 @@ pub fn cut(s: &str, max: usize) -> String {
     }
 }
 
+/// Cuts a marked word diff like [`cut`], closing a `[-…` or `{+…` run the cut left open, so that
+/// readers of the markers (chat lines, HTML) never see a marker as text.
+pub fn cut_marked(s: &str, max: usize) -> String {
+    let cut = cut(s, max);
+    let Some(body) = cut.strip_suffix('…') else {
+        return cut;
+    };
+    let last = |pat: &str| body.rfind(pat);
+    let open = [("[-", "-]"), ("{+", "+}")]
+        .into_iter()
+        .filter(|(o, c)| last(o).is_some_and(|i| last(c).is_none_or(|j| j < i)))
+        .max_by_key(|(o, _)| last(o));
+    match open {
+        Some((_, close)) => format!("{body}{close}…"),
+        None => cut,
+    }
+}
+
 fn of(p: &ProvisionChange) -> EventProvision {
     EventProvision {
         id: p.id.clone(),
@@ -70,7 +88,7 @@ fn of(p: &ProvisionChange) -> EventProvision {
         before: p.before.as_deref().map(|t| cut(t, EXCERPT_CHARS)),
         after: p.after.as_deref().map(|t| cut(t, EXCERPT_CHARS)),
         diff: (p.change == ChangeKind::Modified)
-            .then(|| cut(&p.excerpt(EXCERPT_CHARS), EXCERPT_CHARS)),
+            .then(|| cut_marked(&p.excerpt(EXCERPT_CHARS), EXCERPT_CHARS)),
     }
 }
 
@@ -128,5 +146,10 @@ mod tests {
         );
         assert!(list[1..].iter().all(|p| p.class == Class::Cosmetic));
         assert_eq!(cut("a  b\nc", 3), "a b…");
+        // A run the cut leaves open is closed; a closed one is left alone.
+        assert_eq!(cut_marked("a {+bcdef+} g", 6), "a {+bc+}…");
+        assert_eq!(cut_marked("a [-bcdef-] g", 6), "a [-bc-]…");
+        assert_eq!(cut_marked("[-a-]{+b+} cdef", 12), "[-a-]{+b+} c…");
+        assert_eq!(cut_marked("short", 12), "short");
     }
 }
