@@ -142,24 +142,25 @@ fn pair(a: &mut Alignment, o: usize, n: usize) {
 /// For each new index, the old partners of the nearest matched provisions before and after it:
 /// the old range it most likely comes from.
 fn gaps(a: &Alignment, old_len: usize) -> Vec<(usize, usize)> {
-    let n = a.new_to_old.len();
-    let mut lo = vec![0; n];
-    let mut hi = vec![old_len; n];
-    let mut last = 0;
-    for i in 0..n {
-        if let Some(o) = a.new_to_old[i] {
-            last = o + 1;
+    let lo = a.new_to_old.iter().scan(0, |last, m| {
+        if let Some(o) = m {
+            *last = o + 1;
         }
-        lo[i] = last;
-    }
-    let mut next = old_len;
-    for i in (0..n).rev() {
-        if let Some(o) = a.new_to_old[i] {
-            next = o;
-        }
-        hi[i] = next;
-    }
-    lo.into_iter().zip(hi).collect()
+        Some(*last)
+    });
+    let mut hi: Vec<usize> = a
+        .new_to_old
+        .iter()
+        .rev()
+        .scan(old_len, |next, m| {
+            if let Some(o) = m {
+                *next = *o;
+            }
+            Some(*next)
+        })
+        .collect();
+    hi.reverse();
+    lo.zip(hi).collect()
 }
 
 /// Kinds that may be the same provision restyled (a heading written as a bold paragraph, a
@@ -215,11 +216,11 @@ pub fn align(
             free_old.entry(k.hash).or_default().push(o);
         }
     }
-    for n in 0..new.len() {
-        if a.new_to_old[n].is_some() || new_keys[n].words.is_empty() {
+    for (n, key) in new_keys.iter().enumerate() {
+        if a.new_to_old[n].is_some() || key.words.is_empty() {
             continue;
         }
-        if let Some(list) = free_old.get_mut(&new_keys[n].hash) {
+        if let Some(list) = free_old.get_mut(&key.hash) {
             if !list.is_empty() {
                 // The candidate nearest in relative position.
                 let rel = n as f64 / new.len().max(1) as f64;

@@ -181,11 +181,7 @@ impl Comparison {
             .provisions()
             .iter()
             .filter(|t| t.provision.kind != Kind::Heading)
-            .filter(|t| {
-                provision_topics(taxonomy, &t.provision)
-                    .iter()
-                    .any(|x| *x == self.topic)
-            })
+            .filter(|t| provision_topics(taxonomy, &t.provision).contains(&self.topic))
             .map(|t| ComparedProvision {
                 id: t.id.clone(),
                 heading_path: t.provision.heading_path.clone(),

@@ -113,7 +113,7 @@ fn rule_language() {
     assert!(!t.matches("delta alpha gamma"), "excluded");
     assert!(t.matches("Third Party"));
     assert!(
-        t.matches("third parties") == false,
+        !t.matches("third parties"),
         "no prefix, no irregular plural"
     );
     assert!(Topic::new("x", "", &[]).is_err());
