@@ -235,7 +235,13 @@ fn wrong_abi_and_checksum_are_refused_at_load() {
     );
     let out = fx.run(&["plugins"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // A plugin not loaded makes the command fail, so a script or a health check sees it.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 plugin(s) not loaded: bad-abi, openai"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stdout.contains("bad-abi: NOT LOADED: plugin ")
             && stdout.contains("speaks plugin ABI version 999, but this termtrail speaks ABI version 1; rebuild the plugin"),
@@ -331,6 +337,87 @@ fn extract_with_a_plugin_prints_its_text() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A tampered plugin (the case pinning is for) is visible in every form its documents take: with
+/// a `url`, with the URL from the manifest, and tracked. Each is checked and failed at every check,
+/// with a reason naming the checksum; with the right pin the same documents are recorded.
+#[test]
+fn documents_of_a_refused_plugin_fail_at_every_check_whatever_their_form() {
+    let fx = Fixture::new();
+    fx.server.set(
+        "/openai",
+        Page::html(openai_page("We collect account data.", 1)),
+    );
+    fx.write_config(&[], "");
+    let pins = format!(
+        "\n[plugin.openai]\nsha256 = \"{zero}\"\n\n[plugin.deepseek]\nsha256 = \"{zero}\"\ntrack = true\n",
+        zero = "0".repeat(64)
+    );
+    append(
+        &fx,
+        &format!(
+            "{}\n[[document]]\nplatform = \"openai\"\nkind = \"terms-of-service\"\nplugin = \"openai\"\n{pins}",
+            plugin_doc(&fx, "openai", "openai", "/openai"),
+        ),
+    );
+    for run in 0..2 {
+        let report = fx.check();
+        assert_eq!(
+            ids(&report, "error_ids"),
+            [
+                "deepseek/plugin",
+                "openai/privacy-policy",
+                "openai/terms-of-service"
+            ],
+            "run {run}: {report}"
+        );
+        assert_eq!(report["checked"], 3, "{report}");
+        for id in [
+            "deepseek/plugin",
+            "openai/privacy-policy",
+            "openai/terms-of-service",
+        ] {
+            let reason = report["error_reasons"][id].as_str().unwrap_or_default();
+            assert!(
+                reason.contains("its SHA-256 is") && reason.contains(&"0".repeat(64)),
+                "{id}: {reason}"
+            );
+        }
+    }
+    // Nothing was recorded for them, and `validate` names the problem.
+    let out = fx.run(&["validate"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("fails at every check")
+            || stderr(&out).contains("fails at every check"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+
+    // The right pin: the document with a URL is recorded (the manifest's URLs are not served
+    // here, so those fail at fetching, no longer at loading).
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            std::fs::read(library("termtrail_plugin_openai")).expect("readable"),
+        ))
+    };
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        &format!(
+            "{}\n[plugin.openai]\nsha256 = \"{sha}\"\n",
+            plugin_doc(&fx, "openai", "openai", "/openai"),
+        ),
+    );
+    let report = fx.check();
+    assert_eq!(
+        ids(&report, "new_ids"),
+        ["openai/privacy-policy"],
+        "{report}"
+    );
+    assert_eq!(report["errors"], 0, "{report}");
 }
 
 #[test]

@@ -10,6 +10,14 @@ use crate::fetch::{FetchError, FetchOutcome, Fetched, Validators};
 impl Engine {
     pub(super) async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
         crate::failpoint::hit("check.start");
+        // A document whose pages come from a plugin that could not be loaded: its load error,
+        // at every check.
+        if doc.sources.is_empty() {
+            if let Some(name) = doc.extraction.plugin() {
+                self.plugins.loaded(name).map_err(super::PluginFailure)?;
+            }
+            return Err(CheckError::NoPages);
+        }
         let (validators, must_extract, needs_browser) = self
             .archive
             .state()

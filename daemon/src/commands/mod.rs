@@ -62,11 +62,19 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut registry = crate::plugin::Registry::default();
             let mut problems = Vec::new();
             if needs_plugins {
+                // A tracked plugin that cannot be loaded keeps the documents it has on record.
+                let repo = crate::archive::open_read_only(&config.archive.path).ok();
+                let recorded = |platform: &str| {
+                    repo.as_ref()
+                        .map(|r| crate::archive::History::new(r).recorded(platform))
+                        .unwrap_or_default()
+                };
                 let attached = crate::plugin::attach(
                     &config.documents,
                     &config.pending,
                     &config.plugins,
                     config.schedule.interval,
+                    recorded,
                 );
                 (registry, problems, config.documents) =
                     (attached.registry, attached.problems, attached.documents);

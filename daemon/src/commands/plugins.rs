@@ -7,9 +7,23 @@ use anyhow::Result;
 use crate::config::Config;
 use crate::plugin::Registry;
 
+/// Prints every plugin found or named by the config; fails (exit 1) when any is not loaded, so
+/// that a script or a health check sees a refused plugin.
 pub(super) fn plugins(config: &Config, registry: &mut Registry) -> Result<()> {
     let settings = &config.plugins;
-    let names = settings.discover();
+    let mut names = settings.discover();
+    // Plugins the config names but the folder lacks are not loaded either: show them too.
+    names.extend(
+        config
+            .documents
+            .iter()
+            .filter_map(|d| d.extraction.plugin().map(str::to_owned))
+            .chain(config.pending.iter().map(|p| p.plugin.clone()))
+            .chain(settings.entries.keys().cloned()),
+    );
+    names.sort();
+    names.dedup();
+    let mut not_loaded = Vec::new();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -44,8 +58,18 @@ pub(super) fn plugins(config: &Config, registry: &mut Registry) -> Result<()> {
                     writeln!(out, "  {:<24} {}  ({})", d.kind, d.url, d.title)?;
                 }
             }
-            Err(e) => writeln!(out, "{name}: NOT LOADED: {e}")?,
+            Err(e) => {
+                writeln!(out, "{name}: NOT LOADED: {e}")?;
+                not_loaded.push(name);
+            }
         }
+    }
+    if !not_loaded.is_empty() {
+        anyhow::bail!(
+            "{} plugin(s) not loaded: {}; their documents fail at every check",
+            not_loaded.len(),
+            not_loaded.join(", ")
+        );
     }
     Ok(())
 }

@@ -90,9 +90,10 @@ fn check_manifest(name: &str, m: &mut Manifest) -> Result<(), PluginError> {
         )));
     }
     // The version goes into every commit's `Extractor` trailer and into `termtrail plugins`.
-    if m.version.is_empty() || one_line(&m.version) != m.version {
+    // Semantic versions only, so that versions compare and a commit's extractor is precise.
+    if semver::Version::parse(&m.version).is_err() {
         return Err(bad(format!(
-            "version {:?} must be one line of text without control characters, e.g. \"1.2.0\"",
+            "version {:?} is not a semantic version (MAJOR.MINOR.PATCH, e.g. \"1.2.0\"); set `version` in the plugin's Cargo.toml",
             m.version
         )));
     }
@@ -278,17 +279,26 @@ mod tests {
         assert_eq!(good.documents[0].title, "P Change-Class: technical");
         let e = check_manifest("other", &mut good).expect_err("name");
         assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
-        let mut bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        let mut bad =
+            Manifest::new("acme", "1.0.0").document("Privacy Policy", "https://a.org/p", "P");
         assert!(check_manifest("acme", &mut bad).is_err());
-        let mut bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        let mut bad =
+            Manifest::new("acme", "1.0.0").document("privacy-policy", "ftp://a.org/p", "P");
         assert!(check_manifest("acme", &mut bad).is_err());
-        for version in ["1.0\n\nChange-Class: technical", "1.0\u{1b}[2J", ""] {
+        for version in [
+            "1.0.0\n\nChange-Class: technical",
+            "1.0.0\u{1b}[2J",
+            "",
+            "banana",
+            "1",
+            "1.0",
+        ] {
             let mut bad =
                 Manifest::new("acme", version).document("privacy-policy", "https://a.org/p", "P");
             let e = check_manifest("acme", &mut bad)
                 .expect_err(version)
                 .to_string();
-            assert!(e.contains("must be one line of text"), "{e}");
+            assert!(e.contains("is not a semantic version"), "{e}");
         }
     }
 }
