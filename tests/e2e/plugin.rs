@@ -849,4 +849,17 @@ fn a_plugin_summary_line_reaches_the_commit_and_the_event() {
             .is_some_and(|s| s.starts_with("Date line changed from")),
         "{last}"
     );
+    // The reader sees the plugin's line too.
+    for args in [
+        &["diff", "openai/privacy-policy"][..],
+        &["log", "--summary", "openai/privacy-policy"][..],
+    ] {
+        let out = fx.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(
+            stdout.contains("plugin: Date line changed from \"Last updated: March 25, 2026."),
+            "{args:?}: {stdout}"
+        );
+    }
 }

@@ -67,6 +67,9 @@ pub(super) fn log(
                     s.headline()
                 };
                 writeln!(out, "            {}", escape_controls(&line))?;
+                if let Some(p) = plugin_line(&v.message) {
+                    writeln!(out, "            plugin: {}", escape_controls(&p))?;
+                }
             }
         }
     }
@@ -166,6 +169,14 @@ pub(super) fn diff(
     writeln!(out, "{added} line(s) added, {removed} removed")?;
     let summary = crate::summary::summarise(Some(&old_text), &new_text, &config.taxonomy);
     writeln!(out, "{}", summary.render_text())?;
+    if let Some(p) = plugin_line(&new.message) {
+        writeln!(out, "plugin: {}", escape_controls(&p))?;
+    }
     out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
     Ok(())
+}
+
+/// The plugin's own line about a version (its `Plugin-Summary` trailer), if it gave one.
+fn plugin_line(message: &str) -> Option<String> {
+    crate::archive::message::trailer(message, crate::archive::message::PLUGIN_SUMMARY)
 }

@@ -36,6 +36,10 @@ pub struct LoadedPlugin {
     /// `[plugins] timeout`: an in-process plugin busy for longer is not waited for.
     pub timeout: Duration,
     backend: Backend,
+    /// Set when the plugin answered `summarize` with an error (most often: it has none, and
+    /// answers "unknown method" as the ABI asks); it is not asked again in this run, so an
+    /// optional method costs one log line, not one per change.
+    no_summarize: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -167,6 +171,7 @@ impl LoadedPlugin {
             isolation,
             timeout: settings.timeout,
             backend,
+            no_summarize: Default::default(),
         })
     }
 
@@ -239,10 +244,24 @@ impl LoadedPlugin {
         Ok(doc)
     }
 
-    /// The plugin's line for a change summary, if any.
+    /// The plugin's line for a change summary, if any. `summarize` is optional: a plugin that
+    /// answers it with an error reply (an unknown method, or its own failure) gives no line, is
+    /// logged once, and is not asked again in this run. A crash or a timeout stays an error.
     pub fn summarize(&self, request: &SummarizeRequest) -> Result<Option<String>, PluginError> {
-        let r: SummarizeResponse = self.call(method::SUMMARIZE, request)?;
-        Ok(r.summary)
+        use std::sync::atomic::Ordering;
+        if self.no_summarize.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        match self.call::<_, SummarizeResponse>(method::SUMMARIZE, request) {
+            Ok(r) => Ok(r.summary),
+            Err(PluginError::Call { message, .. }) => {
+                if !self.no_summarize.swap(true, Ordering::Relaxed) {
+                    tracing::info!(plugin = %self.name(), answer = %message, "the plugin gives no summarize line; not asking it again until restart");
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
