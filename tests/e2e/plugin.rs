@@ -509,7 +509,7 @@ fn the_c_plugin_of_abi_md_works() {
         append(
             &fx,
             &format!(
-                "\n[plugins]\ndir = \"{}\"\nisolation = \"{isolation}\"\n",
+                "\n[plugins]\ndirs = [\"{}\"]\nisolation = \"{isolation}\"\n",
                 fx.path().display()
             ),
         );

@@ -25,16 +25,21 @@ pub(super) fn plugins(config: &Config, registry: &mut Registry) -> Result<()> {
     names.dedup();
     let mut not_loaded = Vec::new();
     let mut out = std::io::stdout().lock();
+    let search: Vec<String> = settings
+        .search_path()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
     writeln!(
         out,
-        "plugin directory: {} (termtrail speaks plugin ABI version {})",
-        settings.dir().display(),
+        "plugin folders: {} (termtrail speaks plugin ABI version {})",
+        search.join(", "),
         crate::plugin::HOST_ABI_VERSION
     )?;
     if names.is_empty() {
         writeln!(
             out,
-            "no plugins found; build them with `cargo build --release --workspace`"
+            "no plugins found in those folders; build them (`cargo build --release --workspace`) or add their folder to [plugins] dirs"
         )?;
     }
     for name in names {
