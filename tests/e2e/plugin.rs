@@ -863,3 +863,64 @@ fn a_plugin_summary_line_reaches_the_commit_and_the_event() {
         );
     }
 }
+
+/// SIGTERM stops `check` and the daemon while a plugin loops in a call, in both isolation modes
+/// and with a timeout far away: an in-process call that cannot be stopped is abandoned, an
+/// isolated host is killed, and the process exits.
+#[test]
+fn sigterm_stops_a_run_stuck_in_a_looping_plugin_in_both_isolation_modes() {
+    use std::time::{Duration, Instant};
+    for isolation in ["none", "process"] {
+        for command in [&["check", "--json"][..], &["run"][..]] {
+            let fx = Fixture::new();
+            fx.server
+                .set("/loop", Page::html(policy_page(2, 1, 1, 2_000)));
+            fx.write_config(&[], "");
+            append(
+                &fx,
+                &format!(
+                    "\n[plugins]\ntimeout = \"300s\"\n{}\n[plugin.loop]\npath = \"{}\"\nisolation = \"{isolation}\"\n",
+                    plugin_doc(&fx, "loop", "loop", "/loop"),
+                    test_plugin("loop").display()
+                ),
+            );
+            let mut child = std::process::Command::new(crate::util::termtrail_bin())
+                .current_dir(fx.path())
+                .arg("--config")
+                .arg(fx.config_path())
+                .args(command)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("termtrail starts");
+            let start = Instant::now();
+            while fx.server.hits("/loop") == 0 {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "{isolation} {command:?}: the page was never fetched"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            // Inside the plugin call by now (the loop plugin never returns).
+            std::thread::sleep(Duration::from_millis(500));
+            assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+            let signalled = Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status;
+                }
+                if signalled.elapsed() > Duration::from_secs(15) {
+                    child.kill().expect("SIGKILL");
+                    panic!("{isolation} {command:?}: still running 15 s after SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            assert!(status.success(), "{isolation} {command:?}: {status}: {}", {
+                use std::io::Read;
+                let mut err = String::new();
+                child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+                err
+            });
+        }
+    }
+}
