@@ -106,8 +106,15 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         plugin: Option<String>,
     },
-    /// List the plugins: versions, ABI, documents, checksums, load errors.
+    /// List the plugins: versions, ABI, documents, checksums, load errors (exit 1 if any is not
+    /// loaded).
     Plugins,
+    /// Write a new plugin crate, or install a built plugin.
+    Plugin {
+        /// What to do.
+        #[command(subcommand)]
+        action: PluginCommand,
+    },
     /// Internal: serve one plugin over stdin/stdout for an isolated daemon (see ARCHITECTURE.md).
     #[command(hide = true)]
     PluginHost {
@@ -152,5 +159,29 @@ pub enum Command {
         /// Overwrite an existing config.
         #[arg(long)]
         force: bool,
+    },
+}
+
+/// `termtrail plugin ...`.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Write a standalone plugin crate (manifest, layout, summarize, tests on a synthetic page,
+    /// and the plugin API crates of this termtrail) that builds with `cargo build --release`.
+    New {
+        /// The platform slug, e.g. `acme` (the crate is DIR/termtrail-plugin-NAME).
+        name: String,
+        /// Where to write the crate.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check a built plugin library (ABI, manifest), copy it where termtrail looks, and print the
+    /// config lines that pin its SHA-256.
+    Install {
+        /// The built library, e.g. target/release/libtermtrail_plugin_acme.so.
+        library: PathBuf,
+        /// The folder to copy it into [default: the first of `[plugins] dirs`, else the folder of
+        /// the termtrail binary].
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
     },
 }

@@ -16,6 +16,7 @@ mod fidelity_rules;
 mod hard_documents;
 mod hostile;
 mod plugin;
+mod plugin_authoring;
 mod receiver;
 mod recovery;
 mod sinks;

@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PluginCommand};
 use crate::config::Config;
 pub use crate::time_fmt::parse_date;
 use crate::time_fmt::short_date as date;
@@ -45,6 +45,10 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::PdfText => std::process::exit(crate::pdf::helper_main()),
         Command::Init { dir, force } => validate::init(&dir, force),
+        // No config needed to write a new plugin.
+        Command::Plugin {
+            action: PluginCommand::New { name, dir },
+        } => plugins::new_plugin(&name, &dir),
         command => {
             let mut config = Config::load(cli.config.as_deref())?;
             for w in &config.warnings {
@@ -144,7 +148,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     url.as_deref(),
                 ),
                 Command::Plugins => plugins::plugins(&config, &mut registry),
-                Command::Init { .. } | Command::PdfText | Command::PluginHost { .. } => {
+                Command::Plugin {
+                    action: PluginCommand::Install { library, into },
+                } => plugins::install(&config, &library, into.as_deref()),
+                Command::Init { .. }
+                | Command::PdfText
+                | Command::PluginHost { .. }
+                | Command::Plugin {
+                    action: PluginCommand::New { .. },
+                } => {
                     unreachable!("handled above")
                 }
             }
