@@ -11,9 +11,10 @@
 //!   stay, except known tracking names (`utm_*`, click ids, session ids) and any value that looks
 //!   machine-generated (a UUID, a long hex or base64 token);
 //! - on an asset (an image, a style sheet, a script, a font, a media file: by its extension, or
-//!   any `src`), the file is what matters; a query parameter only picks a revision, a size or a
-//!   cache entry (`?v=1699999999`, `?w=1080&q=75`), so only one naming a file (a path or URL
-//!   value, as image proxies take) stays;
+//!   anything embedded with `src`), parameters that only pick a revision, a rendition or a cache
+//!   entry go: a bare value (`?1699999999`) and the names of versions, sizes, qualities, formats
+//!   and cache keys (`?v=3&w=1080&q=75`); one that says which image (`?url=/a.png`,
+//!   `?business_id=42`) stays;
 //! - the fragment says where in the page: a human-written anchor (`#section-3`,
 //!   `#11-how-we-use-data`) stays, a machine-generated one (a token, a UUID) goes, and a fragment
 //!   made of parameters (`#k=v&…`) gets the query's rules.
@@ -177,8 +178,51 @@ pub fn looks_generated_fragment(v: &str) -> bool {
             .all(is_word)
 }
 
-/// `pairs` without the noise ones; `None` when nothing was dropped. On an asset, only
-/// parameters naming a file stay.
+/// Query parameters of an asset that pick a revision, a rendition or a cache entry of the same
+/// file (compared in lowercase).
+const ASSET_VARIANT_PARAMS: &[&str] = &[
+    "v",
+    "ver",
+    "version",
+    "rev",
+    "revision",
+    "build",
+    "cb",
+    "cachebust",
+    "cachebuster",
+    "cache",
+    "bust",
+    "t",
+    "ts",
+    "timestamp",
+    "time",
+    "hash",
+    "h",
+    "w",
+    "width",
+    "height",
+    "q",
+    "quality",
+    "fm",
+    "format",
+    "auto",
+    "fit",
+    "crop",
+    "dpr",
+    "itok",
+    "imwidth",
+    "sz",
+    "size",
+];
+
+/// Whether an asset's query parameter only picks a variant of the file: a variant name, or a
+/// bare value (`?1699999999`, parsed as a name without a value).
+fn is_asset_variant(name: &str, value: &str) -> bool {
+    ASSET_VARIANT_PARAMS.contains(&name.to_ascii_lowercase().as_str()) || value.is_empty()
+}
+
+/// `pairs` without the noise ones (and on an asset, without the variant ones); `None` when
+/// nothing was dropped.
 fn kept_pairs(
     pairs: url::form_urlencoded::Parse<'_>,
     asset: bool,
@@ -188,7 +232,7 @@ fn kept_pairs(
         .collect();
     let kept: Vec<(String, String)> = all
         .iter()
-        .filter(|(k, v)| !is_noise_param(k, v) && (!asset || v.contains('/')))
+        .filter(|(k, v)| !is_noise_param(k, v) && !(asset && is_asset_variant(k, v)))
         .cloned()
         .collect();
     (kept.len() != all.len()).then_some(kept)
@@ -245,7 +289,7 @@ fn clean(url: &mut Url, asset: bool) {
 
 /// Removes per-request noise from a link (see the module documentation): tracking and
 /// per-request query parameters, `;jsessionid=` path parameters, machine-generated fragments,
-/// and on a link to an asset file, every parameter but one naming a file. The other parameters
+/// and on a link to an asset file, the parameters picking a variant of it. The other parameters
 /// keep their order.
 pub fn clean_url(url: &mut Url) {
     let asset = is_asset(url);
@@ -291,24 +335,89 @@ mod tests {
     fn each_url_part_keeps_only_what_a_reader_needs() {
         let cases = [
             // Path: a place, kept; a session in it, dropped.
-            ("path kept", "https://e.org/legal/privacy", "https://e.org/legal/privacy"),
-            ("session path parameter", "https://e.org/p;jsessionid=A1B2C3?lang=en", "https://e.org/p?lang=en"),
+            (
+                "path kept",
+                "https://e.org/legal/privacy",
+                "https://e.org/legal/privacy",
+            ),
+            (
+                "session path parameter",
+                "https://e.org/p;jsessionid=A1B2C3?lang=en",
+                "https://e.org/p?lang=en",
+            ),
             // Asset links: revision, size and cache keys go; a value naming a file stays.
-            ("image cache buster", "https://e.org/img/chart.png?v=1699999999", "https://e.org/img/chart.png"),
-            ("bare timestamp query", "https://e.org/static/site.css?1700000000123", "https://e.org/static/site.css"),
-            ("image size and quality", "https://e.org/a/logo.webp?w=1080&q=75&fm=avif", "https://e.org/a/logo.webp"),
-            ("upper-case extension", "https://e.org/SCAN.JPG?rev=3", "https://e.org/SCAN.JPG"),
+            (
+                "image cache buster",
+                "https://e.org/img/chart.png?v=1699999999",
+                "https://e.org/img/chart.png",
+            ),
+            (
+                "bare timestamp query",
+                "https://e.org/static/site.css?1700000000123",
+                "https://e.org/static/site.css",
+            ),
+            (
+                "image size and quality",
+                "https://e.org/a/logo.webp?w=1080&q=75&fm=avif",
+                "https://e.org/a/logo.webp",
+            ),
+            (
+                "asset named in a proxy",
+                "https://e.org/img.png?url=%2Fmap.png&ver=5.2.1",
+                "https://e.org/img.png?url=%2Fmap.png",
+            ),
+            (
+                "upper-case extension",
+                "https://e.org/SCAN.JPG?rev=3",
+                "https://e.org/SCAN.JPG",
+            ),
             // A page, not an asset: its parameters may choose a variant and stay.
-            ("page version parameter", "https://e.org/privacy?v=2", "https://e.org/privacy?v=2"),
-            ("pdf is a document", "https://e.org/terms.pdf?version=2024", "https://e.org/terms.pdf?version=2024"),
+            (
+                "page version parameter",
+                "https://e.org/privacy?v=2",
+                "https://e.org/privacy?v=2",
+            ),
+            (
+                "pdf is a document",
+                "https://e.org/terms.pdf?version=2024",
+                "https://e.org/terms.pdf?version=2024",
+            ),
             // Fragments: anchors people wrote stay, tokens go.
-            ("heading anchor", "https://e.org/p#11-how-we-use-your-information", "https://e.org/p#11-how-we-use-your-information"),
-            ("capitalised anchor", "https://e.org/p#Section_3_Data_Retention", "https://e.org/p#Section_3_Data_Retention"),
-            ("token fragment", "https://e.org/p#tok-3f2a9c1e5b7d4f60a8b2", "https://e.org/p"),
-            ("uuid fragment", "https://e.org/p#0b9e3c84-5f1d-4a7e-9c55-2b1f0d4c9e21", "https://e.org/p"),
-            ("hex fragment", "https://e.org/cdn-cgi/l/email-protection#7f1e0b0a3f1a071e120f131a", "https://e.org/cdn-cgi/l/email-protection"),
-            ("parameters in a fragment", "https://e.org/p#xtor=RSS-3&utm_source=feed&tab=data", "https://e.org/p#xtor=RSS-3&tab=data"),
-            ("only noise in a fragment", "https://e.org/p#access=Zx81Kq09aB7mN2pQ4rS6tU", "https://e.org/p"),
+            (
+                "heading anchor",
+                "https://e.org/p#11-how-we-use-your-information",
+                "https://e.org/p#11-how-we-use-your-information",
+            ),
+            (
+                "capitalised anchor",
+                "https://e.org/p#Section_3_Data_Retention",
+                "https://e.org/p#Section_3_Data_Retention",
+            ),
+            (
+                "token fragment",
+                "https://e.org/p#tok-3f2a9c1e5b7d4f60a8b2",
+                "https://e.org/p",
+            ),
+            (
+                "uuid fragment",
+                "https://e.org/p#0b9e3c84-5f1d-4a7e-9c55-2b1f0d4c9e21",
+                "https://e.org/p",
+            ),
+            (
+                "hex fragment",
+                "https://e.org/cdn-cgi/l/email-protection#7f1e0b0a3f1a071e120f131a",
+                "https://e.org/cdn-cgi/l/email-protection",
+            ),
+            (
+                "parameters in a fragment",
+                "https://e.org/p#xtor=RSS-3&utm_source=feed&tab=data",
+                "https://e.org/p#xtor=RSS-3&tab=data",
+            ),
+            (
+                "only noise in a fragment",
+                "https://e.org/p#access=Zx81Kq09aB7mN2pQ4rS6tU",
+                "https://e.org/p",
+            ),
         ];
         for (what, input, want) in cases {
             let mut u = Url::parse(input).expect("valid");
@@ -320,8 +429,18 @@ mod tests {
     #[test]
     fn embedded_resources_are_assets_whatever_their_name() {
         for (input, want) in [
-            ("https://e.org/_next/image?url=%2Fimg%2Fmap.png&w=3840&q=75", "https://e.org/_next/image?url=%2Fimg%2Fmap.png"),
-            ("https://e.org/render?id=7&cb=5521", "https://e.org/render"),
+            (
+                "https://e.org/_next/image?url=%2Fimg%2Fmap.png&w=3840&q=75",
+                "https://e.org/_next/image?url=%2Fimg%2Fmap.png",
+            ),
+            (
+                "https://e.org/render?id=7&cb=5521",
+                "https://e.org/render?id=7",
+            ),
+            (
+                "https://e.org/v1/certificate?business_id=17162496076&product=ART27&ts=1700000000",
+                "https://e.org/v1/certificate?business_id=17162496076&product=ART27",
+            ),
             ("https://e.org/img/chart.png", "https://e.org/img/chart.png"),
         ] {
             let mut u = Url::parse(input).expect("valid");

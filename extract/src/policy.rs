@@ -503,8 +503,14 @@ mod tests {
     fn heading_permalinks_keep_their_text() {
         for (line, want) in [
             ("## [**Who We Are**](#who-we-are)", "## Who We Are"),
-            ("### [](#info)1. Information we collect", "### 1. Information we collect"),
-            ("# [Terms](#terms) of [use](https://ex.org/use)", "# Terms of [use](https://ex.org/use)"),
+            (
+                "### [](#info)1. Information we collect",
+                "### 1. Information we collect",
+            ),
+            (
+                "# [Terms](#terms) of [use](https://ex.org/use)",
+                "# Terms of [use](https://ex.org/use)",
+            ),
             ("## [](#empty)", ""),
             ("Text with [a link](#x).", "Text with [a link](#x)."),
             ("#hashtag", "#hashtag"),

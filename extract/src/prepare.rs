@@ -115,7 +115,9 @@ mod tests {
     #[test]
     fn links_are_made_absolute_except_fragments_and_empty_ones() {
         assert_eq!(
-            prepared(r##"<a href="/privacy">p</a><a href="#s3">s</a><a href="">e</a><a href="mailto:a@example.org">m</a><a href="../faq?x=1">f</a>"##),
+            prepared(
+                r##"<a href="/privacy">p</a><a href="#s3">s</a><a href="">e</a><a href="mailto:a@example.org">m</a><a href="../faq?x=1">f</a>"##
+            ),
             r##"<a href="https://example.org/privacy">p</a><a href="#s3">s</a><a href="">e</a><a href="mailto:a@example.org">m</a><a href="https://example.org/faq?x=1">f</a>"##
         );
     }

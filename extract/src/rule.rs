@@ -399,7 +399,11 @@ mod tests {
         RuleSpec::Range(r)
     }
 
-    fn extract(page: &str, select: &[RuleSpec], remove: &[RuleSpec]) -> Result<String, ExtractError> {
+    fn extract(
+        page: &str,
+        select: &[RuleSpec],
+        remove: &[RuleSpec],
+    ) -> Result<String, ExtractError> {
         let base = Url::parse("https://example.org/legal/terms").expect("valid");
         Extractor::new(select, remove)
             .expect("rules compile")
@@ -445,8 +449,12 @@ mod tests {
         let partial = "<body><main><section><p>Intro.</p><p id=\"a\">Ad one.</p></section>\
                        <section><p id=\"b\">Ad two.</p><p>Body.</p></section></main></body>";
         assert_eq!(
-            extract(partial, &[css("main")], &[range(("before", "#a"), ("after", "#b"))])
-                .as_deref(),
+            extract(
+                partial,
+                &[css("main")],
+                &[range(("before", "#a"), ("after", "#b"))]
+            )
+            .as_deref(),
             Ok("Intro.\n\nBody.\n")
         );
     }
@@ -457,19 +465,41 @@ mod tests {
         let missing_end = range(("before", "#s1"), ("after", "#gone"));
         let missing_start = range(("after", "#nowhere"), ("after", "#s1"));
         for (select, remove, list, edge, selector) in [
-            (vec![css("main")], vec![missing_end.clone()], "remove", "end", "#gone"),
+            (
+                vec![css("main")],
+                vec![missing_end.clone()],
+                "remove",
+                "end",
+                "#gone",
+            ),
             (vec![missing_end.clone()], vec![], "select", "end", "#gone"),
-            (vec![missing_start.clone()], vec![], "select", "start", "#nowhere"),
-            (vec![css("main")], vec![missing_start.clone()], "remove", "start", "#nowhere"),
+            (
+                vec![missing_start.clone()],
+                vec![],
+                "select",
+                "start",
+                "#nowhere",
+            ),
+            (
+                vec![css("main")],
+                vec![missing_start.clone()],
+                "remove",
+                "start",
+                "#nowhere",
+            ),
         ] {
             let err = extract(page, &select, &remove).expect_err("an edge matches nothing");
             assert_eq!(
                 err,
                 ExtractError::RangeEdge {
                     list,
-                    rule: CompiledRule::compile(if list == "select" { &select[0] } else { &remove[0] })
-                        .expect("compiles")
-                        .to_string(),
+                    rule: CompiledRule::compile(if list == "select" {
+                        &select[0]
+                    } else {
+                        &remove[0]
+                    })
+                    .expect("compiles")
+                    .to_string(),
                     edge,
                     selector: selector.to_owned(),
                 }
@@ -485,17 +515,24 @@ mod tests {
 
     #[test]
     fn selection_is_every_rule_in_order_and_fails_only_when_all_pick_nothing() {
-        let page = "<body><main><div class=\"a\"><p>Outer.</p><div class=\"a\"><p>Inner.</p></div></div>\
+        let page =
+            "<body><main><div class=\"a\"><p>Outer.</p><div class=\"a\"><p>Inner.</p></div></div>\
                     <aside>Note.</aside></main></body>";
         let cases: Vec<(Vec<RuleSpec>, Result<&str, ()>)> = vec![
             // A rule matching nothing beside one that matches: the selection is the latter's.
             (vec![css("article"), css("aside")], Ok("Note.\n")),
             // Rules in the order written, not in page order.
-            (vec![css("aside"), css("p")], Ok("Note.\n\nOuter.\n\nInner.\n")),
+            (
+                vec![css("aside"), css("p")],
+                Ok("Note.\n\nOuter.\n\nInner.\n"),
+            ),
             // An element matched inside another matched one is written again, as OTA copies it.
             (vec![css(".a")], Ok("Outer.\n\nInner.\n\nInner.\n")),
             // A range whose end comes before its start adds nothing but does not fail the rest.
-            (vec![range(("after", "aside"), ("before", "main")), css("aside")], Ok("Note.\n")),
+            (
+                vec![range(("after", "aside"), ("before", "main")), css("aside")],
+                Ok("Note.\n"),
+            ),
             (vec![css("article"), css("table")], Err(())),
         ];
         for (select, want) in cases {
@@ -521,7 +558,10 @@ mod tests {
         let page = "<body><main><a href=\"/legal\">Legal</a><p>Text of the terms.</p>\
                     <script>var x = 1;</script><p>Second paragraph.</p></main></body>";
         let kept = extract(page, &[css("main")], &[css("[href=\"/legal\"]")]).expect("extracts");
-        assert!(kept.contains("[Legal](https://example.org/legal)"), "{kept}");
+        assert!(
+            kept.contains("[Legal](https://example.org/legal)"),
+            "{kept}"
+        );
         let gone = extract(
             page,
             &[css("main")],
