@@ -232,7 +232,7 @@ fn kept_pairs(
         .collect();
     let kept: Vec<(String, String)> = all
         .iter()
-        .filter(|(k, v)| !is_noise_param(k, v) && !(asset && is_asset_variant(k, v)))
+        .filter(|(k, v)| !(is_noise_param(k, v) || (asset && is_asset_variant(k, v))))
         .cloned()
         .collect();
     (kept.len() != all.len()).then_some(kept)
