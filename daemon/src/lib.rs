@@ -14,6 +14,7 @@ pub mod events;
 pub mod failpoint;
 pub mod fetch;
 pub mod import;
+pub mod migrate;
 pub mod notify_commands;
 pub mod pdf;
 pub mod plugin;

@@ -8,7 +8,6 @@
 //! a document's mean similarity is under 0.95. See docs/fidelity.md.
 
 mod corpus;
-mod similarity;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -135,7 +134,7 @@ async fn score(corpus: &Corpus, doc: &str, with_rules: bool) -> Result<Score> {
                 .get(&secs)
                 .with_context(|| format!("no version text at {}", row.snapshot))?;
             let ota = std::fs::read_to_string(corpus.root.join(&row.ota_md))?;
-            sims.push(similarity::similarity(ours, &ota));
+            sims.push(termtrail::migrate::similarity::similarity(ours, &ota));
         }
         previous = r.outcome;
     }
