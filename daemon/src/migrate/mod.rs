@@ -7,9 +7,14 @@
 //!   carried over;
 //! - [`snapshots`]: which captures of an OTA snapshots repository make one fetch of a document,
 //!   and under which declaration;
-//! - [`similarity`] and [`versions`]: how close the imported texts are to OTA's own versions.
+//! - [`replay`]: a document's captures through termtrail's pipeline, idempotently;
+//! - [`similarity`] and [`versions`]: how close the imported texts are to OTA's own versions;
+//! - [`run`]: the whole migration, and [`report`]: its summary.
 
 pub mod declaration;
+pub mod replay;
+pub mod report;
+pub mod run;
 pub mod similarity;
 pub mod snapshots;
 pub mod translate;
