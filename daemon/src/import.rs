@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use git2::{Repository, Sort};
 
 use crate::check::{CheckError, Engine, Outcome};
-use crate::config::Document;
+use crate::document::Document;
 use crate::fetch::Fetched;
 
 /// Why an import cannot start.
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn capture_times_are_read_from_names() {
         let t = capture_time("003-2025-12-18T23-31-36Z.html").expect("found");
-        assert_eq!(crate::archive::rfc3339(t), "2025-12-18T23:31:36Z");
+        assert_eq!(crate::time_fmt::rfc3339(t), "2025-12-18T23:31:36Z");
         assert!(capture_time("2025-12-18T23:31:36Z.html").is_none());
         assert!(capture_time("page.html").is_none());
         assert!(capture_time("2025-13-18T23-31-36Z.html").is_none());

@@ -34,12 +34,9 @@ pub enum PdfError {
 /// Longest time one PDF may take.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The termtrail executable to run the helper with: `TERMTRAIL_EXE`, else this process's own.
+/// The termtrail executable to run the helper with (see [`crate::self_exe`]).
 fn exe() -> std::path::PathBuf {
-    std::env::var_os("TERMTRAIL_EXE")
-        .map(Into::into)
-        .or_else(|| std::env::current_exe().ok())
-        .unwrap_or_else(|| "termtrail".into())
+    crate::self_exe::termtrail_exe().unwrap_or_else(|_| "termtrail".into())
 }
 
 /// Extracts the text of a PDF in a child process (blocking; call it from a blocking thread),

@@ -25,6 +25,8 @@ pub mod links;
 mod markdown;
 mod nesting;
 mod normalise;
+mod platform;
+pub mod plugin_test;
 pub mod policy;
 mod prepare;
 mod rule;
@@ -38,6 +40,9 @@ pub use normalise::normalise_text;
 pub use prepare::PROTECTED_EMAIL_TEXT;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
 pub use sections::{split_sections, Section};
+/// The plugin API, for [`platform_plugin!`]'s expansion in plugin crates.
+#[doc(hidden)]
+pub use termtrail_plugin_api as plugin_api;
 pub use tracking::{
     clean_markdown_links, is_tracking_param, looks_like_token, strip_tracking_params,
 };

@@ -68,7 +68,7 @@ async fn score(corpus: &Corpus, doc: &str, with_rules: bool) -> Result<Score> {
     let config = Config::parse(&toml, &format!("<{doc}>"))?;
     let document = config.documents[0].clone();
     let captures = termtrail::import::captures_in(&corpus.dir(doc))?;
-    let (engine, writer) = Engine::start(&config)?;
+    let (engine, writer) = Engine::start(&config.engine_settings(), Default::default())?;
     let results = engine.import(&document, captures).await;
     drop(engine);
     writer.close();
@@ -209,7 +209,7 @@ fn migration(corpus: &Corpus, rt: &tokio::runtime::Runtime) -> Result<()> {
         snapshots: Some(tmp.path().join("snapshots")),
         versions: Some(tmp.path().join("versions")),
     };
-    let summary = rt.block_on(termtrail::migrate::run::migrate(&options, |_| {}));
+    let summary = rt.block_on(termtrail::commands::migrate_ota::migrate(&options, |_| {}));
     std::env::set_current_dir(here)?;
     let summary = summary?;
     println!("\n### Migration (`migrate-ota` on the corpus as an OTA collection)\n");

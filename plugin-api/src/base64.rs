@@ -1,55 +1,22 @@
-//! Standard base64 (RFC 4648, padded) for the body bytes in JSON, written out here because this
-//! crate depends on serde only. An array of numbers would be four times larger.
+//! Standard base64 (RFC 4648, padded) for the body bytes in JSON, by the `base64` crate's strict
+//! standard engine: canonical padding required, no trailing bits, no whitespace. An array of
+//! numbers would be four times larger.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serializer};
-
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Encodes bytes.
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(bytes)
 }
 
-/// Decodes base64, refusing anything that is not canonical enough to be ours.
+/// Decodes canonical base64, refusing anything else (missing or extra padding, trailing bits,
+/// characters outside the alphabet).
 pub fn decode(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return Err(format!("invalid base64 character {:?}", c as char)),
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Ok(out)
+    STANDARD
+        .decode(s)
+        .map_err(|e| format!("invalid base64: {e}"))
 }
 
 pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -71,5 +38,24 @@ mod tests {
         }
         assert_eq!(super::encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(super::encode(b"fo"), "Zm8=");
+    }
+
+    /// Each input is base64 of something, but not the canonical form: refused.
+    #[test]
+    fn non_canonical_input_is_refused() {
+        for (input, why) in [
+            ("Zm8", "missing padding"),
+            ("Zm8==", "extra padding"),
+            ("Zm9=", "non-zero trailing bits"),
+            ("Zm9vYmFy\n", "a line break"),
+            ("Zm 8=", "a space"),
+            ("Zm-_", "the URL-safe alphabet"),
+            ("Zm8=Zm8=", "padding inside"),
+        ] {
+            assert!(
+                super::decode(input).is_err(),
+                "{why}: {input:?} was accepted"
+            );
+        }
     }
 }

@@ -5,7 +5,8 @@
 //! carries JSON, so a plugin built with another rustc (or written in another language) still
 //! works, and a panic inside the plugin becomes an error result instead of undefined behaviour.
 //!
-//! This crate is what plugin authors depend on, so it stays small (serde only) and changes only
+//! This crate is what plugin authors depend on, so it stays small (serde, serde_json and base64)
+//! and changes only
 //! additively: new fields are optional (`#[serde(default)]`), and a breaking change bumps
 //! [`ABI_VERSION`].
 //!

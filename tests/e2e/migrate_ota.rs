@@ -39,7 +39,11 @@ fn ota_repo(dir: &Path, commits: &[(&str, &str, String)]) {
         std::fs::create_dir_all(file.parent().expect("in a folder")).expect("mkdir");
         std::fs::write(&file, content).expect("write");
         git_at(dir, date, &["add", path]);
-        git_at(dir, date, &["commit", "-q", "-m", &format!("Record {path}")]);
+        git_at(
+            dir,
+            date,
+            &["commit", "-q", "-m", &format!("Record {path}")],
+        );
     }
 }
 
@@ -165,9 +169,21 @@ fn write_collection(root: &Path) {
     ota_repo(
         &root.join("versions"),
         &[
-            ("2025-01-10T08:00:00Z", "Acme Chat/Privacy Policy.md", md("Version one.")),
-            ("2025-02-10T08:00:00Z", "Acme Chat/Privacy Policy.md", md("Version two.")),
-            ("2025-05-10T08:00:00Z", "Acme Chat/Privacy Policy.md", md("Version three.")),
+            (
+                "2025-01-10T08:00:00Z",
+                "Acme Chat/Privacy Policy.md",
+                md("Version one."),
+            ),
+            (
+                "2025-02-10T08:00:00Z",
+                "Acme Chat/Privacy Policy.md",
+                md("Version two."),
+            ),
+            (
+                "2025-05-10T08:00:00Z",
+                "Acme Chat/Privacy Policy.md",
+                md("Version three."),
+            ),
         ],
     );
 }
@@ -257,14 +273,26 @@ fn an_ota_collection_moves_over_with_its_history() {
     let text_at = |rev: &str, path: &str| git(&archive, &["show", &format!("{rev}:{path}")]);
     let first = git(
         &archive,
-        &["rev-list", "--reverse", "main", "--", "acme-chat/privacy-policy.md"],
+        &[
+            "rev-list",
+            "--reverse",
+            "main",
+            "--",
+            "acme-chat/privacy-policy.md",
+        ],
     );
     let first = first.lines().next().expect("a version");
     let v1 = text_at(first, "acme-chat/privacy-policy.md");
-    assert!(v1.starts_with("# Privacy\n\nVersion one. We collect"), "{v1}");
+    assert!(
+        v1.starts_with("# Privacy\n\nVersion one. We collect"),
+        "{v1}"
+    );
     assert!(!v1.contains("Stale") && !v1.contains("Try Acme"), "{v1}");
     let v3 = text_at("main", "acme-chat/privacy-policy.md");
-    assert!(v3.starts_with("# Privacy\n\nVersion three. We collect"), "{v3}");
+    assert!(
+        v3.starts_with("# Privacy\n\nVersion three. We collect"),
+        "{v3}"
+    );
     assert!(!v3.contains("Stale"), "{v3}");
     // Every capture's snapshot is kept, dated at its capture (4 + 2 + 2).
     assert_eq!(
@@ -274,7 +302,14 @@ fn an_ota_collection_moves_over_with_its_history() {
     assert_eq!(
         git(
             &archive,
-            &["log", "-1", "--format=%cI", "snapshots", "--", "acme-chat/privacy-policy.html"]
+            &[
+                "log",
+                "-1",
+                "--format=%cI",
+                "snapshots",
+                "--",
+                "acme-chat/privacy-policy.html"
+            ]
         )
         .trim(),
         "2025-05-10T08:00:00Z"
@@ -283,11 +318,23 @@ fn an_ota_collection_moves_over_with_its_history() {
     // The multi-page document: both pages at each fetch, the first one's latest bytes kept.
     let tos = text_at("main", "acme-chat/terms-of-service.md");
     assert!(
-        tos.contains("Terms one.") && tos.contains("## EU annex\n\nAnnex two.") && !tos.contains("Buy now") && !tos.contains("Home"),
+        tos.contains("Terms one.")
+            && tos.contains("## EU annex\n\nAnnex two.")
+            && !tos.contains("Buy now")
+            && !tos.contains("Home"),
         "{tos}"
     );
     assert_eq!(
-        git(&archive, &["log", "--format=%cI", "main", "--", "acme-chat/terms-of-service.md"]),
+        git(
+            &archive,
+            &[
+                "log",
+                "--format=%cI",
+                "main",
+                "--",
+                "acme-chat/terms-of-service.md"
+            ]
+        ),
         "2025-06-01T09:00:00Z\n2025-01-10T09:00:00Z\n"
     );
     // The range of the other service.
@@ -299,12 +346,18 @@ fn an_ota_collection_moves_over_with_its_history() {
     // Again: the same config, nothing added.
     let before = (
         git(&archive, &["rev-parse", "main", "snapshots"]),
-        std::fs::metadata(root.join("termtrail.toml")).expect("exists").modified().expect("mtime"),
+        std::fs::metadata(root.join("termtrail.toml"))
+            .expect("exists")
+            .modified()
+            .expect("mtime"),
     );
     let again = migrate(root, "termtrail.toml");
     let stdout = String::from_utf8_lossy(&again.stdout).into_owned();
     assert!(again.status.success(), "{stdout}\n{}", stderr(&again));
-    assert!(stdout.starts_with("Unchanged: termtrail.toml with 3 document(s)."), "{stdout}");
+    assert!(
+        stdout.starts_with("Unchanged: termtrail.toml with 3 document(s)."),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("| **total** | 8 | 0 | 8 | 0 | 0 | 0 | 7 | 3 | 1.000 (min 1.000) |"),
         "{stdout}"
@@ -316,7 +369,10 @@ fn an_ota_collection_moves_over_with_its_history() {
     assert_eq!(
         (
             git(&archive, &["rev-parse", "main", "snapshots"]),
-            std::fs::metadata(root.join("termtrail.toml")).expect("exists").modified().expect("mtime"),
+            std::fs::metadata(root.join("termtrail.toml"))
+                .expect("exists")
+                .modified()
+                .expect("mtime"),
         ),
         before
     );
@@ -326,7 +382,8 @@ fn an_ota_collection_moves_over_with_its_history() {
     let refused = migrate(root, "mine.toml");
     assert!(!refused.status.success());
     assert!(
-        stderr(&refused).contains("mine.toml exists and was not written by `termtrail migrate-ota`"),
+        stderr(&refused)
+            .contains("mine.toml exists and was not written by `termtrail migrate-ota`"),
         "{}",
         stderr(&refused)
     );

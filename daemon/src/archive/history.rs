@@ -5,7 +5,7 @@ use std::path::Path;
 
 use git2::{Oid, Repository, Sort};
 
-use super::trailers::{trailer, Trailers};
+use super::message::{self, Trailers};
 use super::{ArchiveError, MAIN, SNAPSHOTS};
 use crate::document::{DocumentFilter, DocumentId};
 
@@ -40,7 +40,7 @@ impl<'r> History<'r> {
         VersionEntry {
             commit: commit.id(),
             time: commit.time().seconds(),
-            doc: trailer(&message, "Document").and_then(|d| DocumentId::parse(&d).ok()),
+            doc: message::document(&message),
             summary: commit.summary().unwrap_or_default().to_owned(),
             message,
         }
@@ -164,7 +164,7 @@ pub fn latest_snapshot(
             .find_commit(id.map_err(super::git("walk history"))?)
             .map_err(super::git("read commit"))?;
         let trailers = Trailers::parse(commit.message().unwrap_or_default());
-        if trailers.get("Document") != Some(want.as_str()) {
+        if trailers.get(message::DOCUMENT) != Some(want.as_str()) {
             continue;
         }
         let tree = commit.tree().map_err(super::git("read tree"))?;
@@ -206,14 +206,14 @@ pub fn latest_snapshot(
             return Ok(None);
         }
         let content_types = trailers
-            .all("Content-Type")
+            .all(message::CONTENT_TYPE)
             .map(|v| Some(v.to_owned()))
             .collect();
         return Ok(Some(SnapshotRecord {
             commit: commit.id(),
             pages,
             content_types,
-            final_url: trailers.get("Final-URL").map(str::to_owned),
+            final_url: trailers.get(message::FINAL_URL).map(str::to_owned),
             fetched_at: std::time::SystemTime::UNIX_EPOCH
                 + std::time::Duration::from_secs(
                     u64::try_from(commit.time().seconds()).unwrap_or(0),

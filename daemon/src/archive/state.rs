@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::document::DocumentId;
-use crate::fetch::Validators;
+use crate::validators::Validators;
 
 /// The state of one document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

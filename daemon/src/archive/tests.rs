@@ -1,7 +1,12 @@
+//! The archive writer against the real `git` CLI: commits only on change, the ref order of a
+//! fetch, start-up repairs, and values that cannot forge a trailer.
+
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use super::message::Trailers;
 use super::*;
+use crate::document::DocumentId;
 
 impl Archive {
     fn record_version_nohold(

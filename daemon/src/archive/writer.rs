@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::{Archive, ArchiveError, Hold, Probe, Recorded, SnapshotPage, State, VersionResult};
 use crate::document::DocumentId;
-use crate::fetch::Validators;
+use crate::validators::Validators;
 
 /// A version to record.
 #[derive(Debug, Clone)]
@@ -215,10 +215,7 @@ fn note_version(state: &Mutex<State>, req: &VersionRequest, result: &VersionResu
             Some(Hold {
                 text_sha256: super::text_hash(&req.text),
                 reason: reason.clone(),
-                since: req
-                    .fetched_at
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64),
+                since: crate::time_fmt::unix(req.fetched_at),
                 snapshot: req.snapshot.to_string(),
             })
         }

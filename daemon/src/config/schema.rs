@@ -2,170 +2,38 @@
 //! It is walked over the parsed TOML before serde sees it, so that every unknown key and every
 //! value of the wrong type is reported at once (serde stops at the first), each with its line,
 //! its key and what to write instead. The keys found wrong are then taken out, so that the rest
-//! can still be deserialised and validated. `raw.rs` stays the definition of the file: a test
-//! checks that both list the same keys.
+//! can still be deserialised and validated. Each component declares the keys of its section
+//! beside its serde struct; a test checks that both list the same keys.
 
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// The kind of value a key takes.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Shape {
-    /// Any string.
-    Text,
-    /// A string parsed by `units::parse_duration`.
-    Duration,
-    /// A string parsed by `units::parse_size`.
-    Size,
-    /// An integer.
-    Integer,
-    /// A float or an integer.
-    Number,
-    /// `true` or `false`.
-    Bool,
-    /// An array of strings.
-    Texts,
-    /// A table whose values are strings (`headers`).
-    TextMap,
-    /// `select` / `remove`: a string, a range table, or an array of those.
-    Rules,
-    /// A table with these keys.
-    Table(&'static [Key]),
-    /// A table of tables named by the user (`[plugin.NAME]`), each with these keys; the text is
-    /// how one is written.
-    Named(&'static [Key], &'static str),
-    /// An array of tables (`[[document]]`), each with these keys; the text is how one is written.
-    Tables(&'static [Key], &'static str),
-}
+use crate::diagnostics::keys::{join, Key, Shape, Shape::*};
+use crate::document::settings::RANGE_KEYS as RANGE;
+use crate::{archive, browser, check, document, events, fetch, plugin, scheduler, sinks, summary};
 
-/// A key and the shape of its value.
-pub(super) type Key = (&'static str, Shape);
-
-use Shape::*;
-
-const ARCHIVE: &[Key] = &[
-    ("path", Text),
-    ("author_name", Text),
-    ("author_email", Text),
-    ("fsync", Bool),
-];
-const SCHEDULE: &[Key] = &[("interval", Duration), ("jitter", Number)];
-/// The keys a `[fetch.hosts."HOST"]` table may set, and `[fetch]` too.
-const HOST: &[Key] = &[
-    ("user_agent", Text),
-    ("timeout", Duration),
-    ("max_body", Size),
-    ("per_host_concurrency", Integer),
-    ("per_host_delay", Duration),
-    ("retries", Integer),
-];
-const FETCH: &[Key] = &[
-    ("user_agent", Text),
-    ("timeout", Duration),
-    ("max_body", Size),
-    ("per_host_concurrency", Integer),
-    ("per_host_delay", Duration),
-    ("retries", Integer),
-    ("connect_timeout", Duration),
-    ("max_redirects", Integer),
-    ("max_concurrency", Integer),
-    ("retry_backoff", Duration),
-    ("max_retry_after", Duration),
-    ("hosts", Named(HOST, "[fetch.hosts.\"example.org\"]")),
-];
-const HOLDS: &[Key] = &[("shrink_below", Number), ("language_change", Bool)];
-const BROWSER: &[Key] = &[
-    ("executable", Text),
-    ("idle_shutdown", Duration),
-    ("render_timeout", Duration),
-    ("fallback", Bool),
-];
-const SOURCE: &[Key] = &[
-    ("url", Text),
-    ("select", Rules),
-    ("remove", Rules),
-    ("fetch", Text),
-];
-const DOCUMENT: &[Key] = &[
-    ("platform", Text),
-    ("kind", Text),
-    ("url", Text),
-    ("fetch", Text),
-    ("source", Tables(SOURCE, "[[document.source]]")),
-    ("plugin", Text),
-    ("title", Text),
-    ("select", Rules),
-    ("remove", Rules),
-    ("interval", Duration),
-];
-const SINK: &[Key] = &[
-    ("name", Text),
-    ("type", Text),
-    ("platforms", Texts),
-    ("kinds", Texts),
-    ("topics", Texts),
-    ("min_class", Text),
-    ("events", Texts),
-    ("start", Text),
-    ("include_technical", Bool),
-    ("retry_max", Duration),
-    ("timeout", Duration),
-    ("format", Text),
-    ("path", Text),
-    ("max_entries", Integer),
-    ("title", Text),
-    ("url", Text),
-    ("secret", Text),
-    ("headers", TextMap),
-    ("smtp_host", Text),
-    ("smtp_port", Integer),
-    ("tls", Text),
-    ("username", Text),
-    ("password", Text),
-    ("from", Text),
-    ("to", Texts),
-    ("tls_ca", Text),
-    ("command", Texts),
-];
-const EXTRACTION: &[Key] = &[("timeout", Duration)];
-const EVENTS: &[Key] = &[("diff_max_bytes", Size), ("unavailable_after", Integer)];
-const TOPIC: &[Key] = &[("label", Text), ("keywords", Texts), ("replace", Bool)];
-const PLUGINS: &[Key] = &[
-    ("dir", Text),
-    ("track_all", Bool),
-    ("isolation", Text),
-    ("timeout", Duration),
-];
-const PLUGIN: &[Key] = &[
-    ("path", Text),
-    ("sha256", Text),
-    ("isolation", Text),
-    ("track", Bool),
-];
-/// The keys of an OTA range object.
-const RANGE: &[Key] = &[
-    ("startBefore", Text),
-    ("startAfter", Text),
-    ("endBefore", Text),
-    ("endAfter", Text),
-];
-
-/// The top level of the file.
+/// The top level of the file: each component's keys, as it declares them beside its section.
 pub(super) const ROOT: &[Key] = &[
-    ("archive", Table(ARCHIVE)),
-    ("schedule", Table(SCHEDULE)),
-    ("fetch", Table(FETCH)),
-    ("holds", Table(HOLDS)),
-    ("browser", Table(BROWSER)),
-    ("extraction", Table(EXTRACTION)),
-    ("document", Tables(DOCUMENT, "[[document]]")),
-    ("sink", Tables(SINK, "[[sink]]")),
-    ("events", Table(EVENTS)),
-    ("topics", Named(TOPIC, "[topics.biometrics]")),
-    ("plugins", Table(PLUGINS)),
-    ("plugin", Named(PLUGIN, "[plugin.acme]")),
+    ("archive", Table(archive::settings::KEYS)),
+    ("schedule", Table(scheduler::settings::KEYS)),
+    ("fetch", Table(fetch::settings::KEYS)),
+    ("holds", Table(archive::settings::HOLDS_KEYS)),
+    ("browser", Table(browser::settings::KEYS)),
+    ("extraction", Table(check::settings::KEYS)),
+    ("document", Tables(document::settings::KEYS, "[[document]]")),
+    ("sink", Tables(sinks::settings::KEYS, "[[sink]]")),
+    ("events", Table(events::settings::KEYS)),
+    (
+        "topics",
+        Named(summary::settings::KEYS, "[topics.biometrics]"),
+    ),
+    ("plugins", Table(plugin::settings::KEYS)),
+    (
+        "plugin",
+        Named(plugin::settings::ENTRY_KEYS, "[plugin.acme]"),
+    ),
 ];
 
 /// One problem found by the walk.
@@ -183,24 +51,6 @@ pub(super) struct Problem {
 /// tables inside it), so that what is left deserialises.
 pub(super) fn check(table: &mut DeTable<'_>, keys: &'static [Key], out: &mut Vec<Problem>) {
     check_table(table, keys, "", out);
-}
-
-/// `prefix.key`, with the key quoted when it is not a bare TOML key (`fetch.hosts."x.org"`).
-pub(super) fn join(prefix: &str, key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let key = if bare {
-        key.to_owned()
-    } else {
-        format!("{key:?}")
-    };
-    if prefix.is_empty() {
-        key
-    } else {
-        format!("{prefix}.{key}")
-    }
 }
 
 fn check_table(
@@ -407,6 +257,8 @@ mod tests {
 
     use super::*;
     use crate::config::raw;
+    use crate::document::settings::{KEYS as DOCUMENT, SOURCE_KEYS};
+    use crate::fetch::settings::HOST_KEYS as HOST;
 
     /// Captures the field names serde's derive passes to `deserialize_struct`.
     struct Fields;
@@ -464,36 +316,76 @@ mod tests {
     fn the_schema_matches_the_serde_structs() {
         let pairs: [(BTreeSet<&str>, &[Key], &str); 15] = [
             (serde_fields::<raw::RawConfig>(), ROOT, "root"),
-            (serde_fields::<raw::RawArchive>(), ARCHIVE, "archive"),
-            (serde_fields::<raw::RawSchedule>(), SCHEDULE, "schedule"),
-            (serde_fields::<raw::RawFetch>(), FETCH, "fetch"),
-            (serde_fields::<raw::RawHost>(), HOST, "fetch.hosts"),
-            (serde_fields::<raw::RawHolds>(), HOLDS, "holds"),
-            (serde_fields::<raw::RawBrowser>(), BROWSER, "browser"),
             (
-                serde_fields::<raw::RawExtraction>(),
-                EXTRACTION,
+                serde_fields::<archive::settings::RawArchive>(),
+                archive::settings::KEYS,
+                "archive",
+            ),
+            (
+                serde_fields::<scheduler::settings::RawSchedule>(),
+                scheduler::settings::KEYS,
+                "schedule",
+            ),
+            (
+                serde_fields::<fetch::settings::RawFetch>(),
+                fetch::settings::KEYS,
+                "fetch",
+            ),
+            (
+                serde_fields::<fetch::settings::RawHost>(),
+                HOST,
+                "fetch.hosts",
+            ),
+            (
+                serde_fields::<archive::settings::RawHolds>(),
+                archive::settings::HOLDS_KEYS,
+                "holds",
+            ),
+            (
+                serde_fields::<browser::settings::RawBrowser>(),
+                browser::settings::KEYS,
+                "browser",
+            ),
+            (
+                serde_fields::<check::settings::RawExtraction>(),
+                check::settings::KEYS,
                 "extraction",
             ),
-            (serde_fields::<raw::RawDocument>(), DOCUMENT, "document"),
-            (serde_fields::<raw::RawSource>(), SOURCE, "document.source"),
             (
-                serde_fields::<crate::sinks::config::RawSink>(),
-                SINK,
+                serde_fields::<document::settings::RawDocument>(),
+                DOCUMENT,
+                "document",
+            ),
+            (
+                serde_fields::<document::settings::RawSource>(),
+                SOURCE_KEYS,
+                "document.source",
+            ),
+            (
+                serde_fields::<sinks::settings::RawSink>(),
+                sinks::settings::KEYS,
                 "sink",
             ),
             (
-                serde_fields::<crate::sinks::config::RawEvents>(),
-                EVENTS,
+                serde_fields::<events::settings::RawEvents>(),
+                events::settings::KEYS,
                 "events",
             ),
             (
-                serde_fields::<crate::sinks::config::RawTopic>(),
-                TOPIC,
+                serde_fields::<summary::settings::RawTopic>(),
+                summary::settings::KEYS,
                 "topics",
             ),
-            (serde_fields::<raw::RawPlugins>(), PLUGINS, "plugins"),
-            (serde_fields::<raw::RawPluginEntry>(), PLUGIN, "plugin"),
+            (
+                serde_fields::<plugin::settings::RawPlugins>(),
+                plugin::settings::KEYS,
+                "plugins",
+            ),
+            (
+                serde_fields::<plugin::settings::RawPluginEntry>(),
+                plugin::settings::ENTRY_KEYS,
+                "plugin",
+            ),
         ];
         for (serde, schema, table) in pairs {
             assert_eq!(serde, schema_fields(schema), "[{table}]");
@@ -515,7 +407,7 @@ mod tests {
             unknown_key("user-agent", HOST),
             "unknown key; did you mean \"user_agent\"?"
         );
-        assert!(unknown_key("colour", ARCHIVE)
+        assert!(unknown_key("colour", archive::settings::KEYS)
             .starts_with("unknown key; the keys here are path, author_name"));
     }
 }

@@ -3,22 +3,20 @@
 //! delivery never depends on what the process happened to have in memory: a restarted daemon
 //! rebuilds exactly the event it failed to deliver. See `docs/events.md` for the schema.
 
+pub mod settings;
+
 use std::collections::HashMap;
 use std::path::Path;
 
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{trailer, Trailers};
+use crate::archive::message::{self, trailer, Trailers};
 use crate::document::DocumentId;
 use crate::summary::{self, Class, Counts, Reason, SectionChange, Taxonomy};
 
 /// The version of the event schema; bumped on any change that is not purely additive.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// The trailer that marks a commit as a technical re-recording (re-extraction, import), not a
-/// change of the document: such commits are not announced by default.
-pub const CHANGE_CLASS_TRAILER: &str = "Change-Class";
 
 /// The kinds of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,14 +151,6 @@ fn git(what: &'static str) -> impl FnOnce(git2::Error) -> EventError {
     move |source| EventError::Git { what, source }
 }
 
-/// Whether the commit is marked `Change-Class: technical`.
-pub fn is_technical(message: &str) -> bool {
-    trailer(message, CHANGE_CLASS_TRAILER).is_some_and(|v| v.eq_ignore_ascii_case("technical"))
-}
-
-/// The trailer in which a version commit carries its plugin's one-line summary of the change.
-pub const PLUGIN_SUMMARY_TRAILER: &str = "Plugin-Summary";
-
 /// What building events needs besides the repository.
 #[derive(Debug, Clone)]
 pub struct EventContext {
@@ -187,7 +177,8 @@ fn previous_version(commit: &git2::Commit<'_>, doc: &str) -> Result<Option<Oid>,
         Err(_) => return Ok(None),
     };
     loop {
-        if trailer(current.message().unwrap_or_default(), "Document").as_deref() == Some(doc) {
+        if trailer(current.message().unwrap_or_default(), message::DOCUMENT).as_deref() == Some(doc)
+        {
             return Ok(Some(current.id()));
         }
         current = match current.parent(0) {
@@ -207,7 +198,7 @@ pub fn version_event(
     let commit = repo.find_commit(id).map_err(git("a version commit"))?;
     let trailers = Trailers::parse(commit.message().unwrap_or_default());
     let Some(doc) = trailers
-        .get("Document")
+        .get(message::DOCUMENT)
         .and_then(|d| DocumentId::parse(d).ok())
     else {
         return Ok(None);
@@ -233,9 +224,11 @@ pub fn version_event(
         ctx.diff_max_bytes,
     );
     let fetched_at = trailers
-        .get("Fetched-At")
+        .get(message::FETCHED_AT)
         .map(str::to_owned)
-        .unwrap_or_else(|| crate::archive::rfc3339(unix_time(commit.time().seconds())));
+        .unwrap_or_else(|| {
+            crate::time_fmt::rfc3339(crate::time_fmt::from_unix(commit.time().seconds()))
+        });
     let event_type = if old_text.is_some() {
         EventType::Changed
     } else {
@@ -258,12 +251,15 @@ pub fn version_event(
         kind: doc.kind().to_owned(),
         document: doc.to_string(),
         title,
-        url: trailers.get("Source-URL").unwrap_or_default().to_owned(),
+        url: trailers
+            .get(message::SOURCE_URL)
+            .unwrap_or_default()
+            .to_owned(),
         fetched_at,
         commit: Some(id.to_string()),
         previous_commit: previous.map(|p| p.to_string()),
         headline,
-        plugin_summary: trailers.get(PLUGIN_SUMMARY_TRAILER).map(str::to_owned),
+        plugin_summary: trailers.get(message::PLUGIN_SUMMARY).map(str::to_owned),
         class: Some(summary.class),
         cosmetic_reasons: summary.cosmetic_reasons,
         counts: Some(summary.counts),
@@ -276,10 +272,6 @@ pub fn version_event(
     }))
 }
 
-fn unix_time(secs: i64) -> std::time::SystemTime {
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64)
-}
-
 /// An availability event (`document.unavailable` / `document.recovered`), built from the state.
 pub fn availability_event(
     event_type: EventType,
@@ -290,7 +282,7 @@ pub fn availability_event(
     error: Option<String>,
     at: std::time::SystemTime,
 ) -> Event {
-    let when = crate::archive::rfc3339(at);
+    let when = crate::time_fmt::rfc3339(at);
     let headline = match event_type {
         EventType::Recovered => format!("{title}: available again"),
         _ => format!("{title}: unavailable after {failures} failed checks"),
@@ -463,19 +455,7 @@ mod tests {
             Some("Retention extended by one day")
         );
         let technical = repo.find_commit(a3).expect("commit");
-        assert!(is_technical(technical.message().expect("message")));
-    }
-
-    #[test]
-    fn trailers_are_read_from_the_trailer_block() {
-        let m = "Update X\n\nDocument: a/b\nSource-URL: http://x/\nChange-Class: technical\n";
-        assert_eq!(trailer(m, "Document").as_deref(), Some("a/b"));
-        assert!(is_technical(m));
-        assert!(!is_technical("Update X\n\nDocument: a/b\n"));
-        // A body line is not a trailer.
-        assert!(!is_technical(
-            "Update X\n\nChange-Class: technical\n\nDocument: a/b\n"
-        ));
+        assert!(message::is_technical(technical.message().expect("message")));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod charset;
 mod limiter;
 mod retry;
+pub mod settings;
 mod sniff;
 
 use std::time::{Duration, SystemTime};
@@ -13,20 +14,12 @@ use reqwest::StatusCode;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::config::{FetchSettings, HostSettings};
+pub use crate::validators::Validators;
 pub use charset::decode;
 use limiter::HostLimiter;
 pub use retry::{backoff, retry_after};
+pub use settings::{FetchSettings, HostSettings};
 pub use sniff::{check_text, is_pdf, NotText};
-
-/// Validators from the last stored snapshot, sent so that an unchanged document costs a 304.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    /// The `ETag` last served.
-    pub etag: Option<String>,
-    /// The `Last-Modified` last served.
-    pub last_modified: Option<String>,
-}
 
 /// A document as fetched.
 #[derive(Debug, Clone)]

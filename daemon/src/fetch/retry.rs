@@ -10,27 +10,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// a random factor in [0.5, 1.5) (`unit` is a uniform sample in [0, 1)) so that many clients that
 /// failed together do not retry together.
 pub fn backoff(base: Duration, attempt: u32, unit: f64) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.min(16));
-    exp.mul_f64(0.5 + unit.clamp(0.0, 1.0)).min(MAX_BACKOFF)
+    crate::backoff::jittered(crate::backoff::exponential(base, attempt.min(16)), unit)
+        .min(MAX_BACKOFF)
 }
 
-/// Parses a `Retry-After` value: delay-seconds or an HTTP date.
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date (any of its three forms).
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = httpdate(v)?;
+    let when = crate::time_fmt::parse_http_date(v)?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form servers send.
-fn httpdate(v: &str) -> Option<SystemTime> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let dt = time::PrimitiveDateTime::parse(v, &fmt).ok()?.assume_utc();
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(dt.unix_timestamp()).ok()?))
 }
 
 #[cfg(test)]
@@ -54,6 +45,15 @@ mod tests {
         assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
         assert_eq!(
             retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        // The obsolete forms RFC 9110 still requires recipients to accept.
+        assert_eq!(
+            retry_after("Sunday, 06-Nov-94 08:50:37 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            retry_after("Sun Nov  6 08:50:37 1994", now),
             Some(Duration::from_secs(60))
         );
         assert_eq!(

@@ -6,7 +6,6 @@
 //! imported already (or the archive went on from there) and is skipped, so running the migration
 //! again adds nothing; a run stopped half-way goes on where it stopped.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -17,7 +16,7 @@ use super::translate::MigratedDocument;
 use super::versions::{mean_similarity, OtaVersion};
 use crate::archive::{latest_snapshot, open_read_only, History};
 use crate::check::{Engine, Outcome};
-use crate::config::{Config, Document};
+use crate::document::Document;
 use crate::fetch::Fetched;
 
 /// What importing one document's history did.
@@ -43,16 +42,6 @@ pub struct DocumentReport {
     pub ota_versions: Option<usize>,
     /// The mean similarity of the archive's versions to OTA's version in force at each date.
     pub similarity: Option<f64>,
-}
-
-/// The termtrail document of `table` (one `[[document]]` table).
-fn document_of(table: &str) -> Result<Document, String> {
-    let config = Config::parse(table, "<migrated declaration>").map_err(|e| e.to_string())?;
-    config
-        .documents
-        .into_iter()
-        .next()
-        .ok_or_else(|| "the declaration gives no document".to_owned())
 }
 
 /// The content type of a snapshot file, from its extension (OTA names files by type).
@@ -95,7 +84,8 @@ pub fn archive_texts(
 }
 
 /// Imports the captures of `doc` from the OTA snapshots repository `snapshots` (whose changes
-/// are `changes`) into the archive at `archive` through `engine`. `ota` (OTA's versions of the
+/// are `changes`) into the archive at `archive` through `engine`, each capture as the document of
+/// the declaration then in force (`declared`, one per `doc.tables`, or why it cannot be used). `ota` (OTA's versions of the
 /// document, when known) is what the texts are scored against. `on_fetch` is called after each
 /// fetch found, imported or not.
 pub async fn import_document(
@@ -104,6 +94,7 @@ pub async fn import_document(
     snapshots: &Repository,
     changes: &Changes,
     doc: &MigratedDocument,
+    declared: &[Result<Document, String>],
     ota: Option<&[OtaVersion]>,
     mut on_fetch: impl FnMut(),
 ) -> DocumentReport {
@@ -116,7 +107,6 @@ pub async fn import_document(
         ..DocumentReport::default()
     };
     let since = last_snapshot(archive, &doc.id);
-    let mut documents: HashMap<usize, Result<Document, String>> = HashMap::new();
     let mut failed_last_time = false;
     for fetch in plan {
         on_fetch();
@@ -124,17 +114,16 @@ pub async fn import_document(
             report.already += 1;
             continue;
         }
-        let when = crate::archive::rfc3339(fetch.at);
-        let document = documents.entry(fetch.declaration).or_insert_with(|| {
-            doc.tables
-                .get(fetch.declaration)
-                .cloned()
-                .unwrap_or_else(|| Err("no such declaration".to_owned()))
-                .and_then(|t| document_of(&t))
-        });
-        let document = match document {
-            Ok(d) => d,
-            Err(reason) => {
+        let when = crate::time_fmt::rfc3339(fetch.at);
+        let document = match declared.get(fetch.declaration) {
+            Some(Ok(d)) => d,
+            None => {
+                report.errors.push(format!(
+                    "{when}: the declaration then in force cannot be used: no such declaration"
+                ));
+                continue;
+            }
+            Some(Err(reason)) => {
                 report.errors.push(format!(
                     "{when}: the declaration then in force cannot be used: {reason}"
                 ));

@@ -1,5 +1,7 @@
-//! One migration, start to end: read the collection, write the config, and with the OTA
-//! repositories, import every document's history and score it against OTA's versions.
+//! One migration's two halves: read the collection and write the config ([`prepare`]); with the
+//! OTA repositories, import every document's history and score it against OTA's versions
+//! ([`import_histories`]). The command layer (`commands/migrate_ota.rs`) parses the written config
+//! and starts the engine between the two.
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +10,11 @@ use git2::Repository;
 use super::declaration::{declarations_dir, load_collection, CollectionError};
 use super::replay::{import_document, DocumentReport};
 use super::snapshots::{plan_fetches, read_changes, Changes};
-use super::translate::{config_toml, translate, HEADER};
+use super::translate::{config_toml, translate, MigratedDocument, Migration, HEADER};
 use super::versions::ota_versions;
 use super::Warning;
-use crate::check::{Engine, StartError};
-use crate::config::{Config, ConfigError};
+use crate::check::Engine;
+use crate::document::Document;
 
 /// What to migrate, and where to.
 #[derive(Debug, Clone)]
@@ -44,14 +46,6 @@ pub enum MigrateError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The written config does not parse: a bug of the translation.
-    #[error("the config written to {path} is not valid (please report this): {source}")]
-    Config {
-        /// The file.
-        path: PathBuf,
-        /// The parse error.
-        source: ConfigError,
-    },
     /// An OTA repository cannot be read.
     #[error(
         "cannot read the OTA {what} repository {path}: {source}; give the folder of a clone of it"
@@ -64,9 +58,6 @@ pub enum MigrateError {
         /// libgit2's error.
         source: git2::Error,
     },
-    /// The archive cannot be opened.
-    #[error(transparent)]
-    Start(#[from] StartError),
 }
 
 /// Progress of the import, for a progress bar.
@@ -136,60 +127,93 @@ fn write_config(path: &Path, text: &str) -> Result<bool, MigrateError> {
     Ok(true)
 }
 
-/// Runs a migration (see the module documentation); `progress` hears about the import.
-pub async fn migrate(
-    options: &Options,
-    mut progress: impl FnMut(Progress),
-) -> Result<Summary, MigrateError> {
+/// The collection read and its config written: the first half of a migration.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The collection's documents, translated.
+    pub migration: Migration,
+    /// The config text written.
+    pub text: String,
+    /// Whether the file changed (false: it already held exactly this config).
+    pub written: bool,
+    /// Everything that could not be carried over.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the collection, translates it and writes the config (unless it holds it already).
+pub fn prepare(options: &Options) -> Result<Prepared, MigrateError> {
     let dir = declarations_dir(&options.declarations);
     let (services, mut warnings) = load_collection(&dir)?;
     let migration = translate(&services);
     warnings.extend(migration.warnings.iter().cloned());
     let text = config_toml(&migration);
     let written = write_config(&options.output, &text)?;
-    let config = Config::parse(&text, &options.output.display().to_string()).map_err(|source| {
-        MigrateError::Config {
-            path: options.output.clone(),
-            source,
-        }
-    })?;
-    let mut summary = Summary {
-        output: options.output.clone(),
+    Ok(Prepared {
+        migration,
+        text,
         written,
-        documents: config.documents.len(),
-        left_out: migration.documents.len() - config.documents.len(),
         warnings,
-        reports: Vec::new(),
-    };
-    let Some(snapshots_path) = &options.snapshots else {
-        return Ok(summary);
-    };
-    let (snapshots, changes) = open("snapshots", snapshots_path)?;
-    let versions = match &options.versions {
-        Some(p) => Some(open("versions", p)?),
-        None => None,
-    };
-    let docs: Vec<_> = migration
-        .documents
-        .iter()
-        .filter(|d| d.current_table().is_some())
-        .collect();
-    let total: usize = docs
-        .iter()
-        .map(|d| plan_fetches(&changes, &d.service_id, &d.terms_type, &d.history).len())
-        .sum();
+    })
+}
+
+/// OTA's repositories, opened with their changes read.
+pub struct Repositories {
+    snapshots: (Repository, Changes),
+    versions: Option<(Repository, Changes)>,
+}
+
+impl Repositories {
+    /// Opens the repositories of `options`; `None` without a snapshots repository (then there
+    /// is no history to import).
+    pub fn open(options: &Options) -> Result<Option<Self>, MigrateError> {
+        let Some(snapshots) = &options.snapshots else {
+            return Ok(None);
+        };
+        let snapshots = open("snapshots", snapshots)?;
+        let versions = match &options.versions {
+            Some(p) => Some(open("versions", p)?),
+            None => None,
+        };
+        Ok(Some(Self {
+            snapshots,
+            versions,
+        }))
+    }
+
+    /// How many fetches the documents' histories hold, all together (for a progress bar).
+    pub fn fetches<'a>(&self, docs: impl IntoIterator<Item = &'a MigratedDocument>) -> usize {
+        docs.into_iter()
+            .map(|d| {
+                plan_fetches(&self.snapshots.1, &d.service_id, &d.terms_type, &d.history).len()
+            })
+            .sum()
+    }
+}
+
+/// Imports the history of each document of `docs` (a migrated document, and the termtrail
+/// document of each of its declarations, in the order of `MigratedDocument::tables`) into the
+/// archive at `archive` through `engine`, scoring it against OTA's versions when the versions
+/// repository is open. Warnings about unreadable versions go to `warnings`.
+pub async fn import_histories(
+    repos: &Repositories,
+    docs: &[(&MigratedDocument, Vec<Result<Document, String>>)],
+    engine: &Engine,
+    archive: &Path,
+    warnings: &mut Vec<Warning>,
+    mut progress: impl FnMut(Progress),
+) -> Vec<DocumentReport> {
     progress(Progress::Start {
-        fetches: total as u64,
+        fetches: repos.fetches(docs.iter().map(|(d, _)| *d)) as u64,
     });
-    let (engine, writer) = Engine::start(&config)?;
-    for doc in docs {
+    let mut reports = Vec::with_capacity(docs.len());
+    for (doc, declared) in docs {
         progress(Progress::Document(doc.id.to_string()));
-        let ota = match &versions {
+        let ota = match &repos.versions {
             Some((repo, changes)) => {
                 match ota_versions(repo, changes, &doc.service_id, &doc.terms_type) {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        summary.warnings.push(Warning::document(
+                        warnings.push(Warning::document(
                             &doc.id.to_string(),
                             format!(
                                 "OTA's versions cannot be read, so the texts are not scored: {e}"
@@ -201,19 +225,19 @@ pub async fn migrate(
             }
             None => None,
         };
+        let (snapshots, changes) = &repos.snapshots;
         let report = import_document(
-            &engine,
-            &config.archive.path,
-            &snapshots,
-            &changes,
+            engine,
+            archive,
+            snapshots,
+            changes,
             doc,
+            declared,
             ota.as_deref(),
             || progress(Progress::Fetch),
         )
         .await;
-        summary.reports.push(report);
+        reports.push(report);
     }
-    drop(engine);
-    writer.close();
-    Ok(summary)
+    reports
 }

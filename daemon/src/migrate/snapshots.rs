@@ -312,7 +312,7 @@ mod tests {
             .iter()
             .map(|f| {
                 (
-                    crate::archive::rfc3339(f.at),
+                    crate::time_fmt::rfc3339(f.at),
                     f.declaration,
                     f.pages.iter().map(|p| p.blob.as_bytes()[0]).collect(),
                 )

@@ -254,7 +254,7 @@ pub fn translate(services: &[Service]) -> Migration {
                         &subject,
                         format!(
                             "captures up to {} cannot be imported with the declaration then in force: {reason}",
-                            crate::archive::rfc3339(past.valid_until)
+                            crate::time_fmt::rfc3339(past.valid_until)
                         ),
                     ));
                 }

@@ -28,6 +28,9 @@ use super::PluginError;
 /// corrupted stream.
 const MAX_FRAME: usize = 256 << 20;
 
+/// Wait before restarting a host that crashed once; doubled at each crash in a row.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
 /// Longest wait before restarting a crashed host.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -208,7 +211,7 @@ impl HostClient {
 
     /// Spawns the host; returns its first reply (the manifest envelope).
     fn spawn(&mut self) -> Result<Vec<u8>, PluginError> {
-        let exe = std::env::current_exe().map_err(PluginError::Spawn)?;
+        let exe = crate::self_exe::termtrail_exe().map_err(PluginError::Spawn)?;
         let mut command = Command::new(exe);
         command
             .arg("plugin-host")
@@ -259,7 +262,8 @@ impl HostClient {
     fn crashed(&mut self, during: &str) -> PluginError {
         let status = self.running.take().map_or_else(String::new, Running::kill);
         self.crashes += 1;
-        let backoff = Duration::from_millis(100 << self.crashes.min(9)).min(MAX_BACKOFF);
+        let backoff =
+            crate::backoff::exponential(FIRST_BACKOFF, self.crashes.min(9)).min(MAX_BACKOFF);
         self.not_before = Some(Instant::now() + backoff);
         PluginError::HostDied {
             plugin: self.name.clone(),

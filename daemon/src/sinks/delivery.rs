@@ -7,7 +7,6 @@
 //! Each sink runs in its own task, woken by [`Signals`] when a version is committed: fetching
 //! never waits for a sink, and a failing sink never delays another.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +17,7 @@ use tokio::task::JoinSet;
 
 use super::cursor::{self, CursorError};
 use super::{send, SinkConfig, SinkError, Start};
-use crate::config::Config;
+use crate::backoff::{exponential, Backoff};
 use crate::events::{self, Event, EventContext, EventError};
 
 /// Events rebuilt per trip to git; bounds memory during a long catch-up.
@@ -190,21 +189,13 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Delivery {
-    /// The delivery side of `config`.
-    pub fn new(config: &Config) -> Self {
-        let titles: HashMap<String, String> = config
-            .documents
-            .iter()
-            .map(|d| (d.id.to_string(), d.title.clone()))
-            .collect();
+    /// Delivery to `sinks` of the versions in the archive at `archive`, their events built with
+    /// `ctx`.
+    pub fn new(archive: PathBuf, sinks: &[SinkConfig], ctx: EventContext) -> Self {
         Self {
-            archive: config.archive.path.clone(),
-            sinks: config.sinks.iter().cloned().map(Arc::new).collect(),
-            ctx: Arc::new(EventContext {
-                taxonomy: config.taxonomy.clone(),
-                titles,
-                diff_max_bytes: config.events.diff_max_bytes,
-            }),
+            archive,
+            sinks: sinks.iter().cloned().map(Arc::new).collect(),
+            ctx: Arc::new(ctx),
             http: reqwest::Client::builder()
                 .user_agent(concat!("termtrail/", env!("CARGO_PKG_VERSION")))
                 // Webhook receivers are named by the user; following a redirect could resend a
@@ -302,7 +293,9 @@ impl Delivery {
                         source,
                     })?;
                     let skip = !s.include_technical
-                        && events::is_technical(commit.message().unwrap_or_default());
+                        && crate::archive::message::is_technical(
+                            commit.message().unwrap_or_default(),
+                        );
                     let event = if skip {
                         None
                     } else {
@@ -355,7 +348,6 @@ impl Delivery {
         {
             let (http, event) = (self.http.clone(), event.clone());
             tasks.spawn(async move {
-                let mut delay = FIRST_RETRY;
                 for attempt in 1..=ALERT_ATTEMPTS {
                     match send(&sink, &http, &event).await {
                         Ok(()) => {
@@ -367,8 +359,7 @@ impl Delivery {
                         }
                         Err(e) => {
                             tracing::warn!(sink = %sink.name, error = %e, "alert delivery failed; retrying");
-                            tokio::time::sleep(delay).await;
-                            delay *= 2;
+                            tokio::time::sleep(exponential(FIRST_RETRY, attempt - 1)).await;
                         }
                     }
                 }
@@ -412,24 +403,24 @@ impl Delivery {
             let mut stop = stop.clone();
             tasks.spawn(async move {
                 let sink = me.sinks[i].clone();
-                let mut delay = FIRST_RETRY;
+                let mut backoff = Backoff::new(FIRST_RETRY, sink.retry_max);
                 loop {
                     versions.mark_unchanged();
                     match me.deliver_pending(i, Some(&stop)).await {
                         Ok(_) => {
-                            delay = FIRST_RETRY;
+                            backoff.succeeded();
                             tokio::select! {
                                 _ = versions.changed() => {}
                                 _ = stop.changed() => {}
                             }
                         }
                         Err(e) => {
+                            let delay = backoff.failed();
                             tracing::warn!(sink = %sink.name, error = %e, retry_in_s = delay.as_secs(), "delivery failed; other sinks and fetching go on");
                             tokio::select! {
                                 _ = tokio::time::sleep(delay) => {}
                                 _ = stop.changed() => {}
                             }
-                            delay = (delay * 2).min(sink.retry_max);
                         }
                     }
                     if *stop.borrow() {

@@ -4,6 +4,7 @@
 
 pub mod cosmetic;
 pub mod sections;
+pub mod settings;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -116,17 +117,16 @@ fn diff_config() -> similar::TextDiffConfig {
     c
 }
 
-/// Counts words and lines added and removed.
+/// Counts words and lines added and removed. The line counts are those the version commit's
+/// message states (`archive::message::line_counts`), so an event never disagrees with its commit.
 pub fn counts(old: &str, new: &str) -> Counts {
-    let mut c = Counts::default();
+    let (lines_added, lines_removed) = crate::archive::message::line_counts(old, new);
+    let mut c = Counts {
+        lines_added,
+        lines_removed,
+        ..Counts::default()
+    };
     let lines = diff_config().diff_lines(old, new);
-    for change in lines.iter_all_changes() {
-        match change.tag() {
-            ChangeTag::Insert => c.lines_added += 1,
-            ChangeTag::Delete => c.lines_removed += 1,
-            ChangeTag::Equal => {}
-        }
-    }
     // Words only inside changed lines: the same answer as a whole-text word diff in practice, at
     // a fraction of the cost on long documents.
     for op in lines.ops() {

@@ -3,63 +3,36 @@
 //! Legal pages keep the text in an `<article>` in `<main>`, with a related-links `<aside>` and a
 //! "Try Claude" call to action (buttons are dropped).
 
-use termtrail_extract::policy::{extract_request, PolicyLayout};
-use termtrail_plugin_api::{
-    export_plugin, ExtractRequest, ExtractedDocument, Manifest, Plugin, PluginError,
-};
-
-/// The plugin.
-#[derive(Default)]
-pub struct Anthropic;
-
-/// Where the text is, most specific first; the common noise (navigation, cookie banners,
-/// dialogs, scripts) is removed by the helper.
-const LAYOUT: PolicyLayout<'static> = PolicyLayout {
-    main: &["main article", "main"],
-    remove: &[],
-};
-
-impl Plugin for Anthropic {
-    /// A change of the policy's date line, the first thing readers look for.
-    fn summarize(&self, request: &termtrail_plugin_api::SummarizeRequest) -> Option<String> {
-        termtrail_extract::policy::effective_date_change(&request.old, &request.new)
-    }
-
-    fn manifest(&self) -> Manifest {
-        Manifest::new("anthropic", env!("CARGO_PKG_VERSION"))
-            .document(
-                "privacy-policy",
-                "https://www.anthropic.com/legal/privacy",
-                "Anthropic privacy policy",
-            )
-            .document(
-                "terms-of-service",
-                "https://www.anthropic.com/legal/consumer-terms",
-                "Anthropic consumer terms",
-            )
-            .document(
-                "commercial-terms",
-                "https://www.anthropic.com/legal/commercial-terms",
-                "Anthropic commercial terms",
-            )
-            .document(
-                "acceptable-use-policy",
-                "https://www.anthropic.com/legal/aup",
-                "Anthropic usage policy",
-            )
-    }
-
-    fn extract(&self, request: &ExtractRequest) -> Result<ExtractedDocument, PluginError> {
-        extract_request(request, &LAYOUT)
-    }
+termtrail_extract::platform_plugin! {
+    /// The plugin.
+    pub struct Anthropic;
+    name = "anthropic";
+    /// Where the text is, most specific first; the common noise (navigation, cookie banners,
+    /// dialogs, scripts) is removed by the helper.
+    layout = { main: ["main article", "main"], remove: [] };
+    documents = [
+        ("privacy-policy", "https://www.anthropic.com/legal/privacy", "Anthropic privacy policy"),
+        (
+            "terms-of-service",
+            "https://www.anthropic.com/legal/consumer-terms",
+            "Anthropic consumer terms",
+        ),
+        (
+            "commercial-terms",
+            "https://www.anthropic.com/legal/commercial-terms",
+            "Anthropic commercial terms",
+        ),
+        ("acceptable-use-policy", "https://www.anthropic.com/legal/aup", "Anthropic usage policy"),
+    ];
 }
-
-export_plugin!(Anthropic);
 
 #[cfg(test)]
 mod tests {
+    use termtrail_extract::plugin_test::{
+        check_manifest, check_noise_only_changes, check_text, LayoutCase,
+    };
+
     use super::*;
-    use termtrail_extract::policy::request_for;
 
     /// A synthetic page written for these tests in the layout of Anthropic's pages, with
     /// the per-fetch noise `n` (build ids, nonces, tokens, tracking ids) and one clause.
@@ -70,82 +43,50 @@ mod tests {
 <h2>2. How we use information</h2><p>We use information to provide, maintain and improve the services. Read our <a href="/policies/cookies?utm_source=policy&amp;utm_medium=web&amp;fbclid=IwAR@N@">cookie notice</a> for details, or <a href="/contact?lang=en&amp;did=8f14e45f-ceea-467f-a9f0-@N12@">contact us</a>.</p>
 <h3>2.1 Model training</h3><p>You can opt out of the use of your content for model training in your settings.</p></article><aside><h4>Related</h4><a href="/legal/aup">Usage policy</a></aside><button>Try Claude</button></main><div id="onetrust-consent-sdk"><div role="dialog" aria-label="Cookie banner"><p>We use cookies to improve your experience. Accept all?</p><button>Accept all</button><button>Reject</button></div></div><footer>© 2026 Anthropic PBC</footer><script id="__NEXT_DATA__" type="application/json">{"buildId":"build-@N@","nonce":"n@N@"}</script><script src="/_next/static/chunks/main-@N@.js"></script></body></html>"##;
 
-    fn page(n: u32, clause: &str) -> String {
-        PAGE.replace("@N12@", &format!("{n:012x}"))
-            .replace("@N@", &n.to_string())
-            .replace("@CLAUSE@", clause)
-    }
+    /// The noise of this page (each string is in it).
+    const NOISE: &[&str] = &[
+        "cookies to improve",
+        "Accept all",
+        "Products",
+        "©",
+        "build-",
+        "tok1",
+        "utm_",
+        "fbclid",
+        "did=",
+        "Related",
+        "Try Claude",
+        "Usage policy",
+    ];
 
-    fn extract(html: &str) -> ExtractedDocument {
-        Anthropic
-            .extract(&request_for(
-                "privacy-policy",
-                "https://www.anthropic.com/legal/privacy",
-                html,
-            ))
-            .expect("the synthetic page extracts")
-    }
-
-    const CLAUSE: &str = "We collect the information you give us when you create an account.";
+    const CASE: LayoutCase<'static> = LayoutCase {
+        plugin: &Anthropic,
+        kind: "privacy-policy",
+        url: "https://www.anthropic.com/legal/privacy",
+        page: PAGE,
+        title: "Anthropic privacy policy",
+        last_updated: "March 3, 2026",
+        kept: &[
+            "### 2.1 Model training\n\nYou can opt out",
+            "[contact us](https://",
+            "/contact?lang=en)",
+        ],
+        noise: NOISE,
+        sections: 4,
+    };
 
     #[test]
     fn extracts_the_policy_text_only() {
-        let d = extract(&page(1, CLAUSE));
-        assert!(
-            d.text
-                .starts_with("# Anthropic privacy policy\n\nLast updated: March 3, 2026\n"),
-            "{}",
-            d.text
-        );
-        assert!(d.text.contains(CLAUSE), "{}", d.text);
-        assert!(
-            d.text.contains("### 2.1 Model training\n\nYou can opt out"),
-            "{}",
-            d.text
-        );
-        assert!(d.text.contains("[contact us](https://"), "{}", d.text);
-        assert!(d.text.contains("/contact?lang=en)"), "{}", d.text);
-        for noise in [
-            "cookies to improve",
-            "Accept all",
-            "Products",
-            "©",
-            "build-",
-            "tok1",
-            "Subscribe",
-            "utm_",
-            "fbclid",
-            "did=",
-            "Skip to",
-            "On this page",
-            "Related",
-            "Try Claude",
-        ] {
-            assert!(!d.text.contains(noise), "{noise:?} in:\n{}", d.text);
-        }
-        assert_eq!(d.title.as_deref(), Some("Anthropic privacy policy"));
-        assert_eq!(
-            d.metadata.get("last-updated").map(String::as_str),
-            Some("March 3, 2026")
-        );
-        assert_eq!(d.sections.len(), 4, "{:?}", d.sections);
+        check_text(&CASE);
     }
 
     #[test]
     fn noise_only_changes_give_the_same_text() {
-        let a = extract(&page(1, CLAUSE)).text;
-        assert_eq!(a, extract(&page(987_654, CLAUSE)).text);
-        let changed = extract(&page(1, "We collect less.")).text;
-        assert_ne!(a, changed);
+        check_noise_only_changes(&CASE);
     }
 
     #[test]
     fn manifest_names_real_documents() {
-        let m = Anthropic.manifest();
-        assert_eq!(m.name, "anthropic");
-        assert!(!m.documents.is_empty());
-        for d in &m.documents {
-            assert!(d.url.starts_with("https://"), "{}", d.url);
-        }
+        check_manifest(&Anthropic, "anthropic");
     }
 }

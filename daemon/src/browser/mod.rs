@@ -16,26 +16,8 @@ use url::Url;
 
 use crate::fetch::{Fetched, Validators};
 
-/// `[browser]` settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BrowserSettings {
-    /// The Chromium executable.
-    pub executable: PathBuf,
-    /// Shut the browser down after this long without a page to render.
-    pub idle_shutdown: Duration,
-    /// Longest wait for a page to load and for its selected region to have text.
-    pub render_timeout: Duration,
-}
-
-impl Default for BrowserSettings {
-    fn default() -> Self {
-        Self {
-            executable: PathBuf::from("/usr/bin/chromium"),
-            idle_shutdown: Duration::from_secs(60),
-            render_timeout: Duration::from_secs(30),
-        }
-    }
-}
+pub mod settings;
+pub use settings::BrowserSettings;
 
 /// Why a page could not be rendered.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::check::{DocReport, Engine};
-use crate::config::Config;
+use crate::document::Document;
+
+pub mod settings;
+pub use settings::ScheduleSettings;
 
 /// The interval until the next check: `interval × (1 ± jitter)`, `unit` uniform in [0, 1).
 pub fn jittered(interval: Duration, jitter: f64, unit: f64) -> Duration {
@@ -40,12 +43,14 @@ pub fn first_delay(
     }
 }
 
-/// Runs until `shutdown` completes.
-pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output = ()>) {
-    let docs = &config.documents;
-    let now_unix = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+/// Checks `docs` each at its interval (with `[schedule]` jitter) until `shutdown` completes.
+pub async fn run(
+    engine: Engine,
+    docs: &[Document],
+    schedule: &ScheduleSettings,
+    shutdown: impl Future<Output = ()>,
+) {
+    let now_unix = crate::time_fmt::unix(std::time::SystemTime::now());
     let start = Instant::now();
     let mut due: Vec<Option<Instant>> = {
         let state = engine
@@ -97,7 +102,7 @@ pub async fn run(engine: Engine, config: &Config, shutdown: impl Future<Output =
                     if let Err(message) = report {
                         tracing::error!(document = %docs[i].id, panic = %message, "a check panicked; the document is checked again at its next turn");
                     }
-                    let wait = jittered(docs[i].interval, config.schedule.jitter, fastrand::f64());
+                    let wait = jittered(docs[i].interval, schedule.jitter, fastrand::f64());
                     due[i] = Some(Instant::now() + wait);
                     tracing::debug!(document = %docs[i].id, next_in_s = wait.as_secs(), "scheduled");
                 }

@@ -1,124 +1,14 @@
-//! The commands and command hooks about telling people: delivery set-up for `run` and `check`,
-//! `termtrail sinks` and `termtrail compare`. Kept apart from `commands.rs` so that the archive
-//! commands and these evolve without stepping on each other; like `commands.rs`, this prints.
+//! `termtrail compare --topic T`: the sections of every platform's latest text that touch a topic,
+//! side by side on a terminal or as Markdown.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use tokio::sync::{broadcast, watch};
-use tokio::task::JoinSet;
+use anyhow::{bail, Result};
 
 use crate::archive::{open_read_only, History};
-use crate::check::Engine;
 use crate::config::Config;
 use crate::document::DocumentFilter;
-use crate::events::Event;
-use crate::sinks::delivery::Delivery;
 use crate::summary::sections;
-
-/// How long sinks may take to finish the event in hand at shutdown before being cut off (the
-/// event is then re-sent at the next start: at-least-once).
-const STOP_GRACE: Duration = Duration::from_secs(10);
-
-/// The daemon's delivery tasks.
-pub struct RunningDelivery {
-    stop: watch::Sender<bool>,
-    tasks: JoinSet<()>,
-}
-
-/// Sets the cursors of new sinks and starts one delivery task per sink.
-pub fn start_delivery(config: &Config, engine: &Engine) -> Result<RunningDelivery> {
-    let delivery = Arc::new(Delivery::new(config));
-    delivery
-        .init_cursors()
-        .context("cannot set up the sink cursors")?;
-    let (stop, stop_rx) = watch::channel(false);
-    let tasks = delivery.spawn(&engine.signals, stop_rx);
-    if !delivery.is_empty() {
-        tracing::info!(sinks = config.sinks.len(), "delivery started");
-    }
-    Ok(RunningDelivery { stop, tasks })
-}
-
-impl RunningDelivery {
-    /// Asks the tasks to stop after the event in hand, waits a little, then cuts them off.
-    pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
-        let tasks = &mut self.tasks;
-        let finished = tokio::time::timeout(STOP_GRACE, async {
-            while tasks.join_next().await.is_some() {}
-        })
-        .await;
-        if finished.is_err() {
-            tracing::warn!("a sink did not finish in time; its event stays pending");
-            self.tasks.abort_all();
-            while self.tasks.join_next().await.is_some() {}
-        }
-    }
-}
-
-/// Delivery for `termtrail check`: cursors set before the cycle, one round after it.
-pub struct OneShotDelivery {
-    delivery: Arc<Delivery>,
-    alerts: broadcast::Receiver<Event>,
-}
-
-impl OneShotDelivery {
-    /// Call before the cycle, so a new sink starts at the `main` it had before this run's changes.
-    pub fn prepare(config: &Config, engine: &Engine) -> Result<Self> {
-        let delivery = Arc::new(Delivery::new(config));
-        delivery
-            .init_cursors()
-            .context("cannot set up the sink cursors")?;
-        Ok(Self {
-            delivery,
-            alerts: engine.signals.subscribe_alerts(),
-        })
-    }
-
-    /// Delivers what is pending to every sink, then the alerts raised during the cycle. Returns
-    /// the failures that lie with the archive (cursors, rebuilding events), not with a sink.
-    pub async fn deliver(mut self) -> Vec<String> {
-        if self.delivery.is_empty() {
-            return Vec::new();
-        }
-        let refused = self.delivery.deliver_all_once().await;
-        while let Ok(alert) = self.alerts.try_recv() {
-            self.delivery.deliver_alert(&alert).await;
-        }
-        refused
-    }
-}
-
-/// `termtrail sinks`.
-pub fn sinks(config: &Config) -> Result<()> {
-    if config.sinks.is_empty() {
-        println!("no [[sink]] in {}", config.source);
-        return Ok(());
-    }
-    let delivery = Delivery::new(config);
-    let status = delivery.status()?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<20} {:<8} {:<12} pending", "sink", "type", "cursor")?;
-    for s in status {
-        let cursor = s.cursor.map_or_else(
-            || "(not started)".to_owned(),
-            |c| c.to_string()[..10].to_owned(),
-        );
-        writeln!(
-            out,
-            "{:<20} {:<8} {:<12} {}",
-            s.name, s.kind, cursor, s.pending
-        )?;
-    }
-    writeln!(
-        out,
-        "\n`git log refs/termtrail/sinks/NAME..main` in the archive lists a sink's pending versions."
-    )?;
-    Ok(())
-}
 
 /// Wraps `text` to `width` columns (by words; longer words are cut).
 fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -1,0 +1,291 @@
+//! Snapshots: whether the pages of a fetch are the bytes on record (a probe, no write), the
+//! snapshot commit of new bytes (one page at `PLATFORM/KIND.EXT`, several at
+//! `PLATFORM/KIND/N.EXT`), and the recording of one fetch: snapshot, then version, then the
+//! `snapshots` ref (see the module comment of `archive`).
+
+use git2::{ObjectType, Oid, Tree};
+
+use super::{
+    git, message, Archive, ArchiveError, Hold, Probe, Recorded, SnapshotMeta, SnapshotPage,
+    SnapshotResult, VersionRequest, VersionResult, SNAPSHOTS,
+};
+use crate::document::DocumentId;
+use crate::failpoint;
+
+/// A snapshot commit written but not yet on `snapshots`.
+#[derive(Debug, Clone)]
+pub(super) struct PendingSnapshot {
+    /// The snapshot commit.
+    pub(super) commit: Oid,
+    /// The tip of `snapshots` it was made on.
+    parent: Option<Oid>,
+    /// Its subject, for the reflog.
+    summary: String,
+}
+
+/// Where a fetch's pages go in the tip of `snapshots` (see [`Archive::layout`]).
+struct Layout<'r> {
+    tip: Option<git2::Commit<'r>>,
+    tree: Option<Tree<'r>>,
+    platform_tree: Option<Tree<'r>>,
+    /// The document's entries in its platform folder now.
+    old_entries: Vec<String>,
+    /// Its entries after this fetch.
+    expected_entries: Vec<String>,
+    /// The pages are the bytes already stored.
+    unchanged: bool,
+}
+
+impl Archive {
+    /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
+    /// what a check needs to know before extracting. Writes nothing.
+    pub fn probe(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Probe, ArchiveError> {
+        Ok(Probe {
+            unchanged: self.layout(doc, pages)?.unchanged,
+            has_version: self.has_version(doc)?,
+        })
+    }
+
+    /// Records the raw bytes of a fetch on `snapshots` if they differ from the last ones.
+    pub fn record_snapshot(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        meta: &SnapshotMeta,
+        ext: &str,
+        bytes: &[u8],
+    ) -> Result<SnapshotResult, ArchiveError> {
+        self.record_pages(
+            doc,
+            title,
+            &[SnapshotPage {
+                meta: meta.clone(),
+                ext: ext.to_owned(),
+                bytes: bytes.to_vec(),
+            }],
+        )
+    }
+
+    /// Where the pages of `doc` go in the tip of `snapshots`, and whether they are already there.
+    fn layout(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Layout<'_>, ArchiveError> {
+        let tip = self.tip(SNAPSHOTS)?;
+        let tree = tip
+            .as_ref()
+            .map(|c| c.tree())
+            .transpose()
+            .map_err(git("read tree"))?;
+        let single = pages.len() == 1;
+        let path_of = |i: usize, ext: &str| {
+            if single {
+                doc.snapshot_path(ext)
+            } else {
+                format!("{}/{}/{}.{ext}", doc.platform(), doc.kind(), i + 1)
+            }
+        };
+        // What the platform folder holds for this document now, and what it would hold.
+        let platform_tree = tree
+            .as_ref()
+            .and_then(|t| t.get_name(doc.platform()))
+            .and_then(|e| e.to_object(&self.repo).ok())
+            .and_then(|o| o.into_tree().ok());
+        let mine = |name: &str| {
+            name == doc.kind()
+                || name
+                    .strip_prefix(doc.kind())
+                    .is_some_and(|r| r.starts_with('.'))
+        };
+        let old_entries: Vec<String> = platform_tree
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter_map(|e| e.name().map(str::to_owned))
+            .filter(|n| mine(n))
+            .collect();
+        let mut unchanged = true;
+        for (i, p) in pages.iter().enumerate() {
+            let path = path_of(i, &p.ext);
+            let id = Oid::hash_object(ObjectType::Blob, &p.bytes).map_err(git("hash snapshot"))?;
+            unchanged &= Self::blob_at(tree.as_ref(), &path) == Some(id);
+        }
+        // The same file names as before (a page more or less, or a new extension, is a change).
+        let expected_entries: Vec<String> = if single {
+            vec![format!("{}.{}", doc.kind(), pages[0].ext)]
+        } else {
+            vec![doc.kind().to_owned()]
+        };
+        unchanged &= old_entries == expected_entries;
+        if unchanged && !single {
+            let count = platform_tree
+                .as_ref()
+                .and_then(|t| t.get_name(doc.kind()))
+                .and_then(|e| e.to_object(&self.repo).ok())
+                .and_then(|o| o.into_tree().ok())
+                .map_or(0, |t| t.len());
+            unchanged &= count == pages.len();
+        }
+        Ok(Layout {
+            tip,
+            tree,
+            platform_tree,
+            old_entries,
+            expected_entries,
+            unchanged,
+        })
+    }
+
+    /// Writes the snapshot commit of the pages of one fetch of `doc`, if any byte differs from
+    /// the last snapshot, without moving `snapshots` (see [`Archive::publish_snapshot`]): one page
+    /// at `PLATFORM/KIND.EXT`, several at `PLATFORM/KIND/1.EXT`, `PLATFORM/KIND/2.EXT`, ...
+    pub(super) fn prepare_snapshot(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+    ) -> Result<Option<PendingSnapshot>, ArchiveError> {
+        if let Some(pending) = self.unpublished.take() {
+            self.publish_snapshot(pending)?;
+        }
+        let Layout {
+            tip,
+            tree,
+            platform_tree,
+            old_entries,
+            expected_entries,
+            unchanged,
+        } = self.layout(doc, pages)?;
+        if unchanged {
+            return Ok(None);
+        }
+        let single = pages.len() == 1;
+        let mut pb = self
+            .repo
+            .treebuilder(platform_tree.as_ref())
+            .map_err(git("build tree"))?;
+        for name in &old_entries {
+            pb.remove(name).map_err(git("build tree"))?;
+        }
+        if single {
+            let blob = self
+                .repo
+                .blob(&pages[0].bytes)
+                .map_err(git("write snapshot blob"))?;
+            pb.insert(&expected_entries[0], blob, 0o100_644)
+                .map_err(git("build tree"))?;
+        } else {
+            let mut kb = self.repo.treebuilder(None).map_err(git("build tree"))?;
+            for (i, p) in pages.iter().enumerate() {
+                let blob = self
+                    .repo
+                    .blob(&p.bytes)
+                    .map_err(git("write snapshot blob"))?;
+                kb.insert(format!("{}.{}", i + 1, p.ext), blob, 0o100_644)
+                    .map_err(git("build tree"))?;
+            }
+            let kid = kb.write().map_err(git("write tree"))?;
+            pb.insert(doc.kind(), kid, 0o040_000)
+                .map_err(git("build tree"))?;
+        }
+        let platform_id = pb.write().map_err(git("write tree"))?;
+        let mut rb = self
+            .repo
+            .treebuilder(tree.as_ref())
+            .map_err(git("build tree"))?;
+        rb.insert(doc.platform(), platform_id, 0o040_000)
+            .map_err(git("build tree"))?;
+        let tree_id = rb.write().map_err(git("write tree"))?;
+
+        let first = &pages[0].meta;
+        let msg = message::snapshot(doc, title, old_entries.is_empty(), pages);
+        let summary = message::subject(&msg).to_owned();
+        let commit = self.commit_object(first.fetched_at, &msg, tree_id, tip.as_ref())?;
+        failpoint::hit("archive.snapshot-objects");
+        Ok(Some(PendingSnapshot {
+            commit,
+            parent: tip.map(|c| c.id()),
+            summary,
+        }))
+    }
+
+    /// Moves `snapshots` to a prepared snapshot commit. On failure the commit is kept and
+    /// published before the next snapshot: its version may already be on `main`.
+    pub(super) fn publish_snapshot(
+        &mut self,
+        pending: PendingSnapshot,
+    ) -> Result<(), ArchiveError> {
+        match self.move_branch(SNAPSHOTS, pending.parent, pending.commit, &pending.summary) {
+            Ok(()) => {
+                failpoint::hit("archive.snapshots-moved");
+                Ok(())
+            }
+            Err(e) => {
+                self.unpublished = Some(pending);
+                Err(e)
+            }
+        }
+    }
+
+    /// The tip of `snapshots`: the snapshot commit holding the current bytes of every document.
+    pub(super) fn snapshots_tip(&self) -> Result<Option<Oid>, ArchiveError> {
+        Ok(self.tip(SNAPSHOTS)?.map(|c| c.id()))
+    }
+
+    /// Records the pages of one fetch of `doc` on `snapshots` (no version), if any byte differs
+    /// from the last snapshot.
+    pub fn record_pages(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+    ) -> Result<SnapshotResult, ArchiveError> {
+        Ok(self
+            .record(doc, title, pages, None, None, |_, _| {})?
+            .snapshot)
+    }
+
+    /// Records one fetch of `doc`: its snapshot, if any byte changed, and, when `version` is
+    /// given, its text as a version, if the text changed and is not held back (`pending` is the
+    /// hold from the previous fetch). `version.snapshot` is filled in here.
+    ///
+    /// The version commit is made before `snapshots` moves (see the module comment), and
+    /// `on_decided` runs between the two with the version request (its snapshot filled in) and
+    /// its result: the writer saves a new hold there, so that a held text is never forgotten once
+    /// its bytes are on record.
+    pub fn record(
+        &mut self,
+        doc: &DocumentId,
+        title: &str,
+        pages: &[SnapshotPage],
+        version: Option<VersionRequest>,
+        pending: Option<&Hold>,
+        on_decided: impl FnOnce(&VersionRequest, &VersionResult),
+    ) -> Result<Recorded, ArchiveError> {
+        let has_version = self.has_version(doc)?;
+        let prepared = self.prepare_snapshot(doc, title, pages)?;
+        let snapshot = match &prepared {
+            Some(p) => p.commit,
+            None => self
+                .snapshots_tip()?
+                .expect("unchanged stored bytes imply a snapshots tip"),
+        };
+        let version = match version {
+            Some(mut req) => {
+                req.snapshot = snapshot;
+                let result = self.record_version(&req, pending)?;
+                on_decided(&req, &result);
+                Some(result)
+            }
+            None => None,
+        };
+        let changed = prepared.is_some();
+        if let Some(p) = prepared {
+            self.publish_snapshot(p)?;
+        }
+        Ok(Recorded {
+            snapshot: SnapshotResult {
+                commit: snapshot,
+                changed,
+                has_version,
+            },
+            version,
+        })
+    }
+}

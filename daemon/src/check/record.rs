@@ -1,0 +1,106 @@
+//! Recording one fetch: its snapshot, then its text, judged and versioned by the archive writer
+//! in one request (a failed extraction still records its snapshot). Shared by checks and
+//! imports.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::extract::snapshot_extension;
+use super::{outcome_of, CheckError, Engine, Outcome};
+use crate::archive::{RecordRequest, SnapshotMeta, SnapshotPage, VersionRequest};
+use crate::document::Document;
+use crate::fetch::{Fetched, Validators};
+
+impl Engine {
+    /// Records one fetched body of a single-page document (see [`Engine::record_pages`]).
+    pub async fn record(
+        &self,
+        doc: &Document,
+        fetched: Fetched,
+        must_extract: bool,
+    ) -> Result<(Outcome, bool), CheckError> {
+        self.record_pages(doc, vec![fetched], must_extract).await
+    }
+
+    /// Records one fetch of a document (one body per source, in order) through the pipeline:
+    /// snapshot, extraction, version (with the suspicious-version hold). Shared by `check` and
+    /// `import`.
+    ///
+    /// The text is extracted before anything is written, and the snapshot and its version are
+    /// then recorded by one writer request (version first): a run stopped in between can never
+    /// leave a new snapshot whose text was not judged.
+    pub async fn record_pages(
+        &self,
+        doc: &Document,
+        pages: Vec<Fetched>,
+        must_extract: bool,
+    ) -> Result<(Outcome, bool), CheckError> {
+        let fetched_at = pages.first().map_or_else(SystemTime::now, |p| p.fetched_at);
+        let snapshot_pages: Arc<[SnapshotPage]> = pages
+            .iter()
+            .zip(&doc.sources)
+            .map(|(f, s)| SnapshotPage {
+                meta: SnapshotMeta {
+                    source_url: s.url.to_string(),
+                    final_url: f.final_url.to_string(),
+                    fetched_at: f.fetched_at,
+                    content_type: f.content_type.clone(),
+                    status: f.status,
+                    fetcher: f.fetcher.clone(),
+                },
+                ext: snapshot_extension(f.content_type.as_deref()).to_owned(),
+                bytes: f.body.clone(),
+            })
+            .collect();
+        // Conditional requests are made for single-page documents only.
+        let validators = match pages.as_slice() {
+            [one] => one.validators.clone(),
+            _ => Validators::default(),
+        };
+        let probe = self
+            .archive
+            .probe(&doc.id, snapshot_pages.clone(), validators.clone())
+            .await?;
+        // Same bytes as last time: the text cannot have changed (extraction is deterministic;
+        // a rules change is handled by re-extraction, not here), so skip the costly part.
+        if probe.unchanged && probe.has_version && !must_extract {
+            return Ok((Outcome::Unchanged, false));
+        }
+        let extracted = self.extract(doc, pages, false).await;
+        crate::failpoint::hit("check.extracted");
+        let (version, extract_error) = match extracted {
+            Ok((text, plugin_summary)) => (
+                Some(VersionRequest {
+                    doc: doc.id.clone(),
+                    title: doc.title.clone(),
+                    source_url: doc.url.to_string(),
+                    fetched_at,
+                    // Filled in by the writer with the snapshot commit it makes.
+                    snapshot: git2::Oid::zero(),
+                    extractor: doc.extractor_id.clone(),
+                    text,
+                    technical: false,
+                    plugin_summary,
+                }),
+                None,
+            ),
+            Err(e) => (None, Some(e)),
+        };
+        // A failed extraction still keeps its snapshot: it is the evidence of what was served.
+        let recorded = self
+            .archive
+            .record(RecordRequest {
+                doc: doc.id.clone(),
+                title: doc.title.clone(),
+                pages: snapshot_pages,
+                validators,
+                version,
+            })
+            .await?;
+        if let Some(e) = extract_error {
+            return Err(e);
+        }
+        let outcome = recorded.version.map_or(Outcome::Unchanged, outcome_of);
+        Ok((outcome, recorded.snapshot.changed))
+    }
+}

@@ -1,0 +1,47 @@
+//! `termtrail run`: the daemon: re-extract what a rules change affects, start delivery, run the
+//! scheduler until a signal, then stop delivery and let the writer finish.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+
+use super::runtime;
+use crate::check::Engine;
+use crate::config::Config;
+use crate::plugin::Registry;
+use crate::scheduler;
+
+pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
+    if config.documents.is_empty() {
+        bail!(
+            "{} declares no [[document]]; nothing to watch",
+            config.source
+        );
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
+        let signals = super::notify::observe(&mut engine, config);
+        tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
+        // Rules changed since the text was recorded: bring the archive up to date first, as a
+        // technical change, so that the next real change is not mixed with it.
+        for doc in engine.rules_changed(&config.documents).await {
+            match engine.reextract(doc).await {
+                Ok(outcome) => tracing::info!(document = %doc.id, ?outcome, "extraction rules changed: re-extracted the latest snapshot"),
+                Err(e) => tracing::warn!(document = %doc.id, error = %e, "re-extraction failed"),
+            }
+        }
+        let delivery = super::notify::start_delivery(config, &signals)?;
+        scheduler::run(
+            engine,
+            &config.documents,
+            &config.schedule,
+            scheduler::shutdown_signal(),
+        )
+        .await;
+        delivery.stop().await;
+        writer.close();
+        tracing::info!("stopped cleanly");
+        Ok(())
+    })
+}

@@ -1,0 +1,186 @@
+//! The plugins of a run, each loaded once, by name; and the documents they complete (pending
+//! documents given their manifest's URL, tracked plugins' documents added).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{LoadedPlugin, PluginError, PluginSettings};
+use crate::document::{Document, DocumentId, Extraction, FetchMode, PendingDocument, Source};
+
+/// The plugins loaded for a config, by name; each is loaded once and shared.
+#[derive(Debug, Default)]
+pub struct Registry {
+    loaded: BTreeMap<String, Result<Arc<LoadedPlugin>, Arc<PluginError>>>,
+}
+
+impl Registry {
+    /// Loads plugin `name` (once).
+    pub fn get(
+        &mut self,
+        name: &str,
+        settings: &PluginSettings,
+    ) -> Result<Arc<LoadedPlugin>, Arc<PluginError>> {
+        self.loaded
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                LoadedPlugin::load(name, settings)
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
+            .clone()
+    }
+}
+
+impl Registry {
+    /// Plugin `name` as [`attach`] or [`Registry::get`] loaded it: the plugin, or why it could
+    /// not be loaded; [`PluginError::NotAttached`] if it was never tried.
+    pub fn loaded(&self, name: &str) -> Result<&Arc<LoadedPlugin>, Arc<PluginError>> {
+        match self.loaded.get(name) {
+            Some(Ok(p)) => Ok(p),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Arc::new(PluginError::NotAttached {
+                name: name.to_owned(),
+            })),
+        }
+    }
+
+    /// Every plugin tried so far, by name.
+    pub fn all(
+        &self,
+    ) -> impl Iterator<Item = (&String, &Result<Arc<LoadedPlugin>, Arc<PluginError>>)> {
+        self.loaded.iter()
+    }
+}
+
+/// The documents of a config completed by their plugins, and the plugins loaded for them.
+#[derive(Debug)]
+pub struct Attached {
+    /// Every plugin tried, by name: what a check looks plugin documents up in.
+    pub registry: Registry,
+    /// The config's documents, then those its plugins add, with the extractor id of plugin
+    /// documents naming the plugin's version.
+    pub documents: Vec<Document>,
+    /// Plugins that could not be loaded and documents that cannot be checked, one line each.
+    pub problems: Vec<String>,
+}
+
+/// Loads the plugins the documents use, and completes the list: a `plugin = "NAME"` document's
+/// extractor id names its plugin's version, pending documents (no `url`) become documents with
+/// the manifest's URL, and the manifest documents of tracked plugins (`track_all`,
+/// `[plugin.NAME] track`) that the config does not declare itself are added, checked every
+/// `default_interval`. A plugin that cannot be loaded costs only its own documents: they fail at
+/// each check with the load error (or, without a URL, are listed in the problems).
+pub fn attach(
+    documents: &[Document],
+    pending: &[PendingDocument],
+    settings: &PluginSettings,
+    default_interval: Duration,
+) -> Attached {
+    let mut registry = Registry::default();
+    let mut problems = Vec::new();
+    let mut documents = documents.to_vec();
+    for doc in &mut documents {
+        if let Extraction::Plugin(name) = &doc.extraction {
+            match registry.get(name, settings) {
+                Ok(p) => doc.extractor_id = p.id(),
+                Err(e) => problems.push(format!("{}: {e}", doc.id)),
+            }
+        }
+    }
+    let mut new_docs = Vec::new();
+    let plugin_doc = |plugin: &Arc<LoadedPlugin>,
+                      id: DocumentId,
+                      url: url::Url,
+                      title: String,
+                      interval: Duration| Document {
+        id,
+        title,
+        sources: vec![Source::plain(url.clone(), FetchMode::Http)],
+        url,
+        extraction: Extraction::Plugin(plugin.name().to_owned()),
+        extractor_id: plugin.id(),
+        interval,
+    };
+    for p in pending {
+        let plugin = match registry.get(&p.plugin, settings) {
+            Ok(plugin) => plugin,
+            Err(e) => {
+                problems.push(format!("{} (line {}) is not checked: {e}", p.id, p.line));
+                continue;
+            }
+        };
+        let Some(info) = plugin
+            .manifest
+            .documents
+            .iter()
+            .find(|d| d.kind == p.id.kind())
+        else {
+            let kinds: Vec<&str> = plugin
+                .manifest
+                .documents
+                .iter()
+                .map(|d| d.kind.as_str())
+                .collect();
+            problems.push(format!(
+                "{} (line {}) is not checked: plugin {} has no document of kind {:?}; it knows {}; give a `url` or use one of those kinds",
+                p.id, p.line, p.plugin, p.id.kind(), kinds.join(", ")
+            ));
+            continue;
+        };
+        // The manifest's URL was checked when the plugin was loaded.
+        let Ok(url) = url::Url::parse(&info.url) else {
+            continue;
+        };
+        let title = p.title.clone().unwrap_or_else(|| info.title.clone());
+        new_docs.push(plugin_doc(&plugin, p.id.clone(), url, title, p.interval));
+    }
+    let mut tracked: Vec<String> = if settings.track_all {
+        settings.discover()
+    } else {
+        Vec::new()
+    };
+    tracked.extend(
+        settings
+            .entries
+            .iter()
+            .filter(|(_, e)| e.track == Some(true))
+            .map(|(n, _)| n.clone()),
+    );
+    tracked.retain(|n| settings.tracks(n));
+    tracked.sort();
+    tracked.dedup();
+    for name in tracked {
+        let plugin = match registry.get(&name, settings) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(format!("tracked plugin {name}: {e}"));
+                continue;
+            }
+        };
+        for info in &plugin.manifest.documents {
+            let (Some(id), Ok(url)) = (
+                DocumentId::new(&name, &info.kind),
+                url::Url::parse(&info.url),
+            ) else {
+                continue;
+            };
+            if documents.iter().chain(&new_docs).any(|d| d.id == id) {
+                continue;
+            }
+            new_docs.push(plugin_doc(
+                &plugin,
+                id,
+                url,
+                info.title.clone(),
+                default_interval,
+            ));
+        }
+    }
+    documents.extend(new_docs);
+    Attached {
+        registry,
+        documents,
+        problems,
+    }
+}
