@@ -196,6 +196,15 @@ pub struct Declared<'a> {
     pub new: Option<&'a str>,
 }
 
+/// What the writer knows of a document beyond its recorded text, for judging a new text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prior<'a> {
+    /// The hold from the previous fetch, if any.
+    pub hold: Option<&'a Hold>,
+    /// The language declared by the page the recorded version was extracted from.
+    pub page_language: Option<&'a str>,
+}
+
 /// Why `new` is suspicious after `old`, if it is.
 pub fn suspicion(old: &str, new: &str, policy: &HoldPolicy) -> Option<String> {
     suspicion_declared(old, new, policy, Declared::default())
@@ -265,6 +274,41 @@ pub fn judge_declared(
             _ => Verdict::Hold(reason),
         },
     }
+}
+
+/// A subprocessor table, mostly company names, headed in English (`"en"`) or German: the German
+/// one alone does not tell its language (for tests of the declared-language hold).
+#[cfg(test)]
+pub(crate) fn subprocessor_table(lang: &str) -> String {
+    let names = [
+        "Andale, Inc.",
+        "Cassin Networks Aps",
+        "Greater Kudu LLC",
+        "Goldframe LLC",
+        "Morning Hornet LLC",
+        "Offprints LLC",
+        "Omanyte LLC",
+        "Paile LLC",
+        "Raven Northbrook LLC",
+        "Scout Development LLC",
+        "Siculus Inc.",
+        "Sidecat LLC",
+        "Stadion LLC",
+        "Starbelt LLC",
+    ];
+    let (head, country) = if lang == "en" {
+        ("List of sub-processors and subcontractors. Effective from 13 November 2023. Data centre infrastructure.", "United States")
+    } else {
+        (
+            "Liste der Unterauftragsverarbeiter. Gültig ab 13. November 2023.",
+            "USA",
+        )
+    };
+    let rows: String = names
+        .iter()
+        .map(|n| format!("| {n} | {country} |\n"))
+        .collect();
+    format!("{head}\n\n| Entity | Location |\n| --- | --- |\n{rows}")
 }
 
 #[cfg(test)]
@@ -365,35 +409,8 @@ mod tests {
     #[test]
     fn a_declared_language_change_holds_a_text_whose_language_cannot_be_told() {
         let p = HoldPolicy::default();
-        // Mostly names: the new text alone does not tell its language.
-        let names = [
-            "Andale, Inc.",
-            "Cassin Networks Aps",
-            "Greater Kudu LLC",
-            "Goldframe LLC",
-            "Morning Hornet LLC",
-            "Offprints LLC",
-            "Omanyte LLC",
-            "Paile LLC",
-            "Raven Northbrook LLC",
-            "Scout Development LLC",
-            "Siculus Inc.",
-            "Sidecat LLC",
-            "Stadion LLC",
-            "Starbelt LLC",
-        ];
-        let table = |head: &str, country: &str| {
-            let rows: String = names
-                .iter()
-                .map(|n| format!("| {n} | {country} |\n"))
-                .collect();
-            format!("{head}\n\n| Entity | Location |\n| --- | --- |\n{rows}")
-        };
-        let en = table("List of sub-processors and subcontractors. Effective from 13 November 2023. Data centre infrastructure.", "United States");
-        let de = table(
-            "Liste der Unterauftragsverarbeiter. Gültig ab 13. November 2023.",
-            "USA",
-        );
+        let en = subprocessor_table("en");
+        let de = subprocessor_table("de");
         assert_eq!(language(de.as_str()), None);
         let (en, de) = (en.as_str(), de.as_str());
         assert_eq!(
