@@ -121,3 +121,72 @@ pub(super) fn migrate_ota(
     print!("{}", crate::migrate::report::render(&summary?));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::declaration::{Service, TermsDeclaration, TermsHistory};
+    use crate::migrate::translate::{config_toml, translate};
+
+    fn service(id: &str, name: &str, terms: &[(&str, &str)]) -> Service {
+        Service {
+            id: id.into(),
+            name: name.into(),
+            terms: terms
+                .iter()
+                .map(|(kind, json)| {
+                    let current: TermsDeclaration =
+                        serde_json::from_str(json).expect("a declaration");
+                    (
+                        (*kind).to_owned(),
+                        TermsHistory {
+                            current,
+                            past: Vec::new(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// What the translation writes is a config termtrail accepts, table by table and whole.
+    #[test]
+    fn translated_declarations_are_a_valid_config() {
+        let services = [
+            service(
+                "Acme Chat",
+                "Acme Chat",
+                &[
+                    (
+                        "Privacy Policy",
+                        r##"{ "fetch": "https://acme.example/p", "select": ["main", { "startBefore": "#s1", "endAfter": "hr" }], "remove": ".ad", "executeClientScripts": true }"##,
+                    ),
+                    (
+                        "Terms of Service",
+                        r##"{ "combine": [{ "fetch": "https://acme.example/t", "select": "article" }, { "fetch": "https://acme.example/t/eu", "select": "#eu" }] }"##,
+                    ),
+                ],
+            ),
+            service(
+                "Bolt",
+                "Bolt",
+                &[(
+                    "Acceptable Use Policy",
+                    r##"{ "fetch": "https://bolt.example/aup.pdf" }"##,
+                )],
+            ),
+        ];
+        let m = translate(&services);
+        let config = Config::parse(&config_toml(&m), "migrated.toml").expect("a valid config");
+        assert_eq!(config.documents.len(), 3);
+        for d in &m.documents {
+            let table = d.current_table().expect("usable");
+            let doc = document_of(table).expect("a document");
+            assert_eq!(doc.id, d.id);
+        }
+        let tos = document_of(m.documents[1].current_table().expect("usable")).expect("doc");
+        assert_eq!(tos.sources.len(), 2);
+        assert!(document_of("[archive]\npath = \"a\"\n")
+            .is_err_and(|e| e == "the declaration gives no document"));
+    }
+}

@@ -444,9 +444,8 @@ mod tests {
             toml.contains("#   acme-chat/cookie-policy: termtrail cannot use the rule \"main >\""),
             "{toml}"
         );
-        // What it writes is a config termtrail accepts, with the documents said.
-        let config = crate::config::Config::parse(&toml, "migrated.toml").expect("a valid config");
-        assert_eq!(config.documents.len(), 3);
+        // (That termtrail accepts what it writes is tested with the command, which parses it.)
+        assert_eq!(toml.matches("[[document]]").count(), 3, "{toml}");
         let warnings: Vec<String> = m.warnings.iter().map(ToString::to_string).collect();
         let expected = [
             "acme-chat-2: its name gives the platform slug \"acme-chat\", already taken by Acme Chat; it is \"acme-chat-2\"",
