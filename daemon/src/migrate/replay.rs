@@ -83,16 +83,15 @@ pub fn archive_texts(
     out
 }
 
-/// Imports the captures of `doc` from the OTA snapshots repository `snapshots` (whose changes
-/// are `changes`) into the archive at `archive` through `engine`, each capture as the document of
+/// Imports the captures of `doc` from the OTA snapshots repository `snapshots` (with its
+/// changes) into the archive at `archive` through `engine`, each capture as the document of
 /// the declaration then in force (`declared`, one per `doc.tables`, or why it cannot be used). `ota` (OTA's versions of the
 /// document, when known) is what the texts are scored against. `on_fetch` is called after each
 /// fetch found, imported or not.
 pub async fn import_document(
     engine: &Engine,
     archive: &Path,
-    snapshots: &Repository,
-    changes: &Changes,
+    (snapshots, changes): &(Repository, Changes),
     doc: &MigratedDocument,
     declared: &[Result<Document, String>],
     ota: Option<&[OtaVersion]>,

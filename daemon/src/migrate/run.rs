@@ -225,12 +225,10 @@ pub async fn import_histories(
             }
             None => None,
         };
-        let (snapshots, changes) = &repos.snapshots;
         let report = import_document(
             engine,
             archive,
-            snapshots,
-            changes,
+            &repos.snapshots,
             doc,
             declared,
             ota.as_deref(),
