@@ -8,6 +8,7 @@ mod daemon;
 mod extract;
 mod history;
 mod import;
+pub mod migrate_ota;
 mod notify;
 mod plugins;
 mod sinks;
@@ -45,6 +46,19 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::PdfText => std::process::exit(crate::pdf::helper_main()),
         Command::Init { dir, force } => validate::init(&dir, force),
+        // Writes a config rather than reading one.
+        Command::MigrateOta {
+            declarations,
+            output,
+            snapshots,
+            versions,
+        } => migrate_ota::migrate_ota(
+            &declarations,
+            &output,
+            snapshots.as_deref(),
+            versions.as_deref(),
+            std::io::stderr().is_terminal(),
+        ),
         command => {
             let mut config = Config::load(cli.config.as_deref())?;
             for w in &config.warnings {
@@ -136,7 +150,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     url.as_deref(),
                 ),
                 Command::Plugins => plugins::plugins(&config, &mut registry),
-                Command::Init { .. } | Command::PdfText | Command::PluginHost { .. } => {
+                Command::Init { .. }
+                | Command::PdfText
+                | Command::PluginHost { .. }
+                | Command::MigrateOta { .. } => {
                     unreachable!("handled above")
                 }
             }
