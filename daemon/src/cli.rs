@@ -142,6 +142,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move over from Open Terms Archive: write the termtrail config equivalent to a collection's
+    /// declarations and, with its snapshots repository, import every document's history with
+    /// its original dates (idempotent: running it again adds nothing).
+    MigrateOta {
+        /// The collection's `declarations` folder (or the collection folder holding it).
+        declarations: PathBuf,
+        /// The config file to write (never one written by hand).
+        #[arg(long, value_name = "CONFIG")]
+        output: PathBuf,
+        /// OTA's snapshots repository: import every document's history from it.
+        #[arg(long, value_name = "SNAPSHOTS_REPO")]
+        snapshots: Option<PathBuf>,
+        /// OTA's versions repository: score the imported texts against OTA's versions.
+        #[arg(long, value_name = "VERSIONS_REPO", requires = "snapshots")]
+        versions: Option<PathBuf>,
+    },
     /// Re-extract the latest snapshot with the current rules (after a selector or plugin change).
     Reextract {
         /// Only this platform or document [default: every document].

@@ -15,6 +15,7 @@ mod fetch_behaviour;
 mod fidelity_rules;
 mod hard_documents;
 mod hostile;
+mod migrate_ota;
 mod plugin;
 mod plugin_authoring;
 mod receiver;

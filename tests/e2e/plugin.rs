@@ -924,3 +924,68 @@ fn sigterm_stops_a_run_stuck_in_a_looping_plugin_in_both_isolation_modes() {
         }
     }
 }
+
+/// A subprocessor list in the layout the openai plugin expects, written for this test: mostly
+/// company names, so that the German text alone does not tell its language.
+fn subprocessor_page(lang: Option<&str>, german: bool) -> String {
+    let names = [
+        "Andale, Inc.",
+        "Cassin Networks Aps",
+        "Greater Kudu LLC",
+        "Goldframe LLC",
+        "Morning Hornet LLC",
+        "Offprints LLC",
+        "Omanyte LLC",
+        "Paile LLC",
+        "Raven Northbrook LLC",
+        "Scout Development LLC",
+        "Siculus Inc.",
+        "Sidecat LLC",
+        "Stadion LLC",
+        "Starbelt LLC",
+    ];
+    let (head, country) = if german {
+        (
+            "Liste der Unterauftragsverarbeiter. Gültig ab 13. November 2023.",
+            "USA",
+        )
+    } else {
+        ("List of sub-processors and subcontractors. Effective from 13 November 2023. Data centre infrastructure.", "United States")
+    };
+    let rows: String = names
+        .iter()
+        .map(|n| format!("<tr><td>{n}</td><td>{country}</td></tr>"))
+        .collect();
+    let lang = lang.map_or_else(String::new, |l| format!(" lang=\"{l}\""));
+    format!(
+        r#"<html{lang}><body><main><article><p>{head}</p><table><thead><tr><th>Entity</th><th>Location</th></tr></thead><tbody>{rows}</tbody></table></article></main></body></html>"#
+    )
+}
+
+/// The language hold on the plugin path: a plugin's text of names does not tell its language,
+/// so a page declaring another language (`<html lang>`) is held until a second fetch confirms it;
+/// the same pages declaring nothing are recorded at once.
+#[test]
+fn a_plugin_page_in_another_language_is_held() {
+    for (lang_en, lang_de, held) in [(Some("en"), Some("de-DE"), true), (None, None, false)] {
+        let fx = Fixture::new();
+        fx.write_config(&[], "");
+        append(&fx, &plugin_doc(&fx, "openai", "openai", "/p"));
+        fx.server
+            .set("/p", Page::html(subprocessor_page(lang_en, false)));
+        let r = fx.check();
+        assert_eq!(ids(&r, "new_ids"), ["openai/privacy-policy"], "{r}");
+        fx.server
+            .set("/p", Page::html(subprocessor_page(lang_de, true)));
+        let r = fx.check();
+        let key = if held { "held_ids" } else { "changed_ids" };
+        assert_eq!(ids(&r, key), ["openai/privacy-policy"], "{lang_de:?}: {r}");
+        if held {
+            // The next fetch of the same page confirms it.
+            let r = fx.check();
+            assert_eq!(ids(&r, "changed_ids"), ["openai/privacy-policy"], "{r}");
+        }
+        let text = fx.git(&["show", "main:openai/privacy-policy.md"]);
+        assert!(text.contains("Unterauftragsverarbeiter"), "{text}");
+    }
+}

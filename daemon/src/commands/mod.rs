@@ -8,6 +8,7 @@ mod daemon;
 mod extract;
 mod history;
 mod import;
+pub mod migrate_ota;
 mod notify;
 mod plugins;
 mod sinks;
@@ -49,6 +50,19 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Plugin {
             action: PluginCommand::New { name, dir },
         } => plugins::new_plugin(&name, &dir),
+        // Writes a config rather than reading one.
+        Command::MigrateOta {
+            declarations,
+            output,
+            snapshots,
+            versions,
+        } => migrate_ota::migrate_ota(
+            &declarations,
+            &output,
+            snapshots.as_deref(),
+            versions.as_deref(),
+            std::io::stderr().is_terminal(),
+        ),
         command => {
             let mut config = Config::load(cli.config.as_deref())?;
             for w in &config.warnings {
@@ -154,6 +168,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Init { .. }
                 | Command::PdfText
                 | Command::PluginHost { .. }
+                | Command::MigrateOta { .. }
                 | Command::Plugin {
                     action: PluginCommand::New { .. },
                 } => {
