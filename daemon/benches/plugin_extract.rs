@@ -65,7 +65,7 @@ fn main() {
     let mut medians = Vec::new();
     for isolation in [Isolation::None, Isolation::Process] {
         let settings = PluginSettings {
-            dir: Some(dir.clone()),
+            dirs: vec![dir.clone()],
             isolation: Some(isolation),
             ..PluginSettings::default()
         };

@@ -71,7 +71,7 @@ fn main() {
             .to_path_buf()
     });
     let settings = |isolation| PluginSettings {
-        dir: Some(plugin_dir.clone()),
+        dirs: vec![plugin_dir.clone()],
         isolation: Some(isolation),
         entries: BTreeMap::<String, PluginEntry>::new(),
         ..PluginSettings::default()

@@ -139,8 +139,15 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         plugin: Option<String>,
     },
-    /// List the plugins: versions, ABI, documents, checksums, load errors.
+    /// List the plugins: versions, ABI, documents, checksums, load errors (exit 1 if any is not
+    /// loaded).
     Plugins,
+    /// Write a new plugin crate, or install a built plugin.
+    Plugin {
+        /// What to do.
+        #[command(subcommand)]
+        action: PluginCommand,
+    },
     /// Internal: serve one plugin over stdin/stdout for an isolated daemon (see ARCHITECTURE.md).
     #[command(hide = true)]
     PluginHost {
@@ -168,6 +175,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move over from Open Terms Archive: write the termtrail config equivalent to a collection's
+    /// declarations and, with its snapshots repository, import every document's history with
+    /// its original dates (idempotent: running it again adds nothing).
+    MigrateOta {
+        /// The collection's `declarations` folder (or the collection folder holding it).
+        declarations: PathBuf,
+        /// The config file to write (never one written by hand).
+        #[arg(long, value_name = "CONFIG")]
+        output: PathBuf,
+        /// OTA's snapshots repository: import every document's history from it.
+        #[arg(long, value_name = "SNAPSHOTS_REPO")]
+        snapshots: Option<PathBuf>,
+        /// OTA's versions repository: score the imported texts against OTA's versions.
+        #[arg(long, value_name = "VERSIONS_REPO", requires = "snapshots")]
+        versions: Option<PathBuf>,
+    },
     /// Re-extract the latest snapshot with the current rules (after a selector or plugin change).
     Reextract {
         /// Only this platform or document [default: every document].
@@ -185,5 +208,29 @@ pub enum Command {
         /// Overwrite an existing config.
         #[arg(long)]
         force: bool,
+    },
+}
+
+/// `termtrail plugin ...`.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Write a standalone plugin crate (manifest, layout, summarize, tests on a synthetic page,
+    /// and the plugin API crates of this termtrail) that builds with `cargo build --release`.
+    New {
+        /// The platform slug, e.g. `acme` (the crate is DIR/termtrail-plugin-NAME).
+        name: String,
+        /// Where to write the crate.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check a built plugin library (ABI, manifest), copy it where termtrail looks, and print the
+    /// config lines that pin its SHA-256.
+    Install {
+        /// The built library, e.g. target/release/libtermtrail_plugin_acme.so.
+        library: PathBuf,
+        /// The folder to copy it into [default: the first of `[plugins] dirs`, else the folder of
+        /// the termtrail binary].
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
     },
 }

@@ -92,7 +92,7 @@ pub fn capture_time(name: &str) -> Option<SystemTime> {
     })
 }
 
-fn content_type_for(ext: &str) -> Option<&'static str> {
+pub(crate) fn content_type_for(ext: &str) -> Option<&'static str> {
     Some(match ext.to_ascii_lowercase().as_str() {
         "html" | "htm" | "xhtml" => "text/html",
         "txt" => "text/plain",

@@ -16,6 +16,7 @@ pub mod events;
 pub mod failpoint;
 pub mod fetch;
 pub mod import;
+pub mod migrate;
 pub mod pdf;
 pub mod plugin;
 pub mod provisions;

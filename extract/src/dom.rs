@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
-use scraper::Html;
+use scraper::{ElementRef, Html, Selector};
 
 use crate::nesting::bound_nesting;
 use crate::ExtractError;
@@ -33,6 +33,20 @@ pub(crate) fn parse(html: &str) -> Html {
     let mut doc = Html::parse_document(&bound_nesting(html, MAX_DEPTH));
     flatten_below(&mut doc, MAX_DEPTH);
     doc
+}
+
+/// The elements of the page that `selector` matches, in document order, as a browser's
+/// `querySelectorAll` gives them. Unlike [`Html::select`], which walks every node ever created
+/// (in creation order), this never returns an element that was removed from the page, nor one
+/// inside a removed element.
+pub(crate) fn select_in<'a>(doc: &'a Html, selector: &Selector) -> Vec<ElementRef<'a>> {
+    let root = doc.root_element();
+    let mut out: Vec<ElementRef<'a>> = Vec::new();
+    if selector.matches(&root) {
+        out.push(root);
+    }
+    out.extend(root.select(selector));
+    out
 }
 
 /// Fails once `deadline` has passed.

@@ -67,12 +67,22 @@ fn escape_attr(value: &str, out: &mut String) {
     }
 }
 
-fn absolute(base: &Url, value: &str) -> String {
+/// The target of a link (`href`) or an embedded resource (`src`) as written in the text: absolute,
+/// without per-request noise (see [`crate::links`]). A fragment-only or empty `href` stays as
+/// written, as OTA leaves it (less a machine-generated fragment).
+fn absolute(base: &Url, attr: &str, value: &str) -> String {
+    if attr == "href" && (value.is_empty() || value.starts_with('#')) {
+        return crate::links::clean_fragment_link(value);
+    }
     let value = value.trim();
     match base.join(value) {
         // Only web links are rewritten: `mailto:`, `tel:` and the like stay as written.
         Ok(mut u) if matches!(u.scheme(), "http" | "https") => {
-            crate::links::clean_url(&mut u);
+            if attr == "src" {
+                crate::links::clean_embedded_url(&mut u);
+            } else {
+                crate::links::clean_url(&mut u);
+            }
             u.to_string()
         }
         _ => value.to_owned(),
@@ -98,7 +108,7 @@ fn open_tag(node: NodeRef<'_, Node>, base: &Url, out: &mut String) -> Option<&'s
         out.push_str(attr);
         out.push_str("=\"");
         if attr == "href" || attr == "src" {
-            escape_attr(&absolute(base, value), out);
+            escape_attr(&absolute(base, attr, value), out);
         } else {
             escape_attr(value, out);
         }

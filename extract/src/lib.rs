@@ -28,6 +28,7 @@ mod normalise;
 mod platform;
 pub mod plugin_test;
 pub mod policy;
+mod prepare;
 mod rule;
 mod sections;
 mod selector_error;
@@ -36,6 +37,7 @@ mod tracking;
 pub use dom::MAX_DEPTH;
 pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
+pub use prepare::PROTECTED_EMAIL_TEXT;
 pub use rule::{CompiledRule, RangeSpec, RuleError, RuleList, RuleSpec};
 pub use sections::{split_sections, Section};
 /// The plugin API, for [`platform_plugin!`]'s expansion in plugin crates.
@@ -54,10 +56,23 @@ use url::Url;
 pub enum ExtractError {
     /// A `select` rule found nothing: the page layout changed, or this is not the page expected
     /// (an error page, a bot challenge). Recording an empty version would be a false change.
-    #[error("select rule {rule} matched nothing in the page; check the selector against the live page (`termtrail extract`)")]
+    #[error("select rule {rule} matched nothing in the page (after the remove rules were applied); check the selector against the live page (`termtrail extract`)")]
     NoMatch {
-        /// The rule as the user wrote it.
+        /// The rules as the user wrote them.
         rule: String,
+    },
+    /// A range's start or end selector matches nothing: OTA fails the extraction then too, in
+    /// `select` and in `remove`, rather than guess where the range was meant to be.
+    #[error("{list} range {rule}: its {edge} selector {selector:?} matches nothing in the page; check it against the live page (`termtrail extract`)")]
+    RangeEdge {
+        /// `select` or `remove`.
+        list: &'static str,
+        /// The range as the user wrote it.
+        rule: String,
+        /// `start` or `end`.
+        edge: &'static str,
+        /// The selector that matched nothing.
+        selector: String,
     },
     /// The selected region holds no text at all.
     #[error("the selected region holds no text; the page may be rendered by JavaScript or be an error page")]
@@ -99,6 +114,24 @@ impl Extractor {
             .collect()
     }
 
+    /// The page as the `select` rules see it: parsed, prepared as OTA prepares every page (links
+    /// made absolute, scripts and styles dropped, email protection undone: see [`prepare`]), with
+    /// everything the `remove` rules designate removed; and the base URL of its links.
+    pub(crate) fn cleaned_page(
+        &self,
+        html: &str,
+        base: &Url,
+        deadline: Option<Instant>,
+    ) -> Result<(scraper::Html, Url), ExtractError> {
+        let mut doc = dom::parse(html);
+        let base = fragment::document_base(&doc, base);
+        dom::check_deadline(deadline)?;
+        prepare::prepare(&mut doc, &base);
+        dom::check_deadline(deadline)?;
+        rule::remove_all(&self.remove, &mut doc)?;
+        Ok((doc, base))
+    }
+
     /// Extracts the normalised Markdown text of `html`, fetched from `base` (used to make links
     /// absolute unless the page has its own `<base href>`).
     pub fn extract(&self, html: &str, base: &Url) -> Result<String, ExtractError> {
@@ -115,12 +148,7 @@ impl Extractor {
         deadline: Option<Instant>,
     ) -> Result<String, ExtractError> {
         dom::check_deadline(deadline)?;
-        let mut doc = dom::parse(html);
-        let base = fragment::document_base(&doc, base);
-        for rule in &self.remove {
-            dom::check_deadline(deadline)?;
-            rule.remove_from(&mut doc);
-        }
+        let (mut doc, base) = self.cleaned_page(html, base, deadline)?;
         let mut selected = String::new();
         if self.select.is_empty() {
             dom::check_deadline(deadline)?;
@@ -130,14 +158,9 @@ impl Extractor {
             if let Some(node) = doc.tree.get(main) {
                 fragment::write_node(node, &base, &mut selected);
             }
-        }
-        for rule in &self.select {
+        } else {
             dom::check_deadline(deadline)?;
-            if !rule.write_selection(&doc, &base, &mut selected) {
-                return Err(ExtractError::NoMatch {
-                    rule: rule.to_string(),
-                });
-            }
+            rule::select_all(&self.select, &doc, &base, &mut selected)?;
         }
         drop(doc);
         dom::check_deadline(deadline)?;
@@ -240,7 +263,7 @@ mod tests {
         ));
         assert!(matches!(
             run(&[range(Some("#nope"), None, Some("#s1"), None)], &[]),
-            Err(ExtractError::NoMatch { .. })
+            Err(ExtractError::RangeEdge { edge: "start", .. })
         ));
         assert_eq!(run(&[css("hr")], &[]), Err(ExtractError::Empty));
     }

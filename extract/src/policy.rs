@@ -192,6 +192,50 @@ fn is_link_run(line: &str) -> bool {
     links >= 3
 }
 
+/// A Markdown heading line without its permalinks: in a heading, a link to an anchor of the same
+/// page (`## [**Who we are**](#who-we-are)`, or an empty `[](#who-we-are)`) only points at the
+/// heading itself, so its text stays and the link goes (with bold or italics spanning the whole
+/// heading). Other lines come back as they are.
+fn unwrap_heading_anchors(line: &str) -> String {
+    let Some(text) = line.strip_prefix('#') else {
+        return line.to_owned();
+    };
+    let hashes = 1 + text.len() - text.trim_start_matches('#').len();
+    let (marker, text) = line.split_at(hashes);
+    if !text.starts_with(' ') {
+        return line.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find("](#") else {
+            break;
+        };
+        let target = &after[close + 3..];
+        let Some(end) = target.find(')') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&after[..close]);
+        rest = &target[end + 1..];
+    }
+    out.push_str(rest);
+    let mut inner = out.trim();
+    for mark in ["**", "__", "*", "_"] {
+        if inner.len() > 2 * mark.len() && inner.starts_with(mark) && inner.ends_with(mark) {
+            let stripped = &inner[mark.len()..inner.len() - mark.len()];
+            if !stripped.contains(mark) {
+                inner = stripped.trim();
+            }
+        }
+    }
+    if inner.is_empty() {
+        return String::new();
+    }
+    format!("{marker} {inner}")
+}
+
 /// Words that mark a policy's date line ("Last updated: …", "Effective date: …").
 const DATE_LINE_MARKERS: &[&str] = &[
     "last updated",
@@ -266,21 +310,19 @@ pub fn extract_policy(
         .chain(layout.remove)
         .map(|s| RuleSpec::Css((*s).to_owned()))
         .collect();
-    // Compile first so that a bad plugin selector is reported as such.
-    Extractor::new(&[], &remove)?;
     // Candidates and the fallback path are found in the page without its noise, as the
     // extractor will see it (the path's `:nth-child` indices depend on it).
-    let mut doc = crate::dom::parse(html);
-    for rule in &remove {
-        crate::CompiledRule::compile(rule)?.remove_from(&mut doc);
-    }
+    let (doc, _) = Extractor::new(&[], &remove)?.cleaned_page(html, base, None)?;
     let mut select = None;
     for candidate in layout.main {
         let sel = Selector::parse(candidate).map_err(|e| RuleError::InvalidSelector {
             selector: (*candidate).to_owned(),
             reason: e.to_string(),
         })?;
-        if doc.select(&sel).any(|e| text_len(e) >= MIN_TEXT) {
+        if crate::dom::select_in(&doc, &sel)
+            .into_iter()
+            .any(|e| text_len(e) >= MIN_TEXT)
+        {
             select = Some((*candidate).to_owned());
             break;
         }
@@ -291,7 +333,11 @@ pub fn extract_policy(
     };
     let extractor = Extractor::new(&[RuleSpec::Css(select)], &remove)?;
     let markdown = clean_markdown_links(&extractor.extract(html, base)?);
-    let kept: Vec<&str> = markdown.lines().filter(|l| !is_link_run(l)).collect();
+    let kept: Vec<String> = markdown
+        .lines()
+        .filter(|l| !is_link_run(l))
+        .map(unwrap_heading_anchors)
+        .collect();
     let text = crate::normalise_text(&kept.join("\n"));
     let chars = text.chars().filter(|c| c.is_alphanumeric()).count();
     if chars < MIN_TEXT / 2 {
@@ -451,5 +497,25 @@ mod tests {
             "<body><main><p>Checking your browser before accessing the site.</p></main></body>";
         let err = extract_policy(html, &base(), &PolicyLayout::default()).expect_err("too short");
         assert!(matches!(err, PolicyError::TooShort(_)), "{err}");
+    }
+
+    #[test]
+    fn heading_permalinks_keep_their_text() {
+        for (line, want) in [
+            ("## [**Who We Are**](#who-we-are)", "## Who We Are"),
+            (
+                "### [](#info)1. Information we collect",
+                "### 1. Information we collect",
+            ),
+            (
+                "# [Terms](#terms) of [use](https://ex.org/use)",
+                "# Terms of [use](https://ex.org/use)",
+            ),
+            ("## [](#empty)", ""),
+            ("Text with [a link](#x).", "Text with [a link](#x)."),
+            ("#hashtag", "#hashtag"),
+        ] {
+            assert_eq!(unwrap_heading_anchors(line), want, "{line}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `select` / `remove` rules: CSS selectors and Open Terms Archive range objects.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use ego_tree::NodeId;
@@ -8,7 +8,7 @@ use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::fragment;
+use crate::{dom, fragment, ExtractError};
 
 /// A rule as written in a config or an OTA declaration: a CSS selector, or a range between two
 /// elements.
@@ -212,79 +212,142 @@ impl CompiledRule {
         &self.spec
     }
 
-    /// The `[start, end)` interval of a range rule, or `None` when an edge matches nothing.
+    /// The `[start, end)` interval of a range rule, as a DOM `Range` set with `setStartBefore`
+    /// (or `After`) and `setEndBefore` (or `After`) on the first element each selector matches.
+    /// An edge that matches nothing is an error naming it, in `select` and in `remove` alike. A
+    /// range whose end lies before its start is collapsed, as a DOM `Range` is: it covers
+    /// nothing (`None`).
     fn interval(
-        start: &Edge,
-        end: &Edge,
+        &self,
+        list: RuleListKind,
         doc: &Html,
         pos: &HashMap<NodeId, (usize, usize)>,
-    ) -> Option<(usize, usize)> {
-        let point = |edge: &Edge| {
-            let el = doc.select(&edge.selector).next()?;
-            let (open, close) = *pos.get(&el.id())?;
-            Some(match edge.side {
+    ) -> Result<Option<(usize, usize)>, ExtractError> {
+        let Kind::Range { start, end } = &self.kind else {
+            return Ok(None);
+        };
+        let point = |edge: &Edge, which: &'static str| {
+            let missing = || ExtractError::RangeEdge {
+                list: list.name(),
+                rule: self.to_string(),
+                edge: which,
+                selector: edge.source.clone(),
+            };
+            let el = dom::select_in(doc, &edge.selector)
+                .into_iter()
+                .next()
+                .ok_or_else(missing)?;
+            let &(open, close) = pos.get(&el.id()).ok_or_else(missing)?;
+            Ok::<_, ExtractError>(match edge.side {
                 Side::Before => open,
                 Side::After => close + 1,
             })
         };
-        let (s, e) = (point(start)?, point(end)?);
-        (s < e).then_some((s, e))
+        let (s, e) = (point(start, "start")?, point(end, "end")?);
+        Ok((s < e).then_some((s, e)))
     }
+}
 
-    /// Detaches what the rule matches from `doc`. A rule that matches nothing removes nothing.
-    pub fn remove_from(&self, doc: &mut Html) {
-        let ids: Vec<NodeId> = match &self.kind {
-            Kind::Css(sel) => doc.select(sel).map(|e| e.id()).collect(),
-            Kind::Range { start, end } => {
-                let pos = positions(doc);
-                match Self::interval(start, end, doc, &pos) {
-                    // Only nodes wholly inside the range go; their partly covered ancestors stay.
-                    Some((s, e)) => pos
-                        .iter()
-                        .filter(|(_, &(o, c))| o >= s && c < e)
-                        .map(|(id, _)| *id)
-                        .collect(),
-                    None => Vec::new(),
-                }
-            }
-        };
-        for id in ids {
-            if let Some(mut node) = doc.tree.get_mut(id) {
-                node.detach();
-            }
+/// Which list a rule belongs to, for messages.
+#[derive(Debug, Clone, Copy)]
+enum RuleListKind {
+    Select,
+    Remove,
+}
+
+impl RuleListKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Select => "select",
+            Self::Remove => "remove",
         }
     }
+}
 
-    /// Appends the HTML the rule selects to `out`; returns false when it selects nothing.
-    pub(crate) fn write_selection(&self, doc: &Html, base: &Url, out: &mut String) -> bool {
-        match &self.kind {
+/// Applies the `remove` rules to `doc` as OTA does: every target (each CSS match, each range) is
+/// resolved on the page as it is before anything is removed, then the CSS matches are removed,
+/// then the contents of the ranges. A range whose start is an element another rule removes
+/// therefore still removes what it covered. Only nodes wholly inside a range go; the elements it
+/// covers partly keep their tags and the rest of their content (DOM `Range.deleteContents`).
+pub(crate) fn remove_all(rules: &[CompiledRule], doc: &mut Html) -> Result<(), ExtractError> {
+    let needs_positions = rules.iter().any(|r| matches!(r.kind, Kind::Range { .. }));
+    let pos = if needs_positions {
+        positions(doc)
+    } else {
+        HashMap::new()
+    };
+    let mut matched: Vec<NodeId> = Vec::new();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for rule in rules {
+        match &rule.kind {
+            Kind::Css(sel) => matched.extend(dom::select_in(doc, sel).iter().map(|e| e.id())),
+            Kind::Range { .. } => ranges.extend(rule.interval(RuleListKind::Remove, doc, &pos)?),
+        }
+    }
+    // Resolved on the untouched page: removing the CSS matches first changes no range. (A live
+    // DOM `Range` keeps its place when nodes around it go, so the nodes it holds stay the same.)
+    let covered: Vec<NodeId> = if ranges.is_empty() {
+        Vec::new()
+    } else {
+        pos.iter()
+            .filter(|(_, &(o, c))| ranges.iter().any(|&(s, e)| o >= s && c < e))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    for id in matched.into_iter().chain(covered) {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+    Ok(())
+}
+
+/// Appends the HTML the `select` rules pick from `doc` to `out`, as OTA does: each rule in the
+/// order written; a CSS rule contributes every element it matches, in document order, each whole
+/// (an element matched inside another matched one is written again, as OTA's copies are); a
+/// range contributes what it covers. A rule that picks nothing contributes nothing; the
+/// selection as a whole must pick something ([`ExtractError::NoMatch`]), and a range edge that
+/// matches nothing is an error ([`ExtractError::RangeEdge`]).
+pub(crate) fn select_all(
+    rules: &[CompiledRule],
+    doc: &Html,
+    base: &Url,
+    out: &mut String,
+) -> Result<(), ExtractError> {
+    let needs_positions = rules.iter().any(|r| matches!(r.kind, Kind::Range { .. }));
+    let pos = if needs_positions {
+        positions(doc)
+    } else {
+        HashMap::new()
+    };
+    let mut any = false;
+    for rule in rules {
+        match &rule.kind {
             Kind::Css(sel) => {
-                let mut any = false;
-                // A set: a page can match a rule thousands of times.
-                let mut taken: HashSet<NodeId> = HashSet::new();
-                for el in doc.select(sel) {
+                for el in dom::select_in(doc, sel) {
                     any = true;
-                    // An element inside one already taken would be written twice.
-                    if el.ancestors().any(|a| taken.contains(&a.id())) {
-                        continue;
-                    }
-                    taken.insert(el.id());
                     fragment::write_node(*el, base, out);
                     out.push('\n');
                 }
-                any
             }
-            Kind::Range { start, end } => {
-                let pos = positions(doc);
-                match Self::interval(start, end, doc, &pos) {
-                    Some((s, e)) => {
-                        fragment::write_range(doc, base, &pos, (s, e), out);
-                        true
-                    }
-                    None => false,
+            Kind::Range { .. } => {
+                if let Some(interval) = rule.interval(RuleListKind::Select, doc, &pos)? {
+                    any = true;
+                    fragment::write_range(doc, base, &pos, interval, out);
                 }
             }
         }
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(ExtractError::NoMatch {
+            rule: rules
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
     }
 }
 
@@ -310,5 +373,240 @@ impl fmt::Display for CompiledRule {
                 )
             }
         }
+    }
+}
+
+/// OTA's semantics, rule by rule (README, "Rules"), each on a page written for it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Extractor, PROTECTED_EMAIL_TEXT};
+
+    fn css(s: &str) -> RuleSpec {
+        RuleSpec::Css(s.to_owned())
+    }
+
+    fn range(start: (&str, &str), end: (&str, &str)) -> RuleSpec {
+        let mut r = RangeSpec::default();
+        match start {
+            ("before", s) => r.start_before = Some(s.into()),
+            (_, s) => r.start_after = Some(s.into()),
+        }
+        match end {
+            ("before", s) => r.end_before = Some(s.into()),
+            (_, s) => r.end_after = Some(s.into()),
+        }
+        RuleSpec::Range(r)
+    }
+
+    fn extract(
+        page: &str,
+        select: &[RuleSpec],
+        remove: &[RuleSpec],
+    ) -> Result<String, ExtractError> {
+        let base = Url::parse("https://example.org/legal/terms").expect("valid");
+        Extractor::new(select, remove)
+            .expect("rules compile")
+            .extract(page, &base)
+    }
+
+    #[test]
+    fn removals_apply_to_the_whole_page_before_selection() {
+        // `select = div` also matches the divs inside the footer and the navigation; they are
+        // gone before selection, so the footer's year cannot make a new version.
+        let page = |year: u32| {
+            format!(
+                "<body><nav><div>Home | Products</div></nav><main><div>First clause.</div>\
+                 <div>Second clause.</div></main><footer><div>© {year} Example</div></footer></body>"
+            )
+        };
+        let rules = ([css("div")], [css("footer"), css("nav")]);
+        let a = extract(&page(2025), &rules.0, &rules.1);
+        assert_eq!(a.as_deref(), Ok("First clause.\n\nSecond clause.\n"));
+        assert_eq!(a, extract(&page(2026), &rules.0, &rules.1));
+        // Without the removals, the footer's text is selected (so the test can fail).
+        let all = extract(&page(2025), &rules.0, &[]).expect("extracts");
+        assert!(all.contains("© 2025") && all.contains("Home"), "{all}");
+    }
+
+    #[test]
+    fn removal_targets_are_resolved_on_the_untouched_page() {
+        // The range starts at the element the first rule removes: it still removes what it
+        // covered, whatever the order of the rules.
+        let page = "<body><main><p>Keep one.</p><div id=\"ad\">Advert</div><p>Sponsored text.</p>\
+                    <h2 id=\"next\">Data</h2><p>Keep two.</p></main></body>";
+        let r = range(("before", "#ad"), ("before", "#next"));
+        let want = "Keep one.\n\n## Data\n\nKeep two.\n";
+        for remove in [[css("#ad"), r.clone()], [r.clone(), css("#ad")]] {
+            assert_eq!(
+                extract(page, &[css("main")], &remove).as_deref(),
+                Ok(want),
+                "{remove:?}"
+            );
+        }
+        // A range deletes only what lies wholly inside it; an element it covers partly keeps
+        // its tag and the rest of its text.
+        let partial = "<body><main><section><p>Intro.</p><p id=\"a\">Ad one.</p></section>\
+                       <section><p id=\"b\">Ad two.</p><p>Body.</p></section></main></body>";
+        assert_eq!(
+            extract(
+                partial,
+                &[css("main")],
+                &[range(("before", "#a"), ("after", "#b"))]
+            )
+            .as_deref(),
+            Ok("Intro.\n\nBody.\n")
+        );
+    }
+
+    #[test]
+    fn a_range_edge_that_matches_nothing_is_an_error_naming_it() {
+        let page = "<body><main><h2 id=\"s1\">One</h2><p>Text.</p></main></body>";
+        let missing_end = range(("before", "#s1"), ("after", "#gone"));
+        let missing_start = range(("after", "#nowhere"), ("after", "#s1"));
+        for (select, remove, list, edge, selector) in [
+            (
+                vec![css("main")],
+                vec![missing_end.clone()],
+                "remove",
+                "end",
+                "#gone",
+            ),
+            (vec![missing_end.clone()], vec![], "select", "end", "#gone"),
+            (
+                vec![missing_start.clone()],
+                vec![],
+                "select",
+                "start",
+                "#nowhere",
+            ),
+            (
+                vec![css("main")],
+                vec![missing_start.clone()],
+                "remove",
+                "start",
+                "#nowhere",
+            ),
+        ] {
+            let err = extract(page, &select, &remove).expect_err("an edge matches nothing");
+            assert_eq!(
+                err,
+                ExtractError::RangeEdge {
+                    list,
+                    rule: CompiledRule::compile(if list == "select" {
+                        &select[0]
+                    } else {
+                        &remove[0]
+                    })
+                    .expect("compiles")
+                    .to_string(),
+                    edge,
+                    selector: selector.to_owned(),
+                }
+            );
+            assert!(err.to_string().contains(&format!("{selector:?}")), "{err}");
+        }
+        // A range whose end comes before its start covers nothing, as a collapsed DOM range.
+        assert!(matches!(
+            extract(page, &[range(("after", "p"), ("before", "#s1"))], &[]),
+            Err(ExtractError::NoMatch { .. })
+        ));
+    }
+
+    #[test]
+    fn selection_is_every_rule_in_order_and_fails_only_when_all_pick_nothing() {
+        let page =
+            "<body><main><div class=\"a\"><p>Outer.</p><div class=\"a\"><p>Inner.</p></div></div>\
+                    <aside>Note.</aside></main></body>";
+        let cases: Vec<(Vec<RuleSpec>, Result<&str, ()>)> = vec![
+            // A rule matching nothing beside one that matches: the selection is the latter's.
+            (vec![css("article"), css("aside")], Ok("Note.\n")),
+            // Rules in the order written, not in page order.
+            (
+                vec![css("aside"), css("p")],
+                Ok("Note.\n\nOuter.\n\nInner.\n"),
+            ),
+            // An element matched inside another matched one is written again, as OTA copies it.
+            (vec![css(".a")], Ok("Outer.\n\nInner.\n\nInner.\n")),
+            // A range whose end comes before its start adds nothing but does not fail the rest.
+            (
+                vec![range(("after", "aside"), ("before", "main")), css("aside")],
+                Ok("Note.\n"),
+            ),
+            (vec![css("article"), css("table")], Err(())),
+        ];
+        for (select, want) in cases {
+            let got = extract(page, &select, &[]);
+            match want {
+                Ok(text) => assert_eq!(got.as_deref(), Ok(text), "{select:?}"),
+                Err(()) => assert!(
+                    matches!(&got, Err(ExtractError::NoMatch { rule }) if rule.contains("article") && rule.contains("table")),
+                    "{select:?}: {got:?}"
+                ),
+            }
+        }
+        // Selection sees the page after removal: what `remove` took, `select` cannot find.
+        assert!(matches!(
+            extract(page, &[css("aside")], &[css("main")]),
+            Err(ExtractError::NoMatch { .. })
+        ));
+    }
+
+    #[test]
+    fn rules_see_the_page_as_ota_prepares_it() {
+        // Links are absolute before any rule: `[href="/legal"]` matches nothing, as in OTA.
+        let page = "<body><main><a href=\"/legal\">Legal</a><p>Text of the terms.</p>\
+                    <script>var x = 1;</script><p>Second paragraph.</p></main></body>";
+        let kept = extract(page, &[css("main")], &[css("[href=\"/legal\"]")]).expect("extracts");
+        assert!(
+            kept.contains("[Legal](https://example.org/legal)"),
+            "{kept}"
+        );
+        let gone = extract(
+            page,
+            &[css("main")],
+            &[css("[href=\"https://example.org/legal\"]")],
+        )
+        .expect("extracts");
+        assert!(!gone.contains("Legal"), "{gone}");
+        // Scripts are gone before any rule: the second paragraph is the third child of main.
+        assert_eq!(
+            extract(page, &[css("main > :nth-child(3)")], &[]).as_deref(),
+            Ok("Second paragraph.\n")
+        );
+    }
+
+    #[test]
+    fn fragment_only_and_empty_links_stay_as_written() {
+        let page = "<body><main><p>See <a href=\"#section-3\">section 3</a>, \
+                    <a href=\"\">this page</a> and <a href=\"/faq#top\">the FAQ</a>.</p></main></body>";
+        assert_eq!(
+            extract(page, &[css("main")], &[]).as_deref(),
+            Ok("See [section 3](#section-3), [this page]() and [the FAQ](https://example.org/faq#top).\n")
+        );
+    }
+
+    #[test]
+    fn cloudflare_email_protection_gives_the_same_text_at_every_fetch() {
+        let page = |token: &str| {
+            format!(
+                "<body><main><p>Write to <a href=\"/cdn-cgi/l/email-protection#{token}\">\
+                 <span class=\"__cf_email__\" data-cfemail=\"{token}\">[email&#160;protected]</span></a>.</p></main></body>"
+            )
+        };
+        let a = extract(&page("5d2d2f34..."), &[css("main")], &[]);
+        let a = a.expect("extracts");
+        assert_eq!(
+            Ok(a.clone()),
+            extract(&page("7f1e0b0a3f1a071e120f131a511006"), &[css("main")], &[])
+        );
+        let shown = PROTECTED_EMAIL_TEXT.replace('\u{a0}', " ");
+        assert_eq!(
+            a,
+            format!(
+                "Write to [\\[{}\\]](https://example.org/cdn-cgi/l/email-protection).\n",
+                &shown[1..shown.len() - 1]
+            )
+        );
     }
 }

@@ -8,14 +8,28 @@ pub use crate::links::{
     is_tracking_name as is_tracking_param, looks_generated as looks_like_token,
 };
 
-/// `url` without tracking parameters, per-request tokens and `;jsessionid=` path parameters.
-/// Anything that does not parse as an absolute URL is returned unchanged.
+/// `url` without per-request noise (see [`crate::links`]): tracking parameters, per-request
+/// tokens, `;jsessionid=` path parameters, machine-generated fragments, and the revision
+/// parameters of an asset. A fragment-only target (`#…`) keeps a human-written fragment; anything
+/// else that does not parse as an absolute URL is returned unchanged.
 pub fn strip_tracking_params(url: &str) -> String {
+    clean_target(url, false)
+}
+
+/// [`strip_tracking_params`], for an embedded resource (`embedded`: an image) or a link.
+fn clean_target(url: &str, embedded: bool) -> String {
+    if url.starts_with('#') {
+        return crate::links::clean_fragment_link(url);
+    }
     let Ok(mut parsed) = Url::parse(url) else {
         return url.to_owned();
     };
     let before = parsed.to_string();
-    crate::links::clean_url(&mut parsed);
+    if embedded {
+        crate::links::clean_embedded_url(&mut parsed);
+    } else {
+        crate::links::clean_url(&mut parsed);
+    }
     let after = parsed.to_string();
     if after == before {
         // Keep the link exactly as written when nothing was removed.
@@ -25,12 +39,28 @@ pub fn strip_tracking_params(url: &str) -> String {
     }
 }
 
+/// Whether the link text ending just before byte `end` of `text` opens with `![`: an image.
+fn is_image(text: &str, end: usize) -> bool {
+    let mut depth = 0usize;
+    for (i, c) in text[..end].char_indices().rev() {
+        match c {
+            ']' => depth += 1,
+            '[' if depth == 0 => return text[..i].ends_with('!'),
+            '[' => depth -= 1,
+            '\n' if text[..i].ends_with('\n') => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Rewrites the targets of every Markdown link and image (`[text](URL)`, `[text](URL "title")`)
-/// with [`strip_tracking_params`].
+/// with [`strip_tracking_params`] (images as embedded resources).
 pub fn clean_markdown_links(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut rest = markdown;
     while let Some(i) = rest.find("](") {
+        let image = is_image(rest, i);
         out.push_str(&rest[..i + 2]);
         rest = &rest[i + 2..];
         // The target ends at the first space (a title follows) or at the ")" closing the link,
@@ -59,7 +89,7 @@ pub fn clean_markdown_links(markdown: &str) -> String {
             None => ("", target, ""),
         };
         out.push_str(open);
-        out.push_str(&strip_tracking_params(inner));
+        out.push_str(&clean_target(inner, image));
         out.push_str(close);
         rest = after;
     }
@@ -110,6 +140,19 @@ mod tests {
         assert_eq!(
             clean_markdown_links("no links ] ( here"),
             "no links ] ( here"
+        );
+    }
+
+    #[test]
+    fn images_in_markdown_are_assets_and_anchors_stay() {
+        let md = "![Data flow](https://ex.org/_next/image?url=%2Fflow.png&w=1080&q=75) and \
+                  [![logo](https://ex.org/logo.svg?v=9)](https://ex.org/home?v=9) \
+                  see [section 2](#section-2) or [this](#a8F3kq09ZxLm2Pq7Rt5Wv-x).\n";
+        assert_eq!(
+            clean_markdown_links(md),
+            "![Data flow](https://ex.org/_next/image?url=%2Fflow.png) and \
+             [![logo](https://ex.org/logo.svg)](https://ex.org/home?v=9) \
+             see [section 2](#section-2) or [this](#).\n"
         );
     }
 }

@@ -18,6 +18,10 @@ pub struct Row {
     pub ota_changed: bool,
     /// The independent visible-text check also saw a change.
     pub crosscheck_changed: bool,
+    /// The capture time (RFC 3339).
+    pub captured_at: String,
+    /// The commit of OTA's version in force after this fetch, and its date (RFC 3339).
+    pub ota_version: (String, String),
 }
 
 /// The corpus, grouped by document, rows in capture order.
@@ -54,6 +58,11 @@ impl Corpus {
             col("ota_content_changed")?,
             col("crosscheck_text_changed")?,
         );
+        let (captured, version_commit, version_date) = (
+            col("captured_at")?,
+            col("ota_version_commit")?,
+            col("ota_version_date")?,
+        );
         let mut docs: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         for line in lines.filter(|l| !l.trim().is_empty()) {
             let f: Vec<&str> = line.split('\t').collect();
@@ -68,6 +77,8 @@ impl Corpus {
                 ota_md: PathBuf::from(f[md]),
                 ota_changed: f[changed] == "yes",
                 crosscheck_changed: f[cross] == "yes",
+                captured_at: f[captured].to_owned(),
+                ota_version: (f[version_commit].to_owned(), f[version_date].to_owned()),
             });
         }
         if docs.is_empty() {

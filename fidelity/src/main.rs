@@ -15,7 +15,7 @@
 mod archive;
 mod corpus;
 mod labels;
-mod similarity;
+mod ota_shaped;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -39,8 +39,9 @@ struct Args {
     /// under 0.95 similarity.
     #[arg(long)]
     check: bool,
-    /// Only this mode.
-    #[arg(long, value_parser = ["declarations", "zero-config"])]
+    /// Only this mode. `migration` (never run by default) lays the corpus out as an OTA
+    /// collection and runs `migrate-ota` on it, printing its summary table.
+    #[arg(long, value_parser = ["declarations", "zero-config", "migration"])]
     mode: Option<String>,
     /// Only build one archive of the whole corpus (with declarations) at DIR/archive, with its
     /// config at DIR/termtrail.toml, for trying termtrail's reading commands on it; then exit.
@@ -59,6 +60,10 @@ struct Args {
     /// With --labels: also print the changed provisions of the changes whose name contains this.
     #[arg(long, value_name = "CHANGE")]
     show: Option<String>,
+    /// Write the corpus as an OTA collection (declarations/, snapshots/, versions/) into DIR and
+    /// exit: for running `termtrail migrate-ota` by hand.
+    #[arg(long, value_name = "DIR")]
+    ota_shaped: Option<PathBuf>,
 }
 
 /// Least class accuracy and topic precision and recall on the shared labelled set (`--check`).
@@ -209,7 +214,7 @@ async fn score(corpus: &Corpus, doc: &str, with_rules: bool) -> Result<Score> {
                 .get(&secs)
                 .with_context(|| format!("no version text at {}", row.snapshot))?;
             let ota = std::fs::read_to_string(corpus.root.join(&row.ota_md))?;
-            sims.push(similarity::similarity(ours, &ota));
+            sims.push(termtrail::migrate::similarity::similarity(ours, &ota));
         }
         previous = r.outcome;
     }
@@ -265,9 +270,35 @@ fn print_table(title: &str, scores: &[Score]) {
     }
 }
 
+/// Runs `migrate-ota` on the corpus laid out as an OTA collection, in a temporary folder.
+fn migration(corpus: &Corpus, rt: &tokio::runtime::Runtime) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    ota_shaped::build(corpus, tmp.path())?;
+    // The migrated config puts the archive in the working folder, as a user's would.
+    let here = std::env::current_dir()?;
+    std::env::set_current_dir(tmp.path())?;
+    let options = termtrail::migrate::run::Options {
+        declarations: tmp.path().join("declarations"),
+        output: tmp.path().join("termtrail.toml"),
+        snapshots: Some(tmp.path().join("snapshots")),
+        versions: Some(tmp.path().join("versions")),
+    };
+    let summary = rt.block_on(termtrail::commands::migrate_ota::migrate(&options, |_| {}));
+    std::env::set_current_dir(here)?;
+    let summary = summary?;
+    println!("\n### Migration (`migrate-ota` on the corpus as an OTA collection)\n");
+    print!("{}", termtrail::migrate::report::render(&summary));
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let corpus = Corpus::load(&args.corpus)?;
+    if let Some(dir) = &args.ota_shaped {
+        ota_shaped::build(&corpus, dir)?;
+        println!("wrote the corpus as an OTA collection in {}", dir.display());
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -289,6 +320,9 @@ config:  {}",
     }
     if args.labels {
         return run_labels(&args, &corpus, &rt);
+    }
+    if args.mode.as_deref() == Some("migration") {
+        return migration(&corpus, &rt);
     }
     let mut failures = Vec::new();
     for (title, with_rules) in [

@@ -235,7 +235,13 @@ fn wrong_abi_and_checksum_are_refused_at_load() {
     );
     let out = fx.run(&["plugins"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // A plugin not loaded makes the command fail, so a script or a health check sees it.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 plugin(s) not loaded: bad-abi, openai"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stdout.contains("bad-abi: NOT LOADED: plugin ")
             && stdout.contains("speaks plugin ABI version 999, but this termtrail speaks ABI version 1; rebuild the plugin"),
@@ -333,6 +339,87 @@ fn extract_with_a_plugin_prints_its_text() {
     );
 }
 
+/// A tampered plugin (the case pinning is for) is visible in every form its documents take: with
+/// a `url`, with the URL from the manifest, and tracked. Each is checked and failed at every check,
+/// with a reason naming the checksum; with the right pin the same documents are recorded.
+#[test]
+fn documents_of_a_refused_plugin_fail_at_every_check_whatever_their_form() {
+    let fx = Fixture::new();
+    fx.server.set(
+        "/openai",
+        Page::html(openai_page("We collect account data.", 1)),
+    );
+    fx.write_config(&[], "");
+    let pins = format!(
+        "\n[plugin.openai]\nsha256 = \"{zero}\"\n\n[plugin.deepseek]\nsha256 = \"{zero}\"\ntrack = true\n",
+        zero = "0".repeat(64)
+    );
+    append(
+        &fx,
+        &format!(
+            "{}\n[[document]]\nplatform = \"openai\"\nkind = \"terms-of-service\"\nplugin = \"openai\"\n{pins}",
+            plugin_doc(&fx, "openai", "openai", "/openai"),
+        ),
+    );
+    for run in 0..2 {
+        let report = fx.check();
+        assert_eq!(
+            ids(&report, "error_ids"),
+            [
+                "deepseek/plugin",
+                "openai/privacy-policy",
+                "openai/terms-of-service"
+            ],
+            "run {run}: {report}"
+        );
+        assert_eq!(report["checked"], 3, "{report}");
+        for id in [
+            "deepseek/plugin",
+            "openai/privacy-policy",
+            "openai/terms-of-service",
+        ] {
+            let reason = report["error_reasons"][id].as_str().unwrap_or_default();
+            assert!(
+                reason.contains("its SHA-256 is") && reason.contains(&"0".repeat(64)),
+                "{id}: {reason}"
+            );
+        }
+    }
+    // Nothing was recorded for them, and `validate` names the problem.
+    let out = fx.run(&["validate"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("fails at every check")
+            || stderr(&out).contains("fails at every check"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+
+    // The right pin: the document with a URL is recorded (the manifest's URLs are not served
+    // here, so those fail at fetching, no longer at loading).
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            std::fs::read(library("termtrail_plugin_openai")).expect("readable"),
+        ))
+    };
+    fx.write_config(&[], "");
+    append(
+        &fx,
+        &format!(
+            "{}\n[plugin.openai]\nsha256 = \"{sha}\"\n",
+            plugin_doc(&fx, "openai", "openai", "/openai"),
+        ),
+    );
+    let report = fx.check();
+    assert_eq!(
+        ids(&report, "new_ids"),
+        ["openai/privacy-policy"],
+        "{report}"
+    );
+    assert_eq!(report["errors"], 0, "{report}");
+}
+
 #[test]
 fn plugin_documents_come_from_manifests() {
     let fx = Fixture::new();
@@ -422,7 +509,7 @@ fn the_c_plugin_of_abi_md_works() {
         append(
             &fx,
             &format!(
-                "\n[plugins]\ndir = \"{}\"\nisolation = \"{isolation}\"\n",
+                "\n[plugins]\ndirs = [\"{}\"]\nisolation = \"{isolation}\"\n",
                 fx.path().display()
             ),
         );
@@ -762,4 +849,143 @@ fn a_plugin_summary_line_reaches_the_commit_and_the_event() {
             .is_some_and(|s| s.starts_with("Date line changed from")),
         "{last}"
     );
+    // The reader sees the plugin's line too.
+    for args in [
+        &["diff", "openai/privacy-policy"][..],
+        &["log", "--summary", "openai/privacy-policy"][..],
+    ] {
+        let out = fx.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(
+            stdout.contains("plugin: Date line changed from \"Last updated: March 25, 2026."),
+            "{args:?}: {stdout}"
+        );
+    }
+}
+
+/// SIGTERM stops `check` and the daemon while a plugin loops in a call, in both isolation modes
+/// and with a timeout far away: an in-process call that cannot be stopped is abandoned, an
+/// isolated host is killed, and the process exits.
+#[test]
+fn sigterm_stops_a_run_stuck_in_a_looping_plugin_in_both_isolation_modes() {
+    use std::time::{Duration, Instant};
+    for isolation in ["none", "process"] {
+        for command in [&["check", "--json"][..], &["run"][..]] {
+            let fx = Fixture::new();
+            fx.server
+                .set("/loop", Page::html(policy_page(2, 1, 1, 2_000)));
+            fx.write_config(&[], "");
+            append(
+                &fx,
+                &format!(
+                    "\n[plugins]\ntimeout = \"300s\"\n{}\n[plugin.loop]\npath = \"{}\"\nisolation = \"{isolation}\"\n",
+                    plugin_doc(&fx, "loop", "loop", "/loop"),
+                    test_plugin("loop").display()
+                ),
+            );
+            let mut child = std::process::Command::new(crate::util::termtrail_bin())
+                .current_dir(fx.path())
+                .arg("--config")
+                .arg(fx.config_path())
+                .args(command)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("termtrail starts");
+            let start = Instant::now();
+            while fx.server.hits("/loop") == 0 {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "{isolation} {command:?}: the page was never fetched"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            // Inside the plugin call by now (the loop plugin never returns).
+            std::thread::sleep(Duration::from_millis(500));
+            assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+            let signalled = Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status;
+                }
+                if signalled.elapsed() > Duration::from_secs(15) {
+                    child.kill().expect("SIGKILL");
+                    panic!("{isolation} {command:?}: still running 15 s after SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            assert!(status.success(), "{isolation} {command:?}: {status}: {}", {
+                use std::io::Read;
+                let mut err = String::new();
+                child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+                err
+            });
+        }
+    }
+}
+
+/// A subprocessor list in the layout the openai plugin expects, written for this test: mostly
+/// company names, so that the German text alone does not tell its language.
+fn subprocessor_page(lang: Option<&str>, german: bool) -> String {
+    let names = [
+        "Andale, Inc.",
+        "Cassin Networks Aps",
+        "Greater Kudu LLC",
+        "Goldframe LLC",
+        "Morning Hornet LLC",
+        "Offprints LLC",
+        "Omanyte LLC",
+        "Paile LLC",
+        "Raven Northbrook LLC",
+        "Scout Development LLC",
+        "Siculus Inc.",
+        "Sidecat LLC",
+        "Stadion LLC",
+        "Starbelt LLC",
+    ];
+    let (head, country) = if german {
+        (
+            "Liste der Unterauftragsverarbeiter. Gültig ab 13. November 2023.",
+            "USA",
+        )
+    } else {
+        ("List of sub-processors and subcontractors. Effective from 13 November 2023. Data centre infrastructure.", "United States")
+    };
+    let rows: String = names
+        .iter()
+        .map(|n| format!("<tr><td>{n}</td><td>{country}</td></tr>"))
+        .collect();
+    let lang = lang.map_or_else(String::new, |l| format!(" lang=\"{l}\""));
+    format!(
+        r#"<html{lang}><body><main><article><p>{head}</p><table><thead><tr><th>Entity</th><th>Location</th></tr></thead><tbody>{rows}</tbody></table></article></main></body></html>"#
+    )
+}
+
+/// The language hold on the plugin path: a plugin's text of names does not tell its language,
+/// so a page declaring another language (`<html lang>`) is held until a second fetch confirms it;
+/// the same pages declaring nothing are recorded at once.
+#[test]
+fn a_plugin_page_in_another_language_is_held() {
+    for (lang_en, lang_de, held) in [(Some("en"), Some("de-DE"), true), (None, None, false)] {
+        let fx = Fixture::new();
+        fx.write_config(&[], "");
+        append(&fx, &plugin_doc(&fx, "openai", "openai", "/p"));
+        fx.server
+            .set("/p", Page::html(subprocessor_page(lang_en, false)));
+        let r = fx.check();
+        assert_eq!(ids(&r, "new_ids"), ["openai/privacy-policy"], "{r}");
+        fx.server
+            .set("/p", Page::html(subprocessor_page(lang_de, true)));
+        let r = fx.check();
+        let key = if held { "held_ids" } else { "changed_ids" };
+        assert_eq!(ids(&r, key), ["openai/privacy-policy"], "{lang_de:?}: {r}");
+        if held {
+            // The next fetch of the same page confirms it.
+            let r = fx.check();
+            assert_eq!(ids(&r, "changed_ids"), ["openai/privacy-policy"], "{r}");
+        }
+        let text = fx.git(&["show", "main:openai/privacy-policy.md"]);
+        assert!(text.contains("Unterauftragsverarbeiter"), "{text}");
+    }
 }

@@ -119,6 +119,24 @@ impl<'r> History<'r> {
         self.text_in(tip.id(), doc)
     }
 
+    /// The documents of `platform` with a version on the tip of `main` (`PLATFORM/KIND.md`).
+    pub fn recorded(&self, platform: &str) -> Vec<DocumentId> {
+        let Some(tree) = self
+            .repo
+            .find_reference(MAIN)
+            .and_then(|r| r.peel_to_tree())
+            .ok()
+            .and_then(|t| t.get_name(platform).map(|e| e.id()))
+            .and_then(|id| self.repo.find_tree(id).ok())
+        else {
+            return Vec::new();
+        };
+        tree.iter()
+            .filter_map(|e| e.name()?.strip_suffix(".md").map(str::to_owned))
+            .filter_map(|kind| DocumentId::new(platform, &kind))
+            .collect()
+    }
+
     /// Resolves a revision (commit id, prefix, ref) to a commit.
     pub fn resolve(&self, rev: &str) -> Result<Oid, ArchiveError> {
         let obj = self

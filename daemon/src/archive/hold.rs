@@ -149,20 +149,97 @@ fn language(text: &str) -> Option<whatlang::Lang> {
     info.is_reliable().then(|| info.lang())
 }
 
+/// The language a page declares on its root element (`<html lang="de-DE">` gives `de`): the
+/// primary subtag, lowercased, when it is one (2 or 3 letters). Read from the first `<html` tag in
+/// the first 64 KB, without parsing the page.
+pub fn declared_language(page: &[u8]) -> Option<String> {
+    let head = &page[..page.len().min(64 * 1024)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let start = lower.windows(5).position(|w| w == b"<html").filter(|&i| {
+        lower
+            .get(i + 5)
+            .is_some_and(|c| c.is_ascii_whitespace() || *c == b'>')
+    })?;
+    let end = start + lower[start..].iter().position(|&c| c == b'>')?;
+    let tag = std::str::from_utf8(&lower[start + 5..end]).ok()?;
+    // `lang=` as an attribute of its own (not `xml:lang=` or `data-lang=`).
+    let mut rest = tag;
+    let value = loop {
+        let i = rest.find("lang")?;
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + 4..].trim_start();
+        if before.is_none_or(char::is_whitespace) && after.starts_with('=') {
+            let v = after[1..].trim_start();
+            break match v.chars().next() {
+                Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or_default(),
+                _ => v
+                    .split(|c: char| c.is_whitespace())
+                    .next()
+                    .unwrap_or_default(),
+            };
+        }
+        rest = &rest[i + 4..];
+    };
+    let primary = value.trim().split(['-', '_']).next().unwrap_or_default();
+    (matches!(primary.len(), 2 | 3) && primary.bytes().all(|c| c.is_ascii_lowercase()))
+        .then(|| primary.to_owned())
+}
+
+/// The languages the pages declare ([`declared_language`]): of the page the current version was
+/// extracted from, and of the new page. Used when a text alone does not tell its language (a
+/// plugin's text of a subprocessor table is mostly company names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Declared<'a> {
+    /// The current version's page.
+    pub old: Option<&'a str>,
+    /// The new page.
+    pub new: Option<&'a str>,
+}
+
+/// What the writer knows of a document beyond its recorded text, for judging a new text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prior<'a> {
+    /// The hold from the previous fetch, if any.
+    pub hold: Option<&'a Hold>,
+    /// The language declared by the page the recorded version was extracted from.
+    pub page_language: Option<&'a str>,
+}
+
 /// Why `new` is suspicious after `old`, if it is.
 pub fn suspicion(old: &str, new: &str, policy: &HoldPolicy) -> Option<String> {
+    suspicion_declared(old, new, policy, Declared::default())
+}
+
+/// [`suspicion`], with the languages the pages declare: when the texts' own languages cannot
+/// both be told, pages declaring different languages make the text suspicious.
+pub fn suspicion_declared(
+    old: &str,
+    new: &str,
+    policy: &HoldPolicy,
+    declared: Declared<'_>,
+) -> Option<String> {
     let (o, n) = (old.chars().count(), new.chars().count());
     if policy.shrink_below > 0.0 && (n as f64) < policy.shrink_below * o as f64 {
         return Some(format!("text shrank from {o} to {n} characters"));
     }
     if policy.language_change {
-        if let (Some(a), Some(b)) = (language(old), language(new)) {
-            if a != b {
+        match (language(old), language(new)) {
+            (Some(a), Some(b)) if a != b => {
                 return Some(format!(
                     "language changed from {} to {}",
                     a.eng_name(),
                     b.eng_name()
                 ));
+            }
+            (Some(_), Some(_)) => {}
+            _ => {
+                if let (Some(a), Some(b)) = (declared.old, declared.new) {
+                    if a != b {
+                        return Some(format!(
+                            "language changed from {a} to {b} (as the pages declare it)"
+                        ));
+                    }
+                }
             }
         }
     }
@@ -171,13 +248,24 @@ pub fn suspicion(old: &str, new: &str, policy: &HoldPolicy) -> Option<String> {
 
 /// Decides what to do with `new`, given the current version `old` and a pending hold.
 pub fn judge(old: Option<&str>, new: &str, pending: Option<&Hold>, policy: &HoldPolicy) -> Verdict {
+    judge_declared(old, new, pending, policy, Declared::default())
+}
+
+/// [`judge`], with the languages the pages declare (see [`suspicion_declared`]).
+pub fn judge_declared(
+    old: Option<&str>,
+    new: &str,
+    pending: Option<&Hold>,
+    policy: &HoldPolicy,
+    declared: Declared<'_>,
+) -> Verdict {
     let Some(old) = old else {
         return Verdict::Record { confirmed: None };
     };
     if old == new {
         return Verdict::Same;
     }
-    match suspicion(old, new, policy) {
+    match suspicion_declared(old, new, policy, declared) {
         None => Verdict::Record { confirmed: None },
         Some(reason) => match pending {
             Some(h) if h.text_sha256 == text_hash(new) => Verdict::Record {
@@ -186,6 +274,41 @@ pub fn judge(old: Option<&str>, new: &str, pending: Option<&Hold>, policy: &Hold
             _ => Verdict::Hold(reason),
         },
     }
+}
+
+/// A subprocessor table, mostly company names, headed in English (`"en"`) or German: the German
+/// one alone does not tell its language (for tests of the declared-language hold).
+#[cfg(test)]
+pub(crate) fn subprocessor_table(lang: &str) -> String {
+    let names = [
+        "Andale, Inc.",
+        "Cassin Networks Aps",
+        "Greater Kudu LLC",
+        "Goldframe LLC",
+        "Morning Hornet LLC",
+        "Offprints LLC",
+        "Omanyte LLC",
+        "Paile LLC",
+        "Raven Northbrook LLC",
+        "Scout Development LLC",
+        "Siculus Inc.",
+        "Sidecat LLC",
+        "Stadion LLC",
+        "Starbelt LLC",
+    ];
+    let (head, country) = if lang == "en" {
+        ("List of sub-processors and subcontractors. Effective from 13 November 2023. Data centre infrastructure.", "United States")
+    } else {
+        (
+            "Liste der Unterauftragsverarbeiter. Gültig ab 13. November 2023.",
+            "USA",
+        )
+    };
+    let rows: String = names
+        .iter()
+        .map(|n| format!("| {n} | {country} |\n"))
+        .collect();
+    format!("{head}\n\n| Entity | Location |\n| --- | --- |\n{rows}")
 }
 
 #[cfg(test)]
@@ -252,6 +375,90 @@ mod tests {
         };
         assert_eq!(
             judge(Some(EN), DE, None, &off),
+            Verdict::Record { confirmed: None }
+        );
+    }
+
+    #[test]
+    fn pages_declare_their_language() {
+        for (page, want) in [
+            (
+                &b"<!DOCTYPE html><html lang=\"de-DE\" dir=\"ltr\"><body>x"[..],
+                Some("de"),
+            ),
+            (b"<HTML class='a' LANG='EN'>", Some("en")),
+            (b"<html lang=fr><head>", Some("fr")),
+            (
+                b"<html xml:lang=\"de\" data-lang=\"it\" lang=\"es\">",
+                Some("es"),
+            ),
+            (b"<html data-lang=\"it\">", None),
+            (b"<html lang=\"\">", None),
+            (b"<htmlx lang=\"de\"><html>", None),
+            (b"<p>no html tag</p>", None),
+        ] {
+            assert_eq!(
+                declared_language(page).as_deref(),
+                want,
+                "{}",
+                String::from_utf8_lossy(page)
+            );
+        }
+    }
+
+    #[test]
+    fn a_declared_language_change_holds_a_text_whose_language_cannot_be_told() {
+        let p = HoldPolicy::default();
+        let en = subprocessor_table("en");
+        let de = subprocessor_table("de");
+        assert_eq!(language(de.as_str()), None);
+        let (en, de) = (en.as_str(), de.as_str());
+        assert_eq!(
+            judge(Some(en), de, None, &p),
+            Verdict::Record { confirmed: None }
+        );
+        let declared = Declared {
+            old: Some("en"),
+            new: Some("de"),
+        };
+        assert!(matches!(
+            judge_declared(Some(en), de, None, &p, declared),
+            Verdict::Hold(r) if r == "language changed from en to de (as the pages declare it)"
+        ));
+        // Same declared language, or one unknown: nothing to say.
+        for d in [
+            Declared {
+                old: Some("en"),
+                new: Some("en"),
+            },
+            Declared {
+                old: None,
+                new: Some("de"),
+            },
+        ] {
+            assert_eq!(
+                judge_declared(Some(en), de, None, &p, d),
+                Verdict::Record { confirmed: None }
+            );
+        }
+        // Texts whose language is clear win over a mislabelled page.
+        assert_eq!(
+            judge_declared(
+                Some(EN),
+                &format!("{EN} We also keep logs."),
+                None,
+                &p,
+                declared
+            ),
+            Verdict::Record { confirmed: None }
+        );
+        // Off when language holds are off.
+        let off = HoldPolicy {
+            shrink_below: 0.5,
+            language_change: false,
+        };
+        assert_eq!(
+            judge_declared(Some(en), de, None, &off, declared),
             Verdict::Record { confirmed: None }
         );
     }

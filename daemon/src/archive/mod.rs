@@ -34,7 +34,10 @@ use std::time::SystemTime;
 use git2::{ErrorCode, Oid, Repository};
 
 pub use history::{latest_snapshot, History, SnapshotRecord, VersionEntry};
-pub use hold::{judge, suspicion, text_hash, Hold, HoldPolicy, Verdict};
+pub use hold::{
+    declared_language, judge, judge_declared, suspicion, text_hash, Declared, Hold, HoldPolicy,
+    Prior, Verdict,
+};
 pub use lock::{ArchiveLock, LockError};
 pub use settings::ArchiveSettings;
 pub use state::{DocState, State};

@@ -6,7 +6,7 @@
 use git2::{ObjectType, Oid, Tree};
 
 use super::{
-    git, message, Archive, ArchiveError, Hold, Probe, Recorded, SnapshotMeta, SnapshotPage,
+    git, message, Archive, ArchiveError, Prior, Probe, Recorded, SnapshotMeta, SnapshotPage,
     SnapshotResult, VersionRequest, VersionResult, SNAPSHOTS,
 };
 use crate::document::DocumentId;
@@ -237,13 +237,13 @@ impl Archive {
         pages: &[SnapshotPage],
     ) -> Result<SnapshotResult, ArchiveError> {
         Ok(self
-            .record(doc, title, pages, None, None, |_, _| {})?
+            .record(doc, title, pages, None, Prior::default(), |_, _| {})?
             .snapshot)
     }
 
     /// Records one fetch of `doc`: its snapshot, if any byte changed, and, when `version` is
-    /// given, its text as a version, if the text changed and is not held back (`pending` is the
-    /// hold from the previous fetch). `version.snapshot` is filled in here.
+    /// given, its text as a version, if the text changed and is not held back (`prior`: the
+    /// hold from the previous fetch and the recorded version's page language). `version.snapshot` is filled in here.
     ///
     /// The version commit is made before `snapshots` moves (see the module comment), and
     /// `on_decided` runs between the two with the version request (its snapshot filled in) and
@@ -255,7 +255,7 @@ impl Archive {
         title: &str,
         pages: &[SnapshotPage],
         version: Option<VersionRequest>,
-        pending: Option<&Hold>,
+        prior: Prior<'_>,
         on_decided: impl FnOnce(&VersionRequest, &VersionResult),
     ) -> Result<Recorded, ArchiveError> {
         let has_version = self.has_version(doc)?;
@@ -269,7 +269,7 @@ impl Archive {
         let version = match version {
             Some(mut req) => {
                 req.snapshot = snapshot;
-                let result = self.record_version(&req, pending)?;
+                let result = self.record_version(&req, prior)?;
                 on_decided(&req, &result);
                 Some(result)
             }

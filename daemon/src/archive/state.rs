@@ -40,6 +40,9 @@ pub struct DocState {
     /// one at start-up means the rules changed and the latest snapshot is re-extracted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extractor: Option<String>,
+    /// The language declared by the page of the recorded version (`<html lang>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_language: Option<String>,
 }
 
 /// All documents' state.

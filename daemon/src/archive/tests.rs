@@ -13,7 +13,7 @@ impl Archive {
         &mut self,
         req: &VersionRequest,
     ) -> Result<VersionResult, ArchiveError> {
-        self.record_version(req, None)
+        self.record_version(req, super::Prior::default())
     }
 }
 
@@ -64,6 +64,7 @@ fn version(doc: &DocumentId, snapshot: Oid, t: u64, text: &str) -> VersionReques
         text: text.into(),
         technical: false,
         plugin_summary: None,
+        page_language: None,
     }
 }
 
@@ -324,4 +325,66 @@ fn no_value_can_add_a_line_to_a_commit_message() {
         t.get("Content-Type"),
         Some("text/html Change-Class: technical")
     );
+}
+
+/// The language hold on what a plugin gives: a table of names does not tell its language, so the
+/// pages' `<html lang>` does. The writer remembers the language of the recorded version's page.
+#[tokio::test]
+async fn a_page_declaring_another_language_is_held_when_its_text_cannot_tell() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (handle, writer) =
+        ArchiveHandle::start(Archive::open(&settings(tmp.path())).expect("opens"));
+    let en = super::hold::subprocessor_table("en");
+    let de = super::hold::subprocessor_table("de");
+    let fetch = |doc: &DocumentId, t: u64, lang: Option<&str>, text: &str| {
+        let page = match lang {
+            Some(l) => format!("<html lang=\"{l}-XX\"><body>{text}</body></html>"),
+            None => format!("<html><body>{text}</body></html>"),
+        };
+        let mut v = version(doc, Oid::zero(), t, text);
+        v.page_language = super::declared_language(page.as_bytes());
+        RecordRequest {
+            doc: doc.clone(),
+            title: doc.default_title(),
+            pages: vec![SnapshotPage {
+                meta: meta(t),
+                ext: "html".into(),
+                bytes: page.into_bytes(),
+            }]
+            .into(),
+            validators: Default::default(),
+            version: Some(v),
+        }
+    };
+    let outcome = |r: Result<Recorded, ArchiveError>| match r.expect("recorded").version {
+        Some(VersionResult::First(_)) => "first",
+        Some(VersionResult::Updated(_)) => "updated",
+        Some(VersionResult::Held(_)) => "held",
+        Some(VersionResult::Unchanged) | None => "unchanged",
+    };
+    let doc = DocumentId::parse("acme/subprocessors").expect("id");
+    let mut seen = Vec::new();
+    for (t, lang, text) in [
+        (1, "en", &en),
+        // German page: held, then confirmed by the next fetch.
+        (2, "de", &de),
+        (3, "de", &de),
+        // Back to English: the recorded page is German now, so this is held in turn.
+        (4, "en", &en),
+        (5, "en", &en),
+    ] {
+        seen.push(outcome(
+            handle.record(fetch(&doc, t, Some(lang), text)).await,
+        ));
+    }
+    assert_eq!(seen, ["first", "held", "updated", "held", "updated"]);
+    // Pages that declare nothing: the same texts are recorded at once.
+    let bare = DocumentId::parse("acme/dpa").expect("id");
+    let mut seen = Vec::new();
+    for (t, text) in [(1, &en), (2, &de)] {
+        seen.push(outcome(handle.record(fetch(&bare, t, None, text)).await));
+    }
+    assert_eq!(seen, ["first", "updated"]);
+    drop(handle);
+    writer.close();
 }

@@ -4,17 +4,19 @@
 use git2::{ObjectType, Oid};
 
 use super::{
-    git, judge, message, Archive, ArchiveError, Hold, Verdict, VersionRequest, VersionResult, MAIN,
+    git, judge_declared, message, Archive, ArchiveError, Declared, Prior, Verdict, VersionRequest,
+    VersionResult, MAIN,
 };
 use crate::failpoint;
 
 impl Archive {
     /// Records extracted text on `main` if it differs from the last version and is not held back
-    /// as suspicious (`pending` is the hold from the previous fetch, if any).
+    /// as suspicious (`prior`: the hold from the previous fetch, and the language the recorded
+    /// version's page declared).
     pub fn record_version(
         &mut self,
         req: &VersionRequest,
-        pending: Option<&Hold>,
+        prior: Prior<'_>,
     ) -> Result<VersionResult, ArchiveError> {
         let path = req.doc.version_path();
         let tip = self.tip(MAIN)?;
@@ -44,7 +46,11 @@ impl Archive {
             None
         } else {
             let old = old_text.as_deref().map(String::from_utf8_lossy);
-            match judge(old.as_deref(), &req.text, pending, &self.holds) {
+            let declared = Declared {
+                old: prior.page_language,
+                new: req.page_language.as_deref(),
+            };
+            match judge_declared(old.as_deref(), &req.text, prior.hold, &self.holds, declared) {
                 Verdict::Same => return Ok(VersionResult::Unchanged),
                 Verdict::Hold(reason) => return Ok(VersionResult::Held(reason)),
                 Verdict::Record { confirmed } => confirmed,

@@ -12,7 +12,9 @@ use std::time::SystemTime;
 use git2::Oid;
 use tokio::sync::oneshot;
 
-use super::{Archive, ArchiveError, Hold, Probe, Recorded, SnapshotPage, State, VersionResult};
+use super::{
+    Archive, ArchiveError, Hold, Prior, Probe, Recorded, SnapshotPage, State, VersionResult,
+};
 use crate::document::DocumentId;
 use crate::validators::Validators;
 
@@ -37,6 +39,9 @@ pub struct VersionRequest {
     pub technical: bool,
     /// The plugin's own line about this change (`Plugin-Summary` trailer), if it gave one.
     pub plugin_summary: Option<String>,
+    /// The language the (first) page declares (`<html lang>`), for the language hold when the
+    /// text alone does not tell (see `hold.rs`).
+    pub page_language: Option<String>,
 }
 
 /// One fetch to record: its pages and, when extraction succeeded, its text.
@@ -176,12 +181,17 @@ fn save_to(dir: &std::path::Path, state: &Mutex<State>) {
     }
 }
 
-fn pending_hold(state: &Mutex<State>, doc: &DocumentId) -> Option<Hold> {
-    state.lock().ok().and_then(|s| {
-        s.documents
-            .get(&doc.to_string())
-            .and_then(|d| d.hold.clone())
-    })
+/// The hold pending for `doc` and the language of its recorded version's page.
+fn prior_of(state: &Mutex<State>, doc: &DocumentId) -> (Option<Hold>, Option<String>) {
+    state
+        .lock()
+        .ok()
+        .and_then(|s| {
+            s.documents
+                .get(&doc.to_string())
+                .map(|d| (d.hold.clone(), d.page_language.clone()))
+        })
+        .unwrap_or_default()
 }
 
 fn store_validators(
@@ -209,6 +219,10 @@ fn note_version(state: &Mutex<State>, req: &VersionRequest, result: &VersionResu
     };
     let d = s.doc_mut(&req.doc);
     d.extractor = Some(req.extractor.clone());
+    if !matches!(result, VersionResult::Held(_)) {
+        // The recorded text (new or the same) now comes from this page.
+        d.page_language = req.page_language.clone();
+    }
     d.hold = match result {
         VersionResult::Held(reason) => {
             tracing::warn!(document = %req.doc, reason = %reason, "suspicious text held back until the next fetch confirms it");
@@ -255,7 +269,11 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let _ = reply.send(result);
             }
             Request::Record(req, reply) => {
-                let pending = pending_hold(&state, &req.doc);
+                let (hold, page_language) = prior_of(&state, &req.doc);
+                let prior = Prior {
+                    hold: hold.as_ref(),
+                    page_language: page_language.as_deref(),
+                };
                 let dir = archive.dir().to_path_buf();
                 let RecordRequest {
                     doc,
@@ -264,21 +282,14 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                     validators,
                     version,
                 } = *req;
-                let result = archive.record(
-                    &doc,
-                    &title,
-                    &pages,
-                    version,
-                    pending.as_ref(),
-                    |v, result| {
-                        if note_version(&state, v, result) {
-                            // Saved before `snapshots` moves: once the held page is on record,
-                            // the next fetch of the same bytes would not be extracted, so the
-                            // hold must already be known.
-                            save_to(&dir, &state);
-                        }
-                    },
-                );
+                let result = archive.record(&doc, &title, &pages, version, prior, |v, result| {
+                    if note_version(&state, v, result) {
+                        // Saved before `snapshots` moves: once the held page is on record,
+                        // the next fetch of the same bytes would not be extracted, so the
+                        // hold must already be known.
+                        save_to(&dir, &state);
+                    }
+                });
                 if result.is_ok() {
                     // Validators are stored only once the bytes they vouch for are committed: a
                     // 304 must never stand for bytes the archive does not hold.
@@ -289,8 +300,12 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let _ = reply.send(result);
             }
             Request::Version(req, reply) => {
-                let pending = pending_hold(&state, &req.doc);
-                let result = archive.record_version(&req, pending.as_ref());
+                let (hold, page_language) = prior_of(&state, &req.doc);
+                let prior = Prior {
+                    hold: hold.as_ref(),
+                    page_language: page_language.as_deref(),
+                };
+                let result = archive.record_version(&req, prior);
                 if let Ok(r) = &result {
                     note_version(&state, &req, r);
                     dirty = true;

@@ -10,6 +10,14 @@ use crate::fetch::{FetchError, FetchOutcome, Fetched, Validators};
 impl Engine {
     pub(super) async fn try_check(&self, doc: &Document) -> Result<(Outcome, bool), CheckError> {
         crate::failpoint::hit("check.start");
+        // A document whose pages come from a plugin that could not be loaded: its load error,
+        // at every check.
+        if doc.sources.is_empty() {
+            if let Some(name) = doc.extraction.plugin() {
+                self.plugins.loaded(name).map_err(super::PluginFailure)?;
+            }
+            return Err(CheckError::NoPages);
+        }
         let (validators, must_extract, needs_browser) = self
             .archive
             .state()
@@ -27,6 +35,13 @@ impl Engine {
                 )
             })
             .unwrap_or_default();
+        // A plugin that cannot be loaded must fail its document at every check, even when the
+        // page is unchanged: extract (and fail) rather than stop at the same bytes or a 304.
+        let must_extract = must_extract
+            || doc
+                .extraction
+                .plugin()
+                .is_some_and(|name| self.plugins.loaded(name).is_err());
         // Conditional requests only for single-page documents, and never when the full body is
         // needed: a 304 would hide a failure or leave a hold undecided.
         let validators = if must_extract || doc.sources.len() > 1 {

@@ -66,6 +66,10 @@ impl Engine {
         if probe.unchanged && probe.has_version && !must_extract {
             return Ok((Outcome::Unchanged, false));
         }
+        // For the language hold when the text alone does not tell its language.
+        let page_language = pages
+            .first()
+            .and_then(|p| crate::archive::declared_language(&p.body));
         let extracted = self.extract(doc, pages, false).await;
         crate::failpoint::hit("check.extracted");
         let (version, extract_error) = match extracted {
@@ -81,6 +85,7 @@ impl Engine {
                     text,
                     technical: false,
                     plugin_summary,
+                    page_language,
                 }),
                 None,
             ),

@@ -19,6 +19,9 @@ impl Engine {
         snapshot: git2::Oid,
         fetched_at: SystemTime,
     ) -> Result<Outcome, CheckError> {
+        let page_language = pages
+            .first()
+            .and_then(|p| crate::archive::declared_language(&p.body));
         let (text, plugin_summary) = self.extract(doc, pages, true).await?;
         let result = self
             .archive
@@ -32,6 +35,7 @@ impl Engine {
                 text,
                 technical: true,
                 plugin_summary,
+                page_language,
             })
             .await?;
         Ok(outcome_of(result))

@@ -57,6 +57,9 @@ pub enum CheckError {
     /// The document's plugin failed (or could not be loaded).
     #[error("{0}")]
     Plugin(#[from] PluginFailure),
+    /// The document has no page to fetch (its plugin was loaded after all, yet gave none).
+    #[error("no page to fetch: the document's URL was to come from its plugin's manifest")]
+    NoPages,
     /// The extraction task died (a bug); reported, not propagated.
     #[error("extraction crashed: {0}")]
     Crashed(String),
@@ -129,6 +132,8 @@ pub struct CycleReport {
     pub error_ids: Vec<String>,
     /// Ids of the documents whose new text is held back as suspicious (counted as unchanged).
     pub held_ids: Vec<String>,
+    /// Why each failed document failed, by id.
+    pub error_reasons: std::collections::BTreeMap<String, String>,
 }
 
 impl CycleReport {
@@ -152,6 +157,9 @@ impl CycleReport {
             }
             Outcome::Error => {
                 self.errors += 1;
+                if let Some(e) = &r.error {
+                    self.error_reasons.insert(id.clone(), e.to_string());
+                }
                 self.error_ids.push(id);
             }
         }

@@ -32,6 +32,12 @@ pub(super) fn check(
         .filter(|d| filters.is_empty() || filters.iter().any(|f| f.matches(&d.id)))
         .cloned()
         .collect();
+    if docs.is_empty() && only.is_empty() {
+        bail!(
+            "no document to check in {}: declare a [[document]], or track a plugin's documents with [plugins] track_all or [plugin.NAME] track = true",
+            config.source
+        );
+    }
     if docs.is_empty() {
         bail!(
             "no document in {} matches --only {}",

@@ -87,6 +87,9 @@ pub(super) fn log(
                     s.headline()
                 };
                 writeln!(out, "            {}", escape_controls(&line))?;
+                if let Some(p) = plugin_line(&v.message) {
+                    writeln!(out, "            plugin: {}", escape_controls(&p))?;
+                }
             }
         }
     }
@@ -228,6 +231,9 @@ pub(super) fn diff(
         date(new.time)
     )?;
     writeln!(out, "{added} line(s) added, {removed} removed")?;
+    if let Some(p) = plugin_line(&new.message) {
+        writeln!(out, "plugin: {}", escape_controls(&p))?;
+    }
     write_change(&mut out, &change)?;
     writeln!(out)?;
     out.write_all(diff_view::render(&old_text, &new_text, style).as_bytes())?;
@@ -302,4 +308,9 @@ fn write_change(out: &mut impl Write, change: &ChangeSet) -> std::io::Result<()>
         writeln!(out, "    {}", line(&words))?;
     }
     Ok(())
+}
+
+/// The plugin's own line about a version (its `Plugin-Summary` trailer), if it gave one.
+fn plugin_line(message: &str) -> Option<String> {
+    crate::archive::message::trailer(message, crate::archive::message::PLUGIN_SUMMARY)
 }

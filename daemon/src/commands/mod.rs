@@ -8,6 +8,7 @@ mod daemon;
 mod extract;
 mod history;
 mod import;
+pub mod migrate_ota;
 mod notify;
 mod plugins;
 mod provisions;
@@ -18,7 +19,7 @@ use std::io::IsTerminal;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PluginCommand};
 use crate::config::Config;
 pub use crate::time_fmt::parse_date;
 use crate::time_fmt::short_date as date;
@@ -46,6 +47,23 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::PdfText => std::process::exit(crate::pdf::helper_main()),
         Command::Init { dir, force } => validate::init(&dir, force),
+        // No config needed to write a new plugin.
+        Command::Plugin {
+            action: PluginCommand::New { name, dir },
+        } => plugins::new_plugin(&name, &dir),
+        // Writes a config rather than reading one.
+        Command::MigrateOta {
+            declarations,
+            output,
+            snapshots,
+            versions,
+        } => migrate_ota::migrate_ota(
+            &declarations,
+            &output,
+            snapshots.as_deref(),
+            versions.as_deref(),
+            std::io::stderr().is_terminal(),
+        ),
         command => {
             let mut config = Config::load(cli.config.as_deref())?;
             for w in &config.warnings {
@@ -63,11 +81,19 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut registry = crate::plugin::Registry::default();
             let mut problems = Vec::new();
             if needs_plugins {
+                // A tracked plugin that cannot be loaded keeps the documents it has on record.
+                let repo = crate::archive::open_read_only(&config.archive.path).ok();
+                let recorded = |platform: &str| {
+                    repo.as_ref()
+                        .map(|r| crate::archive::History::new(r).recorded(platform))
+                        .unwrap_or_default()
+                };
                 let attached = crate::plugin::attach(
                     &config.documents,
                     &config.pending,
                     &config.plugins,
                     config.schedule.interval,
+                    recorded,
                 );
                 (registry, problems, config.documents) =
                     (attached.registry, attached.problems, attached.documents);
@@ -177,7 +203,16 @@ pub fn run(cli: Cli) -> Result<()> {
                     url.as_deref(),
                 ),
                 Command::Plugins => plugins::plugins(&config, &mut registry),
-                Command::Init { .. } | Command::PdfText | Command::PluginHost { .. } => {
+                Command::Plugin {
+                    action: PluginCommand::Install { library, into },
+                } => plugins::install(&config, &library, into.as_deref()),
+                Command::Init { .. }
+                | Command::PdfText
+                | Command::PluginHost { .. }
+                | Command::MigrateOta { .. }
+                | Command::Plugin {
+                    action: PluginCommand::New { .. },
+                } => {
                     unreachable!("handled above")
                 }
             }

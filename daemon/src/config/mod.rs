@@ -138,7 +138,14 @@ impl Config {
         let fetch = crate::fetch::settings::validate(&raw.fetch, &mut d);
         let browser = crate::browser::settings::validate(&raw.browser, &mut d);
         let extraction = crate::check::settings::validate(&raw.extraction, &mut d);
-        let plugins = crate::plugin::settings::validate(&raw.plugins, &raw.plugin_entries, &mut d);
+        // Relative plugin folders and paths are the config file's, not the working folder's.
+        let base = if file == BUILT_IN_NAME {
+            Path::new("")
+        } else {
+            Path::new(file).parent().unwrap_or(Path::new(""))
+        };
+        let plugins =
+            crate::plugin::settings::validate(&raw.plugins, &raw.plugin_entries, base, &mut d);
         let docs =
             crate::document::settings::validate(&raw.documents, schedule.interval, file, &mut d);
         let events = crate::events::settings::validate(&raw.events, &mut d);

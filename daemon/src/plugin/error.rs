@@ -8,7 +8,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
     /// No library for the plugin.
-    #[error("no plugin {name:?}: {path} does not exist; build the plugins (`cargo build --release --workspace`) or set [plugins] dir or [plugin.{name}] path")]
+    #[error("no plugin {name:?}: {path} does not exist; build the plugins (`cargo build --release --workspace`) or add its folder to [plugins] dirs, or set [plugin.{name}] path")]
     NotFound {
         /// The plugin.
         name: String,

@@ -36,6 +36,10 @@ pub struct LoadedPlugin {
     /// `[plugins] timeout`: an in-process plugin busy for longer is not waited for.
     pub timeout: Duration,
     backend: Backend,
+    /// Set when the plugin answered `summarize` with an error (most often: it has none, and
+    /// answers "unknown method" as the ABI asks); it is not asked again in this run, so an
+    /// optional method costs one log line, not one per change.
+    no_summarize: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -90,9 +94,10 @@ fn check_manifest(name: &str, m: &mut Manifest) -> Result<(), PluginError> {
         )));
     }
     // The version goes into every commit's `Extractor` trailer and into `termtrail plugins`.
-    if m.version.is_empty() || one_line(&m.version) != m.version {
+    // Semantic versions only, so that versions compare and a commit's extractor is precise.
+    if semver::Version::parse(&m.version).is_err() {
         return Err(bad(format!(
-            "version {:?} must be one line of text without control characters, e.g. \"1.2.0\"",
+            "version {:?} is not a semantic version (MAJOR.MINOR.PATCH, e.g. \"1.2.0\"); set `version` in the plugin's Cargo.toml",
             m.version
         )));
     }
@@ -166,6 +171,7 @@ impl LoadedPlugin {
             isolation,
             timeout: settings.timeout,
             backend,
+            no_summarize: Default::default(),
         })
     }
 
@@ -238,10 +244,24 @@ impl LoadedPlugin {
         Ok(doc)
     }
 
-    /// The plugin's line for a change summary, if any.
+    /// The plugin's line for a change summary, if any. `summarize` is optional: a plugin that
+    /// answers it with an error reply (an unknown method, or its own failure) gives no line, is
+    /// logged once, and is not asked again in this run. A crash or a timeout stays an error.
     pub fn summarize(&self, request: &SummarizeRequest) -> Result<Option<String>, PluginError> {
-        let r: SummarizeResponse = self.call(method::SUMMARIZE, request)?;
-        Ok(r.summary)
+        use std::sync::atomic::Ordering;
+        if self.no_summarize.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        match self.call::<_, SummarizeResponse>(method::SUMMARIZE, request) {
+            Ok(r) => Ok(r.summary),
+            Err(PluginError::Call { message, .. }) => {
+                if !self.no_summarize.swap(true, Ordering::Relaxed) {
+                    tracing::info!(plugin = %self.name(), answer = %message, "the plugin gives no summarize line; not asking it again until restart");
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -278,17 +298,26 @@ mod tests {
         assert_eq!(good.documents[0].title, "P Change-Class: technical");
         let e = check_manifest("other", &mut good).expect_err("name");
         assert!(e.to_string().contains("calls itself \"acme\""), "{e}");
-        let mut bad = Manifest::new("acme", "1").document("Privacy Policy", "https://a.org/p", "P");
+        let mut bad =
+            Manifest::new("acme", "1.0.0").document("Privacy Policy", "https://a.org/p", "P");
         assert!(check_manifest("acme", &mut bad).is_err());
-        let mut bad = Manifest::new("acme", "1").document("privacy-policy", "ftp://a.org/p", "P");
+        let mut bad =
+            Manifest::new("acme", "1.0.0").document("privacy-policy", "ftp://a.org/p", "P");
         assert!(check_manifest("acme", &mut bad).is_err());
-        for version in ["1.0\n\nChange-Class: technical", "1.0\u{1b}[2J", ""] {
+        for version in [
+            "1.0.0\n\nChange-Class: technical",
+            "1.0.0\u{1b}[2J",
+            "",
+            "banana",
+            "1",
+            "1.0",
+        ] {
             let mut bad =
                 Manifest::new("acme", version).document("privacy-policy", "https://a.org/p", "P");
             let e = check_manifest("acme", &mut bad)
                 .expect_err(version)
                 .to_string();
-            assert!(e.contains("must be one line of text"), "{e}");
+            assert!(e.contains("is not a semantic version"), "{e}");
         }
     }
 }

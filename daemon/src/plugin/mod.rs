@@ -7,7 +7,8 @@
 //! `settings.rs` `[plugins]` and where a library is; `library.rs` the file opened once and
 //! pin-checked; `native.rs` the C ABI in process; `host.rs` process isolation, both sides;
 //! `loaded.rs` a loaded plugin and its calls; `registry.rs` the plugins of a run and the
-//! documents they complete; `error.rs` what can go wrong.
+//! documents they complete; `error.rs` what can go wrong; `scaffold.rs` new plugin crates
+//! (`termtrail plugin new`).
 
 mod error;
 mod host;
@@ -15,6 +16,7 @@ mod library;
 mod loaded;
 mod native;
 mod registry;
+pub mod scaffold;
 pub mod settings;
 
 use termtrail_plugin_api::ABI_VERSION;

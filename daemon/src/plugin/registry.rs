@@ -65,17 +65,38 @@ pub struct Attached {
     pub problems: Vec<String>,
 }
 
+/// A document that cannot be checked because its plugin is refused or missing, and whose URL
+/// would have come from the plugin: it stays in the list with no page, so that every check fails
+/// it with the plugin's load error (counted, listed in `error_ids`, alerting like any failure)
+/// rather than dropping it silently.
+fn unresolved(id: DocumentId, plugin: &str, title: Option<String>, interval: Duration) -> Document {
+    let url = url::Url::parse(&format!("plugin:{plugin}/{}", id.kind()))
+        .expect("a plugin name and a slug make a valid URL");
+    Document {
+        title: title.unwrap_or_else(|| id.default_title()),
+        id,
+        url,
+        sources: Vec::new(),
+        extraction: Extraction::Plugin(plugin.to_owned()),
+        extractor_id: format!("plugin:{plugin} (not loaded)"),
+        interval,
+    }
+}
+
 /// Loads the plugins the documents use, and completes the list: a `plugin = "NAME"` document's
 /// extractor id names its plugin's version, pending documents (no `url`) become documents with
 /// the manifest's URL, and the manifest documents of tracked plugins (`track_all`,
 /// `[plugin.NAME] track`) that the config does not declare itself are added, checked every
-/// `default_interval`. A plugin that cannot be loaded costs only its own documents: they fail at
-/// each check with the load error (or, without a URL, are listed in the problems).
+/// `default_interval`. A plugin that cannot be loaded costs only its own documents, and they are
+/// never dropped: each fails at every check with the load error. Those with no URL of their own
+/// are kept with no page ([`unresolved`]); a tracked plugin's documents are the kinds `recorded`
+/// says the archive has for it (`recorded(NAME)`), or `NAME/plugin` when it has none yet.
 pub fn attach(
     documents: &[Document],
     pending: &[PendingDocument],
     settings: &PluginSettings,
     default_interval: Duration,
+    recorded: impl Fn(&str) -> Vec<DocumentId>,
 ) -> Attached {
     let mut registry = Registry::default();
     let mut problems = Vec::new();
@@ -106,7 +127,16 @@ pub fn attach(
         let plugin = match registry.get(&p.plugin, settings) {
             Ok(plugin) => plugin,
             Err(e) => {
-                problems.push(format!("{} (line {}) is not checked: {e}", p.id, p.line));
+                problems.push(format!(
+                    "{} (line {}) fails at every check: {e}",
+                    p.id, p.line
+                ));
+                new_docs.push(unresolved(
+                    p.id.clone(),
+                    &p.plugin,
+                    p.title.clone(),
+                    p.interval,
+                ));
                 continue;
             }
         };
@@ -154,7 +184,20 @@ pub fn attach(
         let plugin = match registry.get(&name, settings) {
             Ok(p) => p,
             Err(e) => {
-                problems.push(format!("tracked plugin {name}: {e}"));
+                let mut ids = recorded(&name);
+                if ids.is_empty() {
+                    ids.extend(DocumentId::new(&name, "plugin"));
+                }
+                let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                problems.push(format!(
+                    "tracked plugin {name}: {e}; {} fail at every check",
+                    list.join(", ")
+                ));
+                for id in ids {
+                    if !documents.iter().chain(&new_docs).any(|d| d.id == id) {
+                        new_docs.push(unresolved(id, &name, None, default_interval));
+                    }
+                }
                 continue;
             }
         };
@@ -182,5 +225,82 @@ pub fn attach(
         registry,
         documents,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> DocumentId {
+        DocumentId::parse(s).expect("valid id")
+    }
+
+    /// A plugin that cannot be loaded drops none of its documents, whatever their form: with a
+    /// URL, pending (URL from the manifest), or tracked (known only from the archive, else as
+    /// `NAME/plugin`).
+    #[test]
+    fn documents_of_a_refused_plugin_stay_and_fail_with_its_load_error() {
+        let mut settings = PluginSettings::default();
+        let missing = std::env::temp_dir().join("termtrail-no-such-plugin.so");
+        for name in ["ghost", "tracked", "fresh"] {
+            settings.entries.insert(
+                name.to_owned(),
+                crate::plugin::PluginEntry {
+                    path: Some(missing.clone()),
+                    track: (name != "ghost").then_some(true),
+                    ..Default::default()
+                },
+            );
+        }
+        let pending = [PendingDocument {
+            id: id("ghost/terms-of-service"),
+            title: None,
+            plugin: "ghost".into(),
+            interval: Duration::from_secs(60),
+            line: 7,
+        }];
+        let recorded = |platform: &str| match platform {
+            "tracked" => vec![id("tracked/privacy-policy"), id("tracked/cookies")],
+            _ => Vec::new(),
+        };
+        let attached = attach(
+            &[],
+            &pending,
+            &settings,
+            Duration::from_secs(3600),
+            recorded,
+        );
+        let ids: Vec<String> = attached
+            .documents
+            .iter()
+            .map(|d| d.id.to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "ghost/terms-of-service",
+                "fresh/plugin",
+                "tracked/privacy-policy",
+                "tracked/cookies"
+            ]
+        );
+        for doc in &attached.documents {
+            assert!(doc.sources.is_empty(), "{}", doc.id);
+            let name = doc.extraction.plugin().expect("a plugin document");
+            let err = attached.registry.loaded(name).expect_err("refused");
+            assert!(
+                err.to_string().contains("termtrail-no-such-plugin"),
+                "{err}"
+            );
+        }
+        assert_eq!(attached.documents[0].interval, Duration::from_secs(60));
+        assert_eq!(attached.documents[1].interval, Duration::from_secs(3600));
+        assert_eq!(attached.problems.len(), 3, "{:?}", attached.problems);
+        assert!(
+            attached.problems[0].contains("ghost/terms-of-service (line 7) fails at every check"),
+            "{:?}",
+            attached.problems
+        );
     }
 }

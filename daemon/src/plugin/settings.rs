@@ -52,8 +52,9 @@ pub struct PluginEntry {
 /// `[plugins]` and the `[plugin.NAME]` tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginSettings {
-    /// The directory searched; default: [`default_dir`].
-    pub dir: Option<PathBuf>,
+    /// Folders searched before the binary's own ([`default_dir`]): `[plugins] dirs` (and the
+    /// older `dir`), resolved from the config file's folder.
+    pub dirs: Vec<PathBuf>,
     /// Track every document of every plugin in the directory.
     pub track_all: bool,
     /// Isolation for every plugin without its own.
@@ -68,7 +69,7 @@ pub struct PluginSettings {
 impl Default for PluginSettings {
     fn default() -> Self {
         Self {
-            dir: None,
+            dirs: Vec::new(),
             track_all: false,
             isolation: None,
             timeout: Duration::from_secs(30),
@@ -101,17 +102,29 @@ pub fn default_dir() -> PathBuf {
 }
 
 impl PluginSettings {
-    /// The plugin directory in force.
-    pub fn dir(&self) -> PathBuf {
-        self.dir.clone().unwrap_or_else(default_dir)
+    /// The folders searched, in order: `[plugins] dirs`, then the binary's folder (which holds
+    /// the bundled plugins).
+    pub fn search_path(&self) -> Vec<PathBuf> {
+        let mut dirs = self.dirs.clone();
+        let own = default_dir();
+        if !dirs.contains(&own) {
+            dirs.push(own);
+        }
+        dirs
     }
 
-    /// The library file of plugin `name`.
+    /// The library file of plugin `name`: its `path`, else the first folder of the search path
+    /// that has it (else where the binary's folder would have it, for the error message).
     pub fn library(&self, name: &str) -> PathBuf {
-        match self.entries.get(name).and_then(|e| e.path.clone()) {
-            Some(p) => p,
-            None => self.dir().join(library_file_name(name)),
+        if let Some(p) = self.entries.get(name).and_then(|e| e.path.clone()) {
+            return p;
         }
+        let file = library_file_name(name);
+        let path = self.search_path();
+        path.iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| path[path.len() - 1].join(&file))
     }
 
     /// The isolation of plugin `name`: its own setting, else `[plugins] isolation`, else
@@ -133,8 +146,10 @@ impl PluginSettings {
     /// The names of the plugins in the directory (from their file names), sorted.
     pub fn discover(&self) -> Vec<String> {
         let prefix = format!("{}termtrail_plugin_", std::env::consts::DLL_PREFIX);
-        let mut names: Vec<String> = std::fs::read_dir(self.dir())
-            .into_iter()
+        let mut names: Vec<String> = self
+            .search_path()
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
             .flatten()
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -159,6 +174,7 @@ impl PluginSettings {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlugins {
+    pub dirs: Option<Vec<Spanned<String>>>,
     pub dir: Option<Spanned<String>>,
     pub track_all: Option<bool>,
     pub isolation: Option<Spanned<String>>,
@@ -177,6 +193,7 @@ pub struct RawPluginEntry {
 
 /// The keys of `[plugins]`.
 pub const KEYS: &[Key] = &[
+    ("dirs", S::Texts),
     ("dir", S::Text),
     ("track_all", S::Bool),
     ("isolation", S::Text),
@@ -207,10 +224,12 @@ fn check_isolation(
     }
 }
 
-/// Validates `[plugins]` and the `[plugin.NAME]` tables.
+/// Validates `[plugins]` and the `[plugin.NAME]` tables; relative folders and paths are taken
+/// from `base` (the config file's folder), and a folder that does not exist is an error.
 pub fn validate(
     raw: &RawPlugins,
     entries: &BTreeMap<String, Spanned<RawPluginEntry>>,
+    base: &Path,
     d: &mut Diagnostics<'_>,
 ) -> PluginSettings {
     let defaults = PluginSettings::default();
@@ -222,8 +241,29 @@ pub fn validate(
             "must be more than 0s",
         );
     }
+    let mut dirs = Vec::new();
+    for dir in raw.dirs.iter().flatten().chain(&raw.dir) {
+        let path = base.join(dir.get_ref());
+        if path.is_dir() {
+            dirs.push(path);
+        } else {
+            let key = if raw.dir.as_ref() == Some(dir) {
+                "plugins.dir"
+            } else {
+                "plugins.dirs"
+            };
+            d.push(
+                Some(dir.span()),
+                key,
+                format!(
+                    "{} is not a folder; create it, or fix the path (relative paths are taken from the config file's folder)",
+                    path.display()
+                ),
+            );
+        }
+    }
     let mut settings = PluginSettings {
-        dir: raw.dir.as_ref().map(|d| PathBuf::from(d.get_ref())),
+        dirs,
         track_all: raw.track_all.unwrap_or(false),
         isolation: check_isolation(d, &raw.isolation, "plugins.isolation"),
         timeout,
@@ -248,7 +288,7 @@ pub fn validate(
         settings.entries.insert(
             name.clone(),
             PluginEntry {
-                path: e.path.as_ref().map(|p| PathBuf::from(p.get_ref())),
+                path: e.path.as_ref().map(|p| base.join(p.get_ref())),
                 sha256: e.sha256.as_ref().map(|s| s.get_ref().to_ascii_lowercase()),
                 isolation: check_isolation(d, &e.isolation, &key("isolation")),
                 track: e.track,
@@ -273,10 +313,17 @@ mod tests {
         std::fs::write(dir.join(library_file_name("acme-ai")), b"").expect("write");
         std::fs::write(dir.join("libother.so"), b"").expect("write");
         let settings = PluginSettings {
-            dir: Some(dir.clone()),
+            dirs: vec![dir.clone()],
             ..PluginSettings::default()
         };
-        assert_eq!(settings.discover(), ["acme-ai"]);
+        // The configured folder adds to the binary's own.
+        let found = settings.discover();
+        assert!(found.contains(&"acme-ai".to_owned()), "{found:?}");
+        assert!(!found.contains(&"other".to_owned()), "{found:?}");
+        assert_eq!(
+            settings.library("acme-ai"),
+            dir.join(library_file_name("acme-ai"))
+        );
         // Isolated by default, wherever the library is.
         assert_eq!(settings.isolation_for("acme-ai"), Isolation::Process);
         let beside = PluginSettings::default();

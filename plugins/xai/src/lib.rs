@@ -1,7 +1,8 @@
 //! termtrail plugin: xAI's policy documents.
 //!
-//! x.ai legal pages have no landmark around the text, so the largest text block is taken; headings
-//! carry empty self-links (`a.heading-anchor`) and a "Legal" back link sits above the text.
+//! x.ai legal pages have no landmark around the text, so the largest text block is taken; each
+//! heading's text sits inside a link to its own anchor (`a.heading-anchor`, unwrapped by the
+//! helper, text kept) and a "Legal" back link sits above the text.
 
 termtrail_extract::platform_plugin! {
     /// The plugin.
@@ -11,7 +12,9 @@ termtrail_extract::platform_plugin! {
     /// dialogs, scripts) is removed by the helper.
     layout = {
         main: ["main", "article"],
-        remove: ["a.heading-anchor", "[href=\"/legal\"]:first-child"],
+        // Links are absolute when rules see them (as in OTA), hence `$=`; heading-anchor links
+        // are unwrapped by the helper, their text kept.
+        remove: ["[href$=\"/legal\"]:first-child"],
     };
     documents = [
         ("privacy-policy", "https://x.ai/legal/privacy-policy", "xAI privacy policy"),
@@ -32,7 +35,7 @@ termtrail_extract::platform_plugin! {
 #[cfg(test)]
 mod tests {
     use termtrail_extract::plugin_test::{
-        check_manifest, check_noise_only_changes, check_text, LayoutCase,
+        check_manifest, check_noise_only_changes, check_text, LayoutCase, CLAUSE,
     };
 
     use super::*;
@@ -41,9 +44,9 @@ mod tests {
     /// the per-fetch noise `n` (build ids, nonces, tokens, tracking ids) and one clause.
     const PAGE: &str = r##"<!DOCTYPE html><html lang="en"><head><title>xAI privacy policy</title><meta name="csrf-token" content="tok@N@"></head><body><div class="page-@N@"><div class="topbar"><a href="/grok">Grok</a><a href="/api">Products</a></div><div class="wrap"><div class="legal-@N@"><a href="/legal">Legal</a><h1>xAI privacy policy</h1><p>Last updated: March 3, 2026</p>
 <p>This policy explains how xAI handles personal data when you use our services, including our apps, developer platform and websites.</p>
-<h2><a class="heading-anchor" href="#info"></a>1. Information we collect</h2><p>@CLAUSE@</p>
+<h2 id="info"><a class="heading-anchor" href="#info"><strong>1. Information we collect</strong></a></h2><p>@CLAUSE@</p>
 <ul><li>Account information, such as your name and email address.</li><li>Content you provide, including prompts, files and feedback.</li></ul>
-<h2>2. How we use information</h2><p>We use information to provide, maintain and improve the services. Read our <a href="/policies/cookies?utm_source=policy&amp;utm_medium=web&amp;fbclid=IwAR@N@">cookie notice</a> for details, or <a href="/contact?lang=en&amp;did=8f14e45f-ceea-467f-a9f0-@N12@">contact us</a>.</p>
+<h2 id="use"><a class="heading-anchor" href="#use"></a>2. How we use information</h2><p>We use information to provide, maintain and improve the services. Read our <a href="/policies/cookies?utm_source=policy&amp;utm_medium=web&amp;fbclid=IwAR@N@">cookie notice</a> for details, or <a href="/contact?lang=en&amp;did=8f14e45f-ceea-467f-a9f0-@N12@">contact us</a>.</p>
 <h3>2.1 Model training</h3><p>You can opt out of the use of your content for model training in your settings.</p></div><div class="aside-links"><p>Contact</p></div></div></div><div id="onetrust-consent-sdk"><div role="dialog" aria-label="Cookie banner"><p>We use cookies to improve your experience. Accept all?</p><button>Accept all</button><button>Reject</button></div></div><footer>© 2026 xAI</footer><script id="__NEXT_DATA__" type="application/json">{"buildId":"build-@N@","nonce":"n@N@"}</script><script src="/_next/static/chunks/main-@N@.js"></script></body></html>"##;
 
     /// The noise of this page (each string is in it).
@@ -80,6 +83,27 @@ mod tests {
     #[test]
     fn extracts_the_policy_text_only() {
         check_text(&CASE);
+        let d = CASE.extract(&CASE.page(1, CLAUSE));
+        // Heading text inside (or beside) the heading's own anchor link is kept, without the link.
+        assert!(
+            d.text
+                .contains("## 1\\. Information we collect\n\nWe collect"),
+            "{}",
+            d.text
+        );
+        assert!(
+            d.text.contains("## 2\\. How we use information\n"),
+            "{}",
+            d.text
+        );
+        assert!(
+            !d.text
+                .lines()
+                .any(|l| l.trim_end().trim_end_matches('#').is_empty() && l.starts_with('#')),
+            "a bare heading in:\n{}",
+            d.text
+        );
+        assert!(!d.text.contains("heading-anchor"), "{}", d.text);
     }
 
     #[test]

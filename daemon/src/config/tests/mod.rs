@@ -1,4 +1,3 @@
-use std::path::Path;
 use std::time::Duration;
 
 use super::*;
@@ -249,10 +248,34 @@ fn rules_change_the_extractor_id() {
 
 #[test]
 fn plugin_documents_and_settings_parse() {
+    // Relative plugin folders are the config file's; one that does not exist is an error.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(tmp.path().join("mine")).expect("mkdir");
+    let file = tmp.path().join("termtrail.toml");
+    let c = Config::parse(
+        "[plugins]\ndirs = [\"mine\"]\n",
+        &file.display().to_string(),
+    )
+    .expect("valid");
+    assert_eq!(c.plugins.dirs, [tmp.path().join("mine")]);
+    let e = Config::parse(
+        "[plugins]\ndirs = [\"mine\", \"gone\"]\n",
+        &file.display().to_string(),
+    )
+    .expect_err("missing folder")
+    .to_string();
+    assert!(
+        e.contains(":2: plugins.dirs:")
+            && e.contains(&format!(
+                "{} is not a folder",
+                tmp.path().join("gone").display()
+            )),
+        "{e}"
+    );
+
     let c = parse(
         r#"
 [plugins]
-dir = "plugins"
 track_all = true
 isolation = "process"
 timeout = "5s"
@@ -277,7 +300,6 @@ url = "https://openai.com/policies/row-terms-of-use/"
     )
     .expect("valid");
     let p = &c.plugins;
-    assert_eq!(p.dir.as_deref(), Some(Path::new("plugins")));
     assert!(p.track_all);
     assert_eq!(p.timeout, Duration::from_secs(5));
     assert_eq!(p.isolation_for("openai"), Isolation::None);

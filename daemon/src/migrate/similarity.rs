@@ -1,4 +1,5 @@
-//! The text similarity of a recorded version to Open Terms Archive's Markdown of the same fetch.
+//! The text similarity of a recorded version to Open Terms Archive's Markdown of the same fetch
+//! (used by `migrate-ota --versions` and by the fidelity replay).
 //!
 //! Both texts are first brought to a common form, so that the score measures the text and not
 //! the two tools' Markdown conventions: Setext headings (OTA) become ATX headings, table separator
