@@ -281,7 +281,7 @@ fn write_change(out: &mut impl Write, change: &ChangeSet) -> std::io::Result<()>
         };
         writeln!(
             out,
-            "{} {} {}{topics}  {}  ({})",
+            "{} {}{} {}{topics}  {}  ({})",
             match p.change {
                 ChangeKind::Added => '+',
                 ChangeKind::Removed => '-',
@@ -289,6 +289,7 @@ fn write_change(out: &mut impl Write, change: &ChangeSet) -> std::io::Result<()>
                 ChangeKind::Moved => '>',
             },
             p.change.as_str(),
+            if p.moved { " and moved" } else { "" },
             p.class.as_str(),
             line(&heading(&p.heading_path)),
             p.id
