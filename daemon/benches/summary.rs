@@ -1,11 +1,22 @@
 //! How long the change summary of a 300 KB policy takes (counts, sections, excerpts, topics,
-//! cosmetic check, unified diff). Prints the median and the worst of several runs.
+//! cosmetic check, unified diff), the provision-level summary of the same change (matching,
+//! classes, topics, word diffs), and the replay of a 40-version history that gives provision ids.
+//! Prints the median and the worst of several runs.
 //!
 //! `cargo bench -p termtrail --bench summary`
 
 use std::time::{Duration, Instant};
 
+use termtrail::provisions::{changes, Lineage};
 use termtrail::summary::{summarise, unified_diff, Taxonomy};
+
+fn median_worst(mut times: Vec<Duration>) -> (f64, f64) {
+    times.sort();
+    (
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0,
+    )
+}
 
 fn policy(bytes: usize) -> String {
     let mut s = String::from("# Terms of use\n\n");
@@ -56,6 +67,52 @@ fn main() {
         times[times.len() / 2].as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0,
         times.len()
+    );
+    let times: Vec<Duration> = (0..9)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(changes::summarise(Some(&old), &new, &taxonomy));
+            start.elapsed()
+        })
+        .collect();
+    let p = changes::summarise(Some(&old), &new, &taxonomy);
+    let (median, worst) = median_worst(times);
+    println!(
+        "provision summary of the same change ({} provisions changed, class {}, topics {:?}): median {median:.1} ms, worst {worst:.1} ms over 9 runs",
+        p.provisions.len(),
+        p.class.as_str(),
+        p.topics,
+    );
+    // A history of 40 versions, each a few clauses edited: what ids for the last one cost.
+    let mut versions = vec![old.clone()];
+    for v in 1..40 {
+        let prev = versions.last().expect("one version at least").clone();
+        versions.push(
+            prev.replace(
+                &format!("Clause {}.1:", v * 9),
+                &format!("Clause {}.1 (rev {v}):", v * 9),
+            )
+            .replace(
+                &format!("Clause {}.3: we may", v * 13),
+                &format!("Clause {}.3: we will", v * 13),
+            ),
+        );
+    }
+    let times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let mut l = Lineage::new("bench/terms-of-use");
+            for (i, text) in versions.iter().enumerate() {
+                l.advance(&format!("{i:040}"), i as i64, text, None);
+            }
+            std::hint::black_box(l.provisions().len());
+            start.elapsed()
+        })
+        .collect();
+    let (median, worst) = median_worst(times);
+    println!(
+        "provision ids of version 40 of the same policy (replay from the first version): median {median:.0} ms, worst {worst:.0} ms over 3 runs ({:.1} ms per version)",
+        median / versions.len() as f64
     );
     // Identical large texts with only whitespace changed: the cosmetic path.
     let spaced = old.replace(". Clause", ".  Clause");

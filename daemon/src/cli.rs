@@ -52,6 +52,13 @@ pub enum Command {
         /// Under each version, the change summary (class, sections, topics) that sinks send.
         #[arg(long, short = 's')]
         summary: bool,
+        /// The timeline of one provision of the document (an id from `termtrail provisions`, or
+        /// a unique prefix of one): every version that changed it, with before and after.
+        #[arg(long, value_name = "ID")]
+        provision: Option<String>,
+        /// With --provision: print the timeline as JSON (see docs/cli.md).
+        #[arg(long, requires = "provision")]
+        json: bool,
     },
     /// Print a document's recorded text (the latest, or as it was at a date).
     Show {
@@ -71,16 +78,42 @@ pub enum Command {
         from: Option<String>,
         /// The newer version: a commit or a date [default: the latest version].
         to: Option<String>,
+        /// Print the change summary as JSON, provision by provision (see docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the provisions (paragraphs, list items, table rows) of a version with their stable
+    /// ids, heading paths, topics, first-seen and last-changed dates.
+    Provisions {
+        /// The document.
+        #[arg(value_name = "PLATFORM/KIND")]
+        document: String,
+        /// The version in force at this date (YYYY-MM-DD or RFC 3339) [default: the latest].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Only the provisions tagged with this topic.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Print JSON (see docs/cli.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Check the config and print what it tracks.
     Validate,
     /// Show each sink's cursor and how many versions it has not delivered yet.
     Sinks,
-    /// The current text of the sections that touch a topic, platform by platform.
+    /// The provisions tagged with a topic, platform by platform and document by document, with
+    /// each version's commit, date and source URL.
     Compare {
         /// A topic name (see `[topics]`; e.g. model-training, data-retention, children).
         #[arg(long)]
         topic: String,
+        /// The versions in force at this date (YYYY-MM-DD or RFC 3339) [default: the latest].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Print JSON (see docs/cli.md).
+        #[arg(long, conflicts_with_all = ["markdown", "width"])]
+        json: bool,
         /// Only these platforms or documents (repeatable).
         #[arg(long, value_name = "PLATFORM[/KIND]")]
         only: Vec<String>,

@@ -19,6 +19,7 @@ pub mod import;
 pub mod migrate;
 pub mod pdf;
 pub mod plugin;
+pub mod provisions;
 pub mod scheduler;
 pub mod self_exe;
 pub mod sinks;

@@ -6,8 +6,15 @@
 //!
 //! `--check` exits non-zero when, with declarations, any noise version or missed change appears or
 //! a document's mean similarity is under 0.95. See docs/fidelity.md.
+//!
+//! `--labels` instead scores change summaries (class, topics) against the changes people labelled:
+//! the shared corpus's `LABELS.tsv` and our synthetic set in `fidelity/labelled/`; with `--check`
+//! it exits non-zero when, on the shared set, class accuracy is under 0.95, topic precision under
+//! 0.80 or topic recall under 0.90.
 
+mod archive;
 mod corpus;
+mod labels;
 mod ota_shaped;
 
 use std::path::PathBuf;
@@ -36,10 +43,77 @@ struct Args {
     /// collection and runs `migrate-ota` on it, printing its summary table.
     #[arg(long, value_parser = ["declarations", "zero-config", "migration"])]
     mode: Option<String>,
+    /// Only build one archive of the whole corpus (with declarations) at DIR/archive, with its
+    /// config at DIR/termtrail.toml, for trying termtrail's reading commands on it; then exit.
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// Score change summaries against the labelled changes instead (see docs/fidelity.md).
+    #[arg(long)]
+    labels: bool,
+    /// With --labels: the versions compared, as termtrail records them (import with the OTA
+    /// declarations) or OTA's Markdown.
+    #[arg(long, value_parser = ["termtrail", "ota"], default_value = "termtrail")]
+    texts: String,
+    /// With --labels: our synthetic labelled set.
+    #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/labelled"))]
+    labelled: PathBuf,
+    /// With --labels: also print the changed provisions of the changes whose name contains this.
+    #[arg(long, value_name = "CHANGE")]
+    show: Option<String>,
     /// Write the corpus as an OTA collection (declarations/, snapshots/, versions/) into DIR and
     /// exit: for running `termtrail migrate-ota` by hand.
     #[arg(long, value_name = "DIR")]
     ota_shaped: Option<PathBuf>,
+}
+
+/// Least class accuracy and topic precision and recall on the shared labelled set (`--check`).
+const GATE_ACCURACY: f64 = 0.95;
+const GATE_PRECISION: f64 = 0.80;
+const GATE_RECALL: f64 = 0.90;
+
+fn run_labels(args: &Args, corpus: &Corpus, rt: &tokio::runtime::Runtime) -> Result<()> {
+    let taxonomy = termtrail::summary::Taxonomy::default();
+    let labels = labels::read(&corpus.root.join("LABELS.tsv"))?;
+    let tmp = tempfile::tempdir()?;
+    let fetches = if args.texts == "termtrail" {
+        Some(rt.block_on(archive::build(corpus, &tmp.path().join("archive")))?)
+    } else {
+        None
+    };
+    let scored = labels::score_corpus(corpus, labels, fetches.as_ref(), &taxonomy)?;
+    let title = format!(
+        "Shared corpus ({} texts)",
+        if fetches.is_some() {
+            "termtrail's"
+        } else {
+            "OTA's"
+        }
+    );
+    let shared = labels::print(&title, &scored);
+    let synthetic = labels::score_dir(&args.labelled, &taxonomy)?;
+    labels::print("Synthetic set (fidelity/labelled)", &synthetic);
+    if let Some(filter) = &args.show {
+        labels::show(&scored, filter);
+        labels::show(&synthetic, filter);
+    }
+    if args.check {
+        let ok = shared.accuracy() >= GATE_ACCURACY
+            && shared.precision() >= GATE_PRECISION
+            && shared.recall() >= GATE_RECALL;
+        if !ok {
+            eprintln!(
+                "\nlabels gate failed on the shared set: class accuracy {:.3} (>= {GATE_ACCURACY}), topic precision {:.3} (>= {GATE_PRECISION}), recall {:.3} (>= {GATE_RECALL})",
+                shared.accuracy(),
+                shared.precision(),
+                shared.recall()
+            );
+            std::process::exit(1);
+        }
+        println!(
+            "\nlabels gate passed on the shared set: class accuracy >= {GATE_ACCURACY}, topic precision >= {GATE_PRECISION}, recall >= {GATE_RECALL}"
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default, Clone)]
@@ -228,6 +302,25 @@ fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(dir) = &args.archive {
+        let path = dir.join("archive");
+        anyhow::ensure!(
+            !path.exists(),
+            "{} exists already; give a new folder",
+            path.display()
+        );
+        rt.block_on(archive::build(&corpus, &path))?;
+        println!(
+            "archive: {}
+config:  {}",
+            path.display(),
+            dir.join("termtrail.toml").display()
+        );
+        return Ok(());
+    }
+    if args.labels {
+        return run_labels(&args, &corpus, &rt);
+    }
     if args.mode.as_deref() == Some("migration") {
         return migration(&corpus, &rt);
     }

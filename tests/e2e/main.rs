@@ -18,6 +18,7 @@ mod hostile;
 mod migrate_ota;
 mod plugin;
 mod plugin_authoring;
+mod provisions;
 mod receiver;
 mod recovery;
 mod sinks;

@@ -84,7 +84,11 @@ fn webhook_events_are_signed_and_describe_the_change() {
     assert!(reqs.iter().all(|q| q.json()["type"] == "document.added"));
     assert_eq!(r.bad_signatures(), 0);
     let first = reqs[0].json();
-    assert_eq!(first["schema_version"], 1);
+    assert_eq!(first["schema_version"], 2);
+    assert!(
+        first.get("provisions").is_none(),
+        "a first record lists no provisions"
+    );
     assert_eq!(reqs[0].headers["x-team"], "legal");
     assert_eq!(reqs[0].headers["x-termtrail-event"], "document.added");
 
@@ -142,6 +146,31 @@ fn webhook_events_are_signed_and_describe_the_change() {
         "{}",
         e["topics"]
     );
+    // Schema 2: the changed provision, with its id, class, topics and words.
+    assert_eq!(e["provisions_total"], 1, "{e:#}");
+    let p = &e["provisions"][0];
+    assert!(p["id"].as_str().expect("id").starts_with('p'), "{p}");
+    assert_eq!(p["change"], "modified");
+    assert_eq!(p["class"], "substantive");
+    assert_eq!(p["heading_path"][1], "Section 2");
+    assert!(
+        p["topics"]
+            .as_array()
+            .expect("topics")
+            .contains(&"model-training".into()),
+        "{p}"
+    );
+    assert!(
+        p["diff"]
+            .as_str()
+            .expect("diff")
+            .contains("{+train our models on,+}"),
+        "{p}"
+    );
+    assert!(p["before"]
+        .as_str()
+        .expect("before")
+        .contains("explains how we use"));
     assert_eq!(e["counts"]["lines_added"], 1);
     let diff = e["diff"].as_str().expect("diff");
     assert!(
@@ -374,6 +403,15 @@ fn slack_and_discord_payloads_have_their_documented_shapes() {
             assert!(b["text"]["text"].as_str().expect("text").len() <= 3000);
         }
     }
+    // The changed provision, before → after: the old words struck, the new ones bold.
+    let provisions = blocks[2]["text"]["text"]
+        .as_str()
+        .expect("provisions block");
+    assert!(
+        provisions.starts_with("• *modified* Privacy Policy 0"),
+        "{provisions}"
+    );
+    assert!(provisions.contains("> Revision ~1~ *2*"), "{provisions}");
     let context = blocks.last().expect("context")["elements"][0]["text"]
         .as_str()
         .expect("context text")
@@ -407,6 +445,19 @@ fn slack_and_discord_payloads_have_their_documented_shapes() {
         .expect("fields")
         .iter()
         .any(|x| x["name"] == "Sections"));
+    let changed = embed["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|x| x["name"] == "Changed provisions")
+        .expect("a provisions field");
+    assert!(
+        changed["value"]
+            .as_str()
+            .expect("value")
+            .contains("> Revision ~~1~~ **2**"),
+        "{changed}"
+    );
 }
 
 fn read_lines(path: &Path) -> Vec<serde_json::Value> {
@@ -785,9 +836,14 @@ fn diff_log_and_compare_show_the_summary() {
     check(&f);
     let out = run_env(&f, &["diff", "a/privacy-policy"]);
     let diff = String::from_utf8_lossy(&out.stdout);
-    assert!(diff.contains("substantive: section(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{diff}");
+    // The change on provisions: one paragraph modified, with its heading path and words.
+    assert!(diff.contains("substantive; topics: model-training, data-retention, third-party-sharing; provisions: 0 added, 0 removed, 1 modified, 0 moved"), "{diff}");
     assert!(
-        diff.contains("modified Privacy Policy 0 > Section 1"),
+        diff.contains("~ modified substantive [model-training, data-retention, third-party-sharing]  Privacy Policy 0 > Section 1  (p"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("how long we [-keep-]{+retain it and whether we train models on+} it"),
         "{diff}"
     );
     let out = run_env(&f, &["log", "--summary", "a/privacy-policy"]);
@@ -804,7 +860,13 @@ fn diff_log_and_compare_show_the_summary() {
     assert!(!md.contains("## B"), "b has no training section: {md}");
     let out = run_env(
         &f,
-        &["compare", "--topic", "data-retention", "--width", "100"],
+        &[
+            "compare",
+            "--topic",
+            "third-party-sharing",
+            "--width",
+            "100",
+        ],
     );
     let cols = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -38,6 +38,11 @@ pub const PLUGIN_SUMMARY: &str = "Plugin-Summary";
 /// document: such commits are not announced by default.
 pub const CHANGE_CLASS: &str = "Change-Class";
 
+/// The date a version's text says it takes effect (`YYYY-MM-DD`, or `YYYY-MM`), when it says.
+pub const EFFECTIVE_DATE: &str = "Effective-Date";
+/// The date a version's text says it was last updated or released, when it says.
+pub const UPDATED_DATE: &str = "Updated-Date";
+
 /// The longest plugin summary kept, in characters.
 const PLUGIN_SUMMARY_MAX_CHARS: usize = 300;
 
@@ -114,6 +119,15 @@ pub fn version(req: &VersionRequest, old: Option<&str>, confirmed: Option<&Hold>
         (EXTRACTOR, req.extractor.clone()),
     ] {
         push(&mut msg, key, &value);
+    }
+    let stated = crate::provisions::dates::stated(&req.text);
+    for (key, value) in [
+        (EFFECTIVE_DATE, stated.effective),
+        (UPDATED_DATE, stated.updated),
+    ] {
+        if let Some(v) = value {
+            push(&mut msg, key, &v);
+        }
     }
     if let (Some(line), Some(_)) = (&req.plugin_summary, old) {
         let line: String = one_line(line)

@@ -11,6 +11,7 @@ mod import;
 pub mod migrate_ota;
 mod notify;
 mod plugins;
+mod provisions;
 mod sinks;
 mod validate;
 
@@ -109,20 +110,60 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Log {
                     filter,
+                    provision: Some(id),
+                    json,
+                    ..
+                } => {
+                    let Some(document) = filter else {
+                        anyhow::bail!("--provision needs the document: termtrail log PLATFORM/KIND --provision ID");
+                    };
+                    provisions::provision_log(&config, &document, &id, json)
+                }
+                Command::Log {
+                    filter,
                     max_count,
                     summary,
+                    provision: None,
+                    ..
                 } => history::log(&config, filter.as_deref(), max_count, summary),
+                Command::Provisions {
+                    document,
+                    at,
+                    topic,
+                    json,
+                } => provisions::provisions(
+                    &config,
+                    &document,
+                    at.as_deref(),
+                    topic.as_deref(),
+                    json,
+                ),
                 Command::Sinks => sinks::sinks(&config),
                 Command::Compare {
                     topic,
+                    at,
                     only,
+                    json,
                     markdown,
                     width,
-                } => compare::compare(&config, &topic, &only, markdown, width),
+                } => compare::compare(
+                    &config,
+                    &compare::CompareArgs {
+                        topic: &topic,
+                        at: at.as_deref(),
+                        only: &only,
+                        json,
+                        markdown,
+                        width,
+                    },
+                ),
                 Command::Show { document, at } => history::show(&config, &document, at.as_deref()),
-                Command::Diff { document, from, to } => {
-                    history::diff(&config, &document, from.as_deref(), to.as_deref())
-                }
+                Command::Diff {
+                    document,
+                    from,
+                    to,
+                    json,
+                } => history::diff(&config, &document, from.as_deref(), to.as_deref(), json),
                 Command::Validate => validate::validate(&config, &problems),
                 Command::Extract {
                     document,

@@ -25,6 +25,7 @@ pub(super) fn delivery(config: &Config) -> Delivery {
         taxonomy: config.taxonomy.clone(),
         titles,
         diff_max_bytes: config.events.diff_max_bytes,
+        replayer: Default::default(),
     };
     Delivery::new(config.archive.path.clone(), &config.sinks, ctx)
 }

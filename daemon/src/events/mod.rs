@@ -3,20 +3,24 @@
 //! delivery never depends on what the process happened to have in memory: a restarted daemon
 //! rebuilds exactly the event it failed to deliver. See `docs/events.md` for the schema.
 
+pub mod provisions;
 pub mod settings;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::message::{self, trailer, Trailers};
 use crate::document::DocumentId;
+use crate::provisions::history::Replayer;
 use crate::summary::{self, Class, Counts, Reason, SectionChange, Taxonomy};
+use provisions::EventProvision;
 
 /// The version of the event schema; bumped on any change that is not purely additive.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The kinds of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -114,6 +118,19 @@ pub struct Event {
     /// Whether `diff` was cut.
     #[serde(default)]
     pub diff_truncated: bool,
+    /// The changed provisions with their ids (schema 2): substantive ones first, at most
+    /// [`provisions::MAX_PROVISIONS`].
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub provisions: Vec<EventProvision>,
+    /// How many provisions changed in all (version events).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub provisions_total: Option<usize>,
+    /// The date the version says it takes effect (`YYYY-MM-DD`, or `YYYY-MM`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub effective_date: Option<String>,
+    /// The date the version says it was last updated or released.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub updated_date: Option<String>,
     /// Consecutive failed checks (availability events).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub failures: Option<u32>,
@@ -161,6 +178,9 @@ pub struct EventContext {
     pub titles: HashMap<String, String>,
     /// Largest unified diff carried in an event.
     pub diff_max_bytes: usize,
+    /// Replays of document histories, for provision ids; shared so that consecutive events of
+    /// one document replay only the new versions.
+    pub replayer: Arc<Replayer>,
 }
 
 fn blob_text(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Option<String> {
@@ -216,7 +236,33 @@ pub fn version_event(
     } else {
         None
     };
-    let summary = summary::summarise(old_text.as_deref(), &new_text, &ctx.taxonomy);
+    let mut summary = summary::summarise(old_text.as_deref(), &new_text, &ctx.taxonomy);
+    // Class and topics are those of the change on provisions, with ids from the document's
+    // history; sections and counts stay as locators. An unreadable history (which `git fsck`
+    // would report) leaves the provisions out rather than the event.
+    let change = match ctx.replayer.at(repo, &doc, Some(id), Some(&ctx.taxonomy)) {
+        Ok(Some((_, Some(set)))) => Some(set),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!("{doc}: provisions of {id} left out of its event: {e}");
+            None
+        }
+    };
+    // A first record lists no provisions: every one of them is new.
+    let change = change.filter(|_| old_text.is_some());
+    let (listed, total) = change.as_ref().map(provisions::listed).unwrap_or_default();
+    if let Some(set) = &change {
+        provisions::overlay(&mut summary, set);
+    }
+    let stated = crate::provisions::dates::stated(&new_text);
+    let effective_date = trailers
+        .get(message::EFFECTIVE_DATE)
+        .map(str::to_owned)
+        .or(stated.effective);
+    let updated_date = trailers
+        .get(message::UPDATED_DATE)
+        .map(str::to_owned)
+        .or(stated.updated);
     let (diff, diff_truncated) = summary::unified_diff(
         old_text.as_deref().unwrap_or(""),
         &new_text,
@@ -267,6 +313,10 @@ pub fn version_event(
         topics: summary.topics,
         diff: Some(diff),
         diff_truncated,
+        provisions: listed,
+        provisions_total: change.is_some().then_some(total),
+        effective_date,
+        updated_date,
         failures: None,
         error: None,
     }))
@@ -297,6 +347,10 @@ pub fn availability_event(
         title: title.to_owned(),
         url: url.to_owned(),
         fetched_at: when,
+        provisions: Vec::new(),
+        provisions_total: None,
+        effective_date: None,
+        updated_date: None,
         commit: None,
         previous_commit: None,
         headline,
@@ -327,147 +381,4 @@ pub fn availability_transition(before: u32, after: u32, threshold: u32) -> Optio
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_alert_per_outage() {
-        let run = [1, 2, 3, 4, 5, 0, 0, 1, 0];
-        let mut before = 0;
-        let mut alerts = Vec::new();
-        for after in run {
-            alerts.extend(availability_transition(before, after, 3));
-            before = after;
-        }
-        assert_eq!(alerts, [EventType::Unavailable, EventType::Recovered]);
-    }
-
-    /// Commits `text` as `doc`'s version on `main` of a bare repository, with trailers.
-    fn commit(repo: &Repository, doc: &str, text: &str, extra: &str) -> Oid {
-        let parent = repo
-            .refname_to_id(crate::archive::MAIN)
-            .ok()
-            .map(|id| repo.find_commit(id).expect("parent"));
-        let mut index = git2::Index::new().expect("index");
-        if let Some(p) = &parent {
-            index
-                .read_tree(&p.tree().expect("tree"))
-                .expect("read tree");
-        }
-        let blob = repo.blob(text.as_bytes()).expect("blob");
-        let entry = git2::IndexEntry {
-            ctime: git2::IndexTime::new(0, 0),
-            mtime: git2::IndexTime::new(0, 0),
-            dev: 0,
-            ino: 0,
-            mode: 0o100644,
-            uid: 0,
-            gid: 0,
-            file_size: text.len() as u32,
-            id: blob,
-            flags: 0,
-            flags_extended: 0,
-            path: format!("{doc}.md").into_bytes(),
-        };
-        index.add(&entry).expect("add");
-        let tree = repo
-            .find_tree(index.write_tree_to(repo).expect("tree"))
-            .expect("tree");
-        let sig = git2::Signature::new("t", "t@localhost", &git2::Time::new(1_700_000_000, 0))
-            .expect("sig");
-        let msg = format!(
-            "Update {doc}\n\nDocument: {doc}\nSource-URL: https://example.org/{doc}\nFetched-At: 2026-01-02T03:04:05Z\n{extra}"
-        );
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        repo.commit(
-            Some(crate::archive::MAIN),
-            &sig,
-            &sig,
-            &msg,
-            &tree,
-            &parents,
-        )
-        .expect("commit")
-    }
-
-    #[test]
-    fn events_are_rebuilt_from_git_alone() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let repo = Repository::init_bare(dir.path()).expect("init");
-        let v1 = "# Policy\n\n## Retention\n\nWe keep chats for 30 days.\n";
-        let a1 = commit(&repo, "acme/privacy-policy", v1, "");
-        let b1 = commit(&repo, "other/terms-of-service", "# Terms\n\nBe nice.\n", "");
-        let a2 = commit(&repo, "acme/privacy-policy", &v1.replace("30", "90"), "");
-        let a3 = commit(
-            &repo,
-            "acme/privacy-policy",
-            &v1.replace("30", "91"),
-            "Plugin-Summary: Retention extended by one day\nChange-Class: technical\n",
-        );
-        let ctx = EventContext {
-            taxonomy: Taxonomy::default(),
-            titles: [("acme/privacy-policy".to_owned(), "ACME privacy".to_owned())].into(),
-            diff_max_bytes: 10_000,
-        };
-        let added = version_event(&repo, a1, &ctx)
-            .expect("read")
-            .expect("a version");
-        assert_eq!(added.event_type, EventType::Added);
-        assert_eq!(added.previous_commit, None);
-        assert_eq!(added.title, "ACME privacy");
-        assert_eq!(added.url, "https://example.org/acme/privacy-policy");
-        assert_eq!(added.fetched_at, "2026-01-02T03:04:05Z");
-        let other = version_event(&repo, b1, &ctx)
-            .expect("read")
-            .expect("a version");
-        assert_eq!(
-            other.title, "Other terms of service",
-            "default title for unconfigured documents"
-        );
-        let changed = version_event(&repo, a2, &ctx)
-            .expect("read")
-            .expect("a version");
-        assert_eq!(changed.event_type, EventType::Changed);
-        assert_eq!(
-            changed.previous_commit,
-            Some(a1.to_string()),
-            "skips the other document's commit"
-        );
-        assert_eq!(changed.commit, Some(a2.to_string()));
-        assert_eq!(changed.topics, ["data-retention"]);
-        assert_eq!(
-            changed.sections[0].excerpt,
-            "We keep chats for [-30-]{+90+} days."
-        );
-        assert!(changed
-            .diff
-            .as_deref()
-            .expect("diff")
-            .contains("-We keep chats for 30 days.\n+We keep chats for 90 days.\n"));
-        // The same commit gives the same event, every time.
-        assert_eq!(version_event(&repo, a2, &ctx).expect("read"), Some(changed));
-        assert_eq!(
-            version_event(&repo, a3, &ctx)
-                .expect("read")
-                .expect("a version")
-                .plugin_summary
-                .as_deref(),
-            Some("Retention extended by one day")
-        );
-        let technical = repo.find_commit(a3).expect("commit");
-        assert!(message::is_technical(technical.message().expect("message")));
-    }
-
-    #[test]
-    fn event_types_round_trip() {
-        for t in [
-            "document.added",
-            "document.changed",
-            "document.unavailable",
-            "document.recovered",
-        ] {
-            assert_eq!(EventType::parse(t).map(EventType::as_str), Some(t));
-        }
-        assert_eq!(EventType::parse("x"), None);
-    }
-}
+mod tests;

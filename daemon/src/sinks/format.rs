@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::excerpts;
 use crate::events::{Event, EventType};
 use crate::summary::SectionChangeKind;
 
@@ -12,6 +13,16 @@ fn cut(s: &str, max: usize) -> String {
         Some((i, _)) if s.chars().count() > max => format!("{}…", &s[..i]),
         _ => s.to_owned(),
     }
+}
+
+/// Changed provisions shown in a chat message; the rest are counted.
+const CHAT_PROVISIONS: usize = 5;
+/// Changed provisions shown in an HTML body.
+const HTML_PROVISIONS: usize = 20;
+
+/// How many provisions changed in all.
+fn total(event: &Event) -> usize {
+    event.provisions_total.unwrap_or(event.provisions.len())
 }
 
 fn change_word(k: SectionChangeKind) -> &'static str {
@@ -59,7 +70,34 @@ pub fn text(event: &Event) -> String {
             if let Some(commit) = &event.commit {
                 out.push_str(&format!("version {commit}, fetched {}\n", event.fetched_at));
             }
-            for s in event.sections.iter().take(20) {
+            for p in event.provisions.iter().take(20) {
+                out.push_str(&format!("  {:<8} {}", p.change.as_str(), p.heading()));
+                if !p.topics.is_empty() {
+                    out.push_str(&format!("  [{}]", p.topics.join(", ")));
+                }
+                out.push('\n');
+                let words = p
+                    .diff
+                    .as_deref()
+                    .or(p.after.as_deref())
+                    .or(p.before.as_deref());
+                if let Some(w) = words {
+                    out.push_str(&format!("           {w}\n"));
+                }
+            }
+            if total(event) > event.provisions.len().min(20) {
+                out.push_str(&format!(
+                    "  … and {} more changed provision(s)\n",
+                    total(event) - event.provisions.len().min(20)
+                ));
+            }
+            // Sections only when the event has no provisions (schema 1 events, first records).
+            let sections = if event.provisions.is_empty() {
+                &event.sections[..]
+            } else {
+                &[]
+            };
+            for s in sections.iter().take(20) {
                 out.push_str(&format!("  {:<8} {}", change_word(s.change), s.heading()));
                 if !s.topics.is_empty() {
                     out.push_str(&format!("  [{}]", s.topics.join(", ")));
@@ -69,7 +107,7 @@ pub fn text(event: &Event) -> String {
                     out.push_str(&format!("           {}\n", s.excerpt));
                 }
             }
-            if event.sections.len() > 20 {
+            if sections.len() > 20 {
                 out.push_str(&format!(
                     "  … and {} more section(s)\n",
                     event.sections.len() - 20
@@ -110,8 +148,12 @@ pub fn slack(event: &Event) -> Value {
         json!({"type": "header", "text": {"type": "plain_text", "text": cut(&event.title, 150), "emoji": false}}),
         json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&summary, 3000)}}),
     ];
+    // The changed provisions, before → after, when the event carries them; else the sections.
+    let provisions = excerpts::slack_lines(&event.provisions, total(event), CHAT_PROVISIONS);
     let sections = section_lines(event, 15);
-    if !sections.is_empty() {
+    if !event.provisions.is_empty() {
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&provisions.join("\n"), 3000)}}));
+    } else if !sections.is_empty() {
         let list: Vec<String> = sections
             .iter()
             .map(|l| format!("• {}", slack_escape(l)))
@@ -144,6 +186,12 @@ pub fn discord(event: &Event) -> Value {
     if !event.topics.is_empty() {
         fields.push(
             json!({"name": "Topics", "value": cut(&event.topics.join(", "), 1024), "inline": true}),
+        );
+    }
+    if !event.provisions.is_empty() {
+        let lines = excerpts::discord_lines(&event.provisions, total(event), CHAT_PROVISIONS);
+        fields.push(
+            json!({"name": "Changed provisions", "value": cut(&lines.join("\n"), 1024), "inline": false}),
         );
     }
     let sections = section_lines(event, 15);
@@ -210,7 +258,13 @@ pub fn html(event: &Event) -> String {
             xml_escape(&event.topics.join(", "))
         ));
     }
-    if !event.sections.is_empty() {
+    if !event.provisions.is_empty() {
+        out.push_str(&excerpts::html_list(
+            &event.provisions,
+            total(event),
+            HTML_PROVISIONS,
+        ));
+    } else if !event.sections.is_empty() {
         out.push_str("<ul>\n");
         for s in event.sections.iter().take(50) {
             out.push_str(&format!(

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod delivery;
 #[cfg(feature = "email")]
 mod email;
+pub mod excerpts;
 mod exec;
 pub mod format;
 mod http;

@@ -5,6 +5,7 @@
 pub mod cosmetic;
 pub mod sections;
 pub mod settings;
+pub mod spelling;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -214,7 +215,7 @@ pub fn excerpt(old: &str, new: &str) -> String {
 
 /// Appends word-diff tokens as text with `[-deleted-]{+inserted+}` runs; a space between two
 /// changed words joins them into one run, so "do not" → "may" reads `[-do not-]{+may+}`.
-fn render_tokens(tokens: &[(ChangeTag, &str)], out: &mut String) {
+pub(crate) fn render_tokens(tokens: &[(ChangeTag, &str)], out: &mut String) {
     let (mut del, mut ins) = (String::new(), String::new());
     let flush = |out: &mut String, del: &mut String, ins: &mut String| {
         let (d, i) = (del.trim(), ins.trim());

@@ -18,6 +18,9 @@ pub struct RawTopic {
     pub label: Option<String>,
     /// Required; optional here so that a missing one is reported with the other problems.
     pub keywords: Option<Vec<String>>,
+    /// Rules whose matches cancel the keywords' matches they overlap.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default)]
     pub replace: bool,
 }
@@ -26,6 +29,7 @@ pub struct RawTopic {
 pub const KEYS: &[Key] = &[
     ("label", S::Text),
     ("keywords", S::Texts),
+    ("exclude", S::Texts),
     ("replace", S::Bool),
 ];
 
@@ -54,7 +58,8 @@ pub fn validate(
             );
             continue;
         };
-        match Topic::new(name, raw.label.as_deref().unwrap_or(name), keywords) {
+        let label = raw.label.as_deref().unwrap_or(name);
+        match Topic::with_exclusions(name, label, keywords, &raw.exclude) {
             Ok(topic) => {
                 if let Err(e) = taxonomy.add(topic, raw.replace) {
                     d.push(Some(t.span()), key, e);

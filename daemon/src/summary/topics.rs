@@ -1,22 +1,54 @@
-//! Topics: named lists of keywords. A changed section touches a topic when its heading path or
-//! its changed text contains one of the topic's keywords.
+//! Topics: named sets of phrase rules, with exclusions. A text touches a topic where one of its
+//! rules matches and no exclusion of the topic overlaps that match.
 //!
-//! Matching is case-insensitive and on word boundaries: `arbitration` matches "Arbitration" but
-//! not "arbitrationally"; a keyword ending in `*` is a prefix (`train*` matches "training");
-//! a keyword of several words matches them with any whitespace between.
+//! Rules are read on words (`provisions::words`: lower case, letters and digits, link targets
+//! and markup left out, British spellings folded to American ones), so `third-party`, `Third
+//! Party` and `third party` are the same two words. The rule language:
+//!
+//! - `word` matches the word and its plural (`word`, `words`); `word*` any word starting so;
+//!   `a|b*|c` any of these, at one position;
+//! - `two words` a phrase: the words next to each other (`opt out` matches "opt-out", "Opt out");
+//! - `A NEAR B` (or `A NEAR/n B`, default n = 6) the phrases A and B in one sentence with at most
+//!   n words between them, in either order; `A NEAR B NEAR C` chains (C near the words of A and
+//!   B together).
+//!
+//! A topic's `exclude` rules use the same language: `minor NEAR/2 changes` keeps "minor changes"
+//! out of the children topic without losing "minors".
 
-use regex::Regex;
+use std::ops::Range;
 
-/// One topic.
+use crate::provisions::words::Words;
+
+use super::spelling;
+
+/// Default window of `NEAR`, in words between the two phrases.
+const DEFAULT_NEAR: usize = 6;
+
+/// One word position of a phrase.
 #[derive(Debug, Clone)]
-pub struct Topic {
-    /// Slug used in events and filters (`model-training`).
-    pub name: String,
-    /// Words for people (`Model training on user data`).
-    pub label: String,
-    /// The keywords as configured.
-    pub keywords: Vec<String>,
-    matcher: Regex,
+struct Slot {
+    /// (text, is a prefix); a literal also matches its plural in `s`.
+    alternatives: Vec<(String, bool)>,
+}
+
+impl Slot {
+    fn matches(&self, word: &str) -> bool {
+        self.alternatives.iter().any(|(a, prefix)| {
+            if *prefix {
+                word.starts_with(a.as_str())
+            } else {
+                word == a || word.strip_suffix('s') == Some(a.as_str())
+            }
+        })
+    }
+}
+
+/// A compiled rule: phrases chained by NEAR windows.
+#[derive(Debug, Clone)]
+struct Rule {
+    /// The first phrase, then (window, phrase) pairs.
+    first: Vec<Slot>,
+    near: Vec<(usize, Vec<Slot>)>,
 }
 
 /// Why a topic cannot be built.
@@ -25,52 +57,249 @@ pub enum TopicError {
     /// No keywords.
     #[error("topic {0:?} has no keywords; give at least one in `keywords = [...]`")]
     NoKeywords(String),
-    /// A keyword is blank.
-    #[error("topic {0:?} has an empty keyword; remove it")]
-    EmptyKeyword(String),
+    /// A rule is blank or has a blank part.
+    #[error("topic {topic:?} has an empty rule or an empty part in {rule:?}; write words, like \"opt out\" or \"train* NEAR model*\"")]
+    EmptyRule {
+        /// The topic.
+        topic: String,
+        /// The rule as written.
+        rule: String,
+    },
+    /// `NEAR/n` with something else than a number.
+    #[error(
+        "topic {topic:?}: {rule:?} has a NEAR window that is not a whole number; write NEAR/5"
+    )]
+    BadWindow {
+        /// The topic.
+        topic: String,
+        /// The rule as written.
+        rule: String,
+    },
+}
+
+fn fold(word: &str) -> String {
+    spelling::canonical(word).into_owned()
+}
+
+/// Parses one phrase: words separated by spaces (or hyphens inside a word), `|` alternatives.
+fn phrase(text: &str) -> Option<Vec<Slot>> {
+    let mut slots = Vec::new();
+    for chunk in text.split_whitespace() {
+        if chunk.contains('|') {
+            let mut alternatives = Vec::new();
+            for alt in chunk.split('|') {
+                let (w, prefix) = match alt.strip_suffix('*') {
+                    Some(w) => (w, true),
+                    None => (alt, false),
+                };
+                let w: String = w.chars().filter(|c| c.is_alphanumeric()).collect();
+                if w.is_empty() {
+                    return None;
+                }
+                alternatives.push((fold(&w.to_lowercase()), prefix));
+            }
+            slots.push(Slot { alternatives });
+            continue;
+        }
+        let (body, prefix) = match chunk.strip_suffix('*') {
+            Some(w) => (w, true),
+            None => (chunk, false),
+        };
+        // `third-party`, `don't`: several words.
+        let parts: Vec<&str> = body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.is_empty() {
+            return None;
+        }
+        let last = parts.len() - 1;
+        for (i, p) in parts.iter().enumerate() {
+            slots.push(Slot {
+                alternatives: vec![(fold(&p.to_lowercase()), prefix && i == last)],
+            });
+        }
+    }
+    (!slots.is_empty()).then_some(slots)
+}
+
+impl Rule {
+    fn parse(topic: &str, text: &str) -> Result<Self, TopicError> {
+        let empty = || TopicError::EmptyRule {
+            topic: topic.to_owned(),
+            rule: text.to_owned(),
+        };
+        let mut parts = Vec::new();
+        let mut windows = Vec::new();
+        let mut current = Vec::new();
+        for token in text.split_whitespace() {
+            if let Some(rest) = token.strip_prefix("NEAR") {
+                let window = if rest.is_empty() {
+                    DEFAULT_NEAR
+                } else {
+                    rest.strip_prefix('/')
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| TopicError::BadWindow {
+                            topic: topic.to_owned(),
+                            rule: text.to_owned(),
+                        })?
+                };
+                parts.push(current.join(" "));
+                current.clear();
+                windows.push(window);
+            } else {
+                current.push(token);
+            }
+        }
+        parts.push(current.join(" "));
+        let mut phrases = parts.iter().map(|p| phrase(p).ok_or_else(empty));
+        let first = phrases.next().ok_or_else(empty)??;
+        let mut near = Vec::new();
+        for (w, p) in windows.into_iter().zip(phrases) {
+            near.push((w, p?));
+        }
+        Ok(Self { first, near })
+    }
+
+    /// Spans (word index ranges) where the phrase occurs.
+    fn phrase_at(slots: &[Slot], words: &[Word]) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        if slots.len() > words.len() {
+            return out;
+        }
+        'start: for i in 0..=words.len() - slots.len() {
+            for (k, slot) in slots.iter().enumerate() {
+                if !slot.matches(&words[i + k].text) {
+                    continue 'start;
+                }
+            }
+            // A phrase does not run across a sentence boundary.
+            if words[i].sentence == words[i + slots.len() - 1].sentence {
+                out.push(i..i + slots.len());
+            }
+        }
+        out
+    }
+
+    fn find(&self, words: &[Word]) -> Vec<Range<usize>> {
+        let mut spans = Self::phrase_at(&self.first, words);
+        for (window, slots) in &self.near {
+            let others = Self::phrase_at(slots, words);
+            let mut next = Vec::new();
+            for s in &spans {
+                for o in &others {
+                    let gap = if o.start >= s.end {
+                        o.start - s.end
+                    } else if s.start >= o.end {
+                        s.start - o.end
+                    } else {
+                        continue;
+                    };
+                    if gap <= *window && words[s.start].sentence == words[o.start].sentence {
+                        next.push(s.start.min(o.start)..s.end.max(o.end));
+                    }
+                }
+            }
+            spans = next;
+        }
+        spans.sort_by_key(|r| (r.start, r.end));
+        spans.dedup();
+        spans
+    }
+}
+
+/// A word of a text as topic rules see it.
+#[derive(Debug, Clone)]
+pub struct Word {
+    /// Lower case, spelling folded.
+    pub text: String,
+    /// Sentence number.
+    pub sentence: usize,
+}
+
+/// The words of `text` as topic rules read them.
+pub fn words_of(text: &str) -> Vec<Word> {
+    to_rule_words(&Words::new(text))
+}
+
+/// [`Words`] as topic rules read them.
+pub fn to_rule_words(words: &Words) -> Vec<Word> {
+    words
+        .words
+        .iter()
+        .map(|w| Word {
+            text: fold(&w.text),
+            sentence: w.sentence,
+        })
+        .collect()
+}
+
+/// One topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Slug used in events and filters (`model-training`).
+    pub name: String,
+    /// Words for people (`Model training on user data`).
+    pub label: String,
+    /// The rules as configured.
+    pub keywords: Vec<String>,
+    /// The exclusions as configured.
+    pub exclude: Vec<String>,
+    rules: Vec<Rule>,
+    excludes: Vec<Rule>,
 }
 
 impl Topic {
-    /// Builds a topic; keywords are literal text (no regex syntax).
+    /// Builds a topic from rules (see the module documentation), without exclusions.
     pub fn new(name: &str, label: &str, keywords: &[String]) -> Result<Self, TopicError> {
+        Self::with_exclusions(name, label, keywords, &[])
+    }
+
+    /// Builds a topic from rules and exclusions.
+    pub fn with_exclusions(
+        name: &str,
+        label: &str,
+        keywords: &[String],
+        exclude: &[String],
+    ) -> Result<Self, TopicError> {
         if keywords.is_empty() {
             return Err(TopicError::NoKeywords(name.to_owned()));
         }
-        let mut alternatives = Vec::new();
-        for k in keywords {
-            let (word, prefix) = match k.trim().strip_suffix('*') {
-                Some(w) => (w.trim(), true),
-                None => (k.trim(), false),
-            };
-            if word.is_empty() {
-                return Err(TopicError::EmptyKeyword(name.to_owned()));
-            }
-            let body = word
-                .split_whitespace()
-                .map(regex::escape)
-                .collect::<Vec<_>>()
-                .join(r"\s+");
-            // A trailing `s` is accepted so that plain plurals match; irregular ones ("parties")
-            // need a prefix keyword (`third part*`).
-            alternatives.push(if prefix {
-                format!(r"\b{body}")
-            } else {
-                format!(r"\b{body}s?\b")
-            });
-        }
-        let matcher = Regex::new(&format!("(?i)(?:{})", alternatives.join("|")))
-            .expect("escaped keywords form a valid regex");
+        let rules = keywords
+            .iter()
+            .map(|k| Rule::parse(name, k))
+            .collect::<Result<_, _>>()?;
+        let excludes = exclude
+            .iter()
+            .map(|k| Rule::parse(name, k))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             name: name.to_owned(),
             label: label.to_owned(),
             keywords: keywords.to_vec(),
-            matcher,
+            exclude: exclude.to_vec(),
+            rules,
+            excludes,
         })
     }
 
-    /// Whether `text` mentions this topic.
+    /// Where the topic's rules match in `words` (word index ranges), exclusions removed.
+    pub fn find(&self, words: &[Word]) -> Vec<Range<usize>> {
+        let mut hits: Vec<Range<usize>> = self.rules.iter().flat_map(|r| r.find(words)).collect();
+        if hits.is_empty() {
+            return hits;
+        }
+        let excluded: Vec<Range<usize>> =
+            self.excludes.iter().flat_map(|r| r.find(words)).collect();
+        hits.retain(|h| !excluded.iter().any(|e| e.start < h.end && h.start < e.end));
+        hits.sort_by_key(|r| (r.start, r.end));
+        hits.dedup();
+        hits
+    }
+
+    /// Whether `text` touches this topic.
     pub fn matches(&self, text: &str) -> bool {
-        self.matcher.is_match(text)
+        !self.find(&words_of(text)).is_empty()
     }
 }
 
@@ -81,164 +310,18 @@ pub struct Taxonomy {
     pub topics: Vec<Topic>,
 }
 
-/// The default taxonomy for AI-platform policies: (name, label, keywords).
-pub const DEFAULT_TOPICS: &[(&str, &str, &[&str])] = &[
-    (
-        "model-training",
-        "Model training on user data",
-        &[
-            "train*",
-            "fine-tun*",
-            "machine learning",
-            "improve our models",
-            "improve our services",
-            "model improvement",
-            "develop new models",
-        ],
-    ),
-    (
-        "data-retention",
-        "Data retention",
-        &[
-            "retain*",
-            "retention",
-            "delete*",
-            "deletion",
-            "as long as",
-            "store",
-            "stored",
-            "storage period",
-            "kept for",
-            "keep your",
-        ],
-    ),
-    (
-        "opt-out",
-        "Opt-out and user controls",
-        &[
-            "opt out",
-            "opt-out",
-            "opt in",
-            "opt-in",
-            "settings",
-            "withdraw*",
-            "your choices",
-            "object to",
-            "control*",
-        ],
-    ),
-    (
-        "third-party-sharing",
-        "Sharing with third parties",
-        &[
-            "third part*",
-            "share",
-            "sharing",
-            "shared",
-            "disclose*",
-            "service providers",
-            "vendors",
-            "affiliates",
-            "sell*",
-            "partners",
-        ],
-    ),
-    (
-        "children",
-        "Children",
-        &[
-            "child*",
-            "minor",
-            "under 13",
-            "under 18",
-            "under the age",
-            "parental",
-            "guardian",
-            "age of",
-        ],
-    ),
-    (
-        "law-enforcement",
-        "Law-enforcement access",
-        &[
-            "law enforcement",
-            "legal process",
-            "subpoena",
-            "court order",
-            "government request",
-            "government authorities",
-            "public authorities",
-            "legal request",
-        ],
-    ),
-    (
-        "liability-arbitration",
-        "Liability and arbitration",
-        &[
-            "liabilit*",
-            "liable",
-            "arbitrat*",
-            "class action",
-            "indemn*",
-            "warrant*",
-            "dispute*",
-            "governing law",
-        ],
-    ),
-    (
-        "content-ownership",
-        "Content ownership and licensing",
-        &[
-            "ownership",
-            "you own",
-            "we own",
-            "owns",
-            "licen*",
-            "intellectual property",
-            "copyright*",
-            "your content",
-            "output",
-            "input",
-        ],
-    ),
-    (
-        "usage-restrictions",
-        "Usage restrictions",
-        &[
-            "prohibit*",
-            "may not",
-            "must not",
-            "not permitted",
-            "restrict*",
-            "acceptable use",
-            "misuse",
-            "you will not",
-        ],
-    ),
-    (
-        "changes-to-terms",
-        "Changes to the terms",
-        &[
-            "changes to",
-            "update these",
-            "update this",
-            "modify",
-            "amend*",
-            "notify you",
-            "effective date",
-            "revise*",
-            "last updated",
-        ],
-    ),
-];
-
 impl Default for Taxonomy {
     fn default() -> Self {
+        let owned = |list: &[&str]| {
+            list.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<String>>()
+        };
         let topics = DEFAULT_TOPICS
             .iter()
-            .map(|(name, label, kw)| {
-                let kw: Vec<String> = kw.iter().map(|s| (*s).to_owned()).collect();
-                Topic::new(name, label, &kw).expect("the default topics are valid")
+            .map(|(name, label, rules, exclude)| {
+                Topic::with_exclusions(name, label, &owned(rules), &owned(exclude))
+                    .expect("the default topics are valid")
             })
             .collect();
         Self { topics }
@@ -246,23 +329,25 @@ impl Default for Taxonomy {
 }
 
 impl Taxonomy {
-    /// Adds `topic`; a topic of the same name is extended: its keywords are added to the default
-    /// ones, unless `replace`.
+    /// Adds `topic`; a topic of the same name is extended: its rules and exclusions are added to
+    /// the existing ones, unless `replace`.
     pub fn add(&mut self, topic: Topic, replace: bool) -> Result<(), TopicError> {
         match self.topics.iter_mut().find(|t| t.name == topic.name) {
             Some(existing) => {
-                let mut keywords = if replace {
-                    Vec::new()
+                let (mut keywords, mut exclude) = if replace {
+                    (Vec::new(), Vec::new())
                 } else {
-                    existing.keywords.clone()
+                    (existing.keywords.clone(), existing.exclude.clone())
                 };
                 keywords.extend(topic.keywords);
+                exclude.extend(topic.exclude);
                 let label = if topic.label.is_empty() || topic.label == topic.name {
                     existing.label.clone()
                 } else {
                     topic.label
                 };
-                *existing = Topic::new(&existing.name.clone(), &label, &keywords)?;
+                *existing =
+                    Topic::with_exclusions(&existing.name.clone(), &label, &keywords, &exclude)?;
             }
             None => self.topics.push(topic),
         }
@@ -274,82 +359,28 @@ impl Taxonomy {
         self.topics.iter().find(|t| t.name == name)
     }
 
-    /// The names of the topics `text` mentions, in taxonomy order.
+    /// The names of the topics `text` touches, in taxonomy order.
     pub fn matching(&self, text: &str) -> Vec<String> {
+        let words = words_of(text);
         self.topics
             .iter()
-            .filter(|t| t.matches(text))
+            .filter(|t| !t.find(&words).is_empty())
             .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Every match in `words`: (topic index, word range), in taxonomy order.
+    pub fn find_all(&self, words: &[Word]) -> Vec<(usize, Range<usize>)> {
+        self.topics
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.find(words).into_iter().map(move |r| (i, r)))
             .collect()
     }
 }
 
+mod defaults;
+pub use defaults::{DefaultTopic, DEFAULT_TOPICS};
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_taxonomy_has_the_required_topics() {
-        let t = Taxonomy::default();
-        for name in [
-            "model-training",
-            "data-retention",
-            "opt-out",
-            "third-party-sharing",
-            "children",
-            "law-enforcement",
-            "liability-arbitration",
-            "content-ownership",
-            "usage-restrictions",
-            "changes-to-terms",
-        ] {
-            assert!(t.get(name).is_some(), "{name}");
-        }
-    }
-
-    #[test]
-    fn keywords_match_on_word_boundaries() {
-        let t = Taxonomy::default();
-        assert_eq!(
-            t.matching("We may use your chats for Training our models"),
-            ["model-training"]
-        );
-        assert_eq!(
-            t.matching("Disputes go to binding ARBITRATION."),
-            ["liability-arbitration"]
-        );
-        assert!(
-            t.matching("a storey building").is_empty(),
-            "store must not match storey"
-        );
-        assert_eq!(
-            t.matching("We work with third   parties"),
-            ["third-party-sharing"]
-        );
-        assert_eq!(
-            t.matching("Information from children under 13"),
-            ["children"]
-        );
-    }
-
-    #[test]
-    fn config_extends_and_adds_topics() {
-        let mut t = Taxonomy::default();
-        let extra = Topic::new("children", "", &["teen*".to_owned()]).expect("valid");
-        t.add(extra, false).expect("valid");
-        assert_eq!(t.matching("teenagers"), ["children"]);
-        assert_eq!(t.matching("children"), ["children"], "defaults are kept");
-        let new = Topic::new(
-            "biometrics",
-            "Biometric data",
-            &["face*".to_owned(), "voice print".to_owned()],
-        )
-        .expect("valid");
-        t.add(new, false).expect("valid");
-        assert_eq!(t.matching("your voice  prints"), ["biometrics"]);
-        let replaced = Topic::new("children", "", &["kid*".to_owned()]).expect("valid");
-        t.add(replaced, true).expect("valid");
-        assert!(t.matching("children").is_empty());
-        assert!(Topic::new("x", "", &[]).is_err());
-    }
-}
+mod tests;

@@ -13,7 +13,8 @@ unavailable_after = 5
 
 [topics.biometrics]
 label = "Biometric data"
-keywords = ["biometric*"]
+keywords = ["biometric*", "face|voice NEAR/3 scan*|print*"]
+exclude = ["no biometric*"]
 
 [[sink]]
 name = "out"
@@ -125,4 +126,18 @@ fn sink_names_are_unique_slugs() {
         e.contains("t.toml:6: sink[2].name: a sink named \"a\" is already declared"),
         "{e}"
     );
+}
+
+#[test]
+fn topic_rules_and_exclusions_come_from_the_config() {
+    let c = Config::parse(ALL, "t.toml").expect("valid config");
+    let t = c.taxonomy.get("biometrics").expect("the new topic");
+    assert_eq!(t.label, "Biometric data");
+    assert!(t.matches("We scan your face prints to log you in."));
+    assert!(t.matches("Biometric identifiers are kept for a year."));
+    // The exclusion overlaps the only match.
+    assert!(!t.matches("We collect no biometric data."));
+    let bad = ALL.replace("exclude = [\"no biometric*\"]", "exclude = [\"NEAR x\"]");
+    let err = Config::parse(&bad, "t.toml").expect_err("a broken exclusion");
+    assert!(err.to_string().contains("topics.biometrics"), "{err}");
 }
