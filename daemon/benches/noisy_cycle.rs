@@ -1,0 +1,187 @@
+//! Benchmark: the no-change cycle on realistic pages, whose bytes change on every request outside
+//! the policy region (a nonce in a script, a build id, tracking parameters in links, an ad), as
+//! most real policy pages do, at several document counts, so growth per document is visible.
+//!
+//! Synthetic pages of 30–60 KB (`policy_page`, written by us) are served on 127.0.0.1 by several
+//! servers (ports), half of the documents named by `127.0.0.1` and half by `localhost` so that
+//! two hosts' limits are in play. Each count runs `termtrail check` once to record everything,
+//! then measures the next cycle (same policy text, new bytes): CPU time (user + system) and peak
+//! RSS of the child process from `wait4`'s rusage, median of the repetitions.
+//!
+//! Run: `cargo bench -p termtrail --bench noisy_cycle` (`TERMTRAIL_BENCH_COUNTS=200,1000,2000`
+//! sets the document counts, `TERMTRAIL_BENCH_REPS` the repetitions of each, default 3 for 200
+//! documents and 1 above).
+
+#[path = "../../tests/e2e/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, Uri};
+use axum::response::Response;
+use server::policy_page;
+
+/// Servers (ports) the documents are spread over.
+const SERVERS: usize = 4;
+
+/// The kinds of a platform's documents (Open Terms Archive's terms types).
+const KINDS: [&str; 6] = [
+    "privacy-policy",
+    "terms-of-service",
+    "acceptable-use-policy",
+    "commercial-terms",
+    "trackers-policy",
+    "developer-terms",
+];
+
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kb: i64,
+}
+
+/// Runs `termtrail check` and reads its rusage with `wait4`.
+#[allow(clippy::zombie_processes)]
+fn run_check(dir: &Path, config: &Path) -> Sample {
+    let start = Instant::now();
+    // Reaped below with wait4 (for its rusage), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_termtrail"))
+        .current_dir(dir)
+        .arg("--config")
+        .arg(config)
+        .args(["check", "--json"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("termtrail starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to be overwritten by wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child, with valid out-pointers; Child is not waited on again.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(rc, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "check failed"
+    );
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Sample {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+fn page_size(i: usize) -> usize {
+    30_000 + (i * 7919) % 30_000
+}
+
+/// Serves `/pN`: document N's page with a new nonce at every request.
+async fn serve(State(nonce): State<Arc<AtomicU64>>, uri: Uri) -> Response {
+    let doc = uri
+        .path()
+        .strip_prefix("/p")
+        .and_then(|n| n.parse::<usize>().ok());
+    match doc {
+        Some(i) => {
+            let noise = nonce.fetch_add(1, Ordering::Relaxed) as usize;
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                .body(Body::from(policy_page(i, 1, noise, page_size(i))))
+                .expect("valid response")
+        }
+        None => Response::builder()
+            .status(404)
+            .body(Body::from("not found"))
+            .expect("valid response"),
+    }
+}
+
+fn config(ports: &[u16], docs: usize) -> String {
+    let mut toml = String::from("[archive]\npath = \"archive\"\n\n[fetch]\n");
+    for host in ["127.0.0.1", "localhost"] {
+        toml.push_str(&format!(
+            "[fetch.hosts.\"{host}\"]\nper_host_concurrency = 8\nper_host_delay = \"0s\"\n"
+        ));
+    }
+    for i in 0..docs {
+        let host = if i % 2 == 0 { "127.0.0.1" } else { "localhost" };
+        let port = ports[i % ports.len()];
+        // Several kinds per platform, as a platform has several documents.
+        toml.push_str(&format!(
+            "\n[[document]]\nplatform = \"p{}\"\nkind = \"{}\"\nurl = \"http://{host}:{port}/p{i}\"\nselect = [\"main\"]\nremove = [\".ad\"]\n",
+            i / KINDS.len(),
+            KINDS[i % KINDS.len()]
+        ));
+    }
+    toml
+}
+
+fn main() {
+    let counts: Vec<usize> = std::env::var("TERMTRAIL_BENCH_COUNTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![200, 1000, 2000]);
+    let reps_env: Option<usize> = std::env::var("TERMTRAIL_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let nonce = Arc::new(AtomicU64::new(1));
+    let mut ports = vec![];
+    for _ in 0..SERVERS {
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(nonce.clone());
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        ports.push(listener.local_addr().expect("addr").port());
+        rt.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
+
+    println!("termtrail check, pages of 30–60 KB whose bytes change at every request outside the policy region,");
+    println!("{SERVERS} servers on 127.0.0.1, two host names; no-change cycle after a first cycle, fsync on\n");
+    println!("| documents | runs | first cycle CPU | no-change CPU (user+sys) | CPU per document | peak RSS | wall |");
+    println!("|---|---|---|---|---|---|---|");
+    for &n in &counts {
+        let reps = reps_env.unwrap_or(if n <= 200 { 3 } else { 1 });
+        let mut firsts = vec![];
+        let mut samples = vec![];
+        for _ in 0..reps {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let cfg = dir.path().join("termtrail.toml");
+            std::fs::write(&cfg, config(&ports, n)).expect("write config");
+            firsts.push(run_check(dir.path(), &cfg).cpu);
+            samples.push(run_check(dir.path(), &cfg));
+        }
+        firsts.sort();
+        samples.sort_by_key(|s| s.cpu);
+        let s = &samples[samples.len() / 2];
+        let cpu = s.cpu.as_secs_f64();
+        println!(
+            "| {n} | {reps} | {:.2} s | {cpu:.2} s | {:.2} ms | {:.1} MB | {:.1} s |",
+            firsts[firsts.len() / 2].as_secs_f64(),
+            cpu * 1000.0 / n as f64,
+            s.max_rss_kb as f64 / 1024.0,
+            s.wall.as_secs_f64()
+        );
+    }
+}
