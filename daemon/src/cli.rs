@@ -76,6 +76,12 @@ pub enum Command {
     Validate,
     /// Show each sink's cursor and how many versions it has not delivered yet.
     Sinks,
+    /// Serve a read-only web view of the archive (HTML pages and JSON) until SIGINT/SIGTERM.
+    Serve {
+        /// Listen on this address instead of [web] listen (port 0 picks a free port).
+        #[arg(long, value_name = "IP:PORT")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// The current text of the sections that touch a topic, platform by platform.
     Compare {
         /// A topic name (see `[topics]`; e.g. model-training, data-retention, children).

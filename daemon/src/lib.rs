@@ -27,3 +27,4 @@ pub mod telemetry;
 pub mod terminal;
 pub mod time_fmt;
 pub mod validators;
+pub mod web;

@@ -21,3 +21,4 @@ mod plugin_authoring;
 mod receiver;
 mod recovery;
 mod sinks;
+mod web;

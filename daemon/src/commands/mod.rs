@@ -11,6 +11,7 @@ mod import;
 pub mod migrate_ota;
 mod notify;
 mod plugins;
+mod serve;
 mod sinks;
 mod validate;
 
@@ -113,6 +114,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     summary,
                 } => history::log(&config, filter.as_deref(), max_count, summary),
                 Command::Sinks => sinks::sinks(&config),
+                Command::Serve { listen } => serve::serve(&config, listen),
                 Command::Compare {
                     topic,
                     only,
