@@ -465,3 +465,81 @@ fn listening_beyond_loopback_without_a_token_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn metrics_parse_as_prometheus_text_and_count_the_archive() {
+    let f = recorded("");
+    // One failed check of one document since its last version.
+    f.server.set("/t.txt", Page::html("gone").status(404));
+    assert_eq!(f.check()["errors"].as_u64(), Some(1));
+    let s = Served::start(&f);
+    let r = s.get("/metrics", &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+
+    // Read by the Prometheus project's own client library parser, as Debian packages it (for
+    // Debian's python3, not another python3 first on the PATH).
+    const DEBIAN_PYTHON: &str = "/usr/bin/python3";
+    let parser = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+out = {}\nfor fam in p(sys.stdin.read()):\n    for s in fam.samples:\n        out[s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))] = s.value\n\
+print(json.dumps(out))\n";
+    let works = || {
+        Command::new(DEBIAN_PYTHON)
+            .args(["-c", "import prometheus_client"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    ensure_package("python3-prometheus-client", works);
+    let mut py = Command::new(DEBIAN_PYTHON)
+        .args(["-c", parser])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    py.stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(r.body.as_bytes())
+        .expect("write metrics");
+    let out = py.wait_with_output().expect("parser finishes");
+    assert!(out.status.success(), "{}\n{}", stderr(&out), r.body);
+    let m: BTreeMap<String, f64> = serde_json::from_slice(&out.stdout).expect("parser JSON");
+    let last_version = f.git(&[
+        "log",
+        "-1",
+        "--format=%ct",
+        "main",
+        "--",
+        "acme/privacy-policy.md",
+    ]);
+    for (key, value) in [
+        ("termtrail_documents", 2.0),
+        ("termtrail_versions|document=acme/privacy-policy", 2.0),
+        ("termtrail_versions|document=evil/terms-of-service", 2.0),
+        (
+            "termtrail_consecutive_failures|document=acme/privacy-policy",
+            0.0,
+        ),
+        (
+            "termtrail_consecutive_failures|document=evil/terms-of-service",
+            1.0,
+        ),
+        ("termtrail_held_texts", 0.0),
+        (
+            "termtrail_last_version_timestamp_seconds|document=acme/privacy-policy",
+            last_version.trim().parse().expect("a commit time"),
+        ),
+    ] {
+        assert_eq!(m.get(key), Some(&value), "{key}: {m:?}");
+    }
+    let checked = m["termtrail_last_check_timestamp_seconds|document=evil/terms-of-service"];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64();
+    assert!(
+        (now - 600.0..=now + 1.0).contains(&checked),
+        "{checked} vs {now}"
+    );
+}

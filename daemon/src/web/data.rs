@@ -38,6 +38,8 @@ pub struct DocumentRow {
     pub last_commit: String,
     /// RFC 3339.
     pub last_date: String,
+    /// Unix seconds.
+    pub last_time: i64,
     pub last_subject: String,
 }
 
@@ -137,6 +139,7 @@ impl Reader {
                     versions: 0,
                     last_commit: v.commit.to_string(),
                     last_date: rfc3339(from_unix(v.time)),
+                    last_time: v.time,
                     last_subject: v.summary.clone(),
                 })
                 .versions += 1;

@@ -1,11 +1,12 @@
 //! The web view (`termtrail serve`): a read-only axum server over the archive. HTML pages
 //! rendered on the server (`html.rs`, every archive text escaped), the same data as JSON
-//! (`routes.rs`), read per request from the archive opened read-only (`data.rs`); an optional
+//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened read-only (`data.rs`); an optional
 //! bearer token (`auth.rs`); `settings.rs` `[web]`. The server never writes to the archive.
 
 mod auth;
 pub mod data;
 pub mod html;
+mod metrics;
 mod routes;
 pub mod settings;
 

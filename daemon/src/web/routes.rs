@@ -22,6 +22,7 @@ pub fn router(state: Arc<WebState>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/d/{platform}/{kind}", get(timeline))
         // A static segment wins over a parameter: `diff` is never taken for a commit.
         .route("/d/{platform}/{kind}/diff", get(diff))
@@ -132,6 +133,28 @@ async fn healthz(State(state): Shared) -> Response {
         |n| json(&serde_json::json!({ "status": "ok", "documents": n })),
     )
     .await
+}
+
+async fn metrics(State(state): Shared) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let docs = Reader::open(&state.archive)?.documents()?;
+        Ok::<_, DataError>(super::metrics::render(
+            &docs,
+            &crate::archive::State::load(&state.archive),
+        ))
+    })
+    .await;
+    match done {
+        Ok(Ok(text)) => {
+            ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], text).into_response()
+        }
+        Ok(Err(e)) => error(Format::Json, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Json,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
 }
 
 async fn not_found() -> Response {
