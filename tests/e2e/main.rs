@@ -20,5 +20,6 @@ mod plugin;
 mod plugin_authoring;
 mod receiver;
 mod recovery;
+mod service;
 mod sinks;
 mod web;
