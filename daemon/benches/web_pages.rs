@@ -57,9 +57,7 @@ fn archive(dir: &std::path::Path) {
             .map(|p| repo.find_commit(*p).expect("parent"))
             .collect();
         let parents: Vec<_> = parents.iter().collect();
-        let message = format!(
-            "Update bench terms of service\n\n1 line(s) added, 1 removed.\n\nDocument: bench/terms-of-service\nSource-URL: https://example.org/terms\n"
-        );
+        let message = "Update bench terms of service\n\n1 line(s) added, 1 removed.\n\nDocument: bench/terms-of-service\nSource-URL: https://example.org/terms\n";
         parent = Some(
             repo.commit(
                 Some("refs/heads/main"),
