@@ -63,7 +63,7 @@ fn archive(dir: &std::path::Path) {
                 Some("refs/heads/main"),
                 &sig,
                 &sig,
-                &message,
+                message,
                 &tree,
                 &parents,
             )
