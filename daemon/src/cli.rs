@@ -102,6 +102,12 @@ pub enum Command {
     Validate,
     /// Show each sink's cursor and how many versions it has not delivered yet.
     Sinks,
+    /// Serve a read-only web view of the archive (HTML pages and JSON) until SIGINT/SIGTERM.
+    Serve {
+        /// Listen on this address instead of [web] listen (port 0 picks a free port).
+        #[arg(long, value_name = "IP:PORT")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// The provisions tagged with a topic, platform by platform and document by document, with
     /// each version's commit, date and source URL.
     Compare {

@@ -1,5 +1,7 @@
 //! A readable, word-level rendering of the difference between two versions.
 
+use std::borrow::Cow;
+
 use similar::{ChangeTag, TextDiff};
 
 /// How to mark changed words.
@@ -16,10 +18,23 @@ const CONTEXT: usize = 2;
 
 /// Renders the changes from `old` to `new`, hunk by hunk, with words marked inside changed lines.
 pub fn render(old: &str, new: &str, style: Style) -> String {
-    let (del_open, del_close, ins_open, ins_close) = match style {
-        Style::Color => ("\x1b[31;9m", "\x1b[0m", "\x1b[32;1m", "\x1b[0m"),
-        Style::Plain => ("[-", "-]", "{+", "+}"),
+    let marks = match style {
+        Style::Color => ["\x1b[31;9m", "\x1b[0m", "\x1b[32;1m", "\x1b[0m"],
+        Style::Plain => ["[-", "-]", "{+", "+}"],
     };
+    render_marked(old, new, marks, |s| Cow::Borrowed(s))
+}
+
+/// Like [`render`], with the given marks (open and close of a removal, then of an addition)
+/// around changed words, and every piece of text passed through `escape` first (the web view
+/// escapes HTML there, so the marks are the only markup in the result).
+pub fn render_marked(
+    old: &str,
+    new: &str,
+    marks: [&str; 4],
+    escape: fn(&str) -> Cow<'_, str>,
+) -> String {
+    let [del_open, del_close, ins_open, ins_close] = marks;
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
     for (i, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
@@ -32,7 +47,7 @@ pub fn render(old: &str, new: &str, style: Style) -> String {
                 similar::DiffTag::Equal => {
                     for line in &diff.old_slices()[old_range] {
                         out.push_str("  ");
-                        out.push_str(line);
+                        out.push_str(&escape(line));
                     }
                 }
                 _ => {
@@ -56,7 +71,7 @@ pub fn render(old: &str, new: &str, style: Style) -> String {
                             }
                             if !piece.is_empty() {
                                 line.push_str(open);
-                                line.push_str(piece);
+                                line.push_str(&escape(piece));
                                 line.push_str(close);
                             }
                         }

@@ -28,3 +28,4 @@ pub mod telemetry;
 pub mod terminal;
 pub mod time_fmt;
 pub mod validators;
+pub mod web;

@@ -21,4 +21,6 @@ mod plugin_authoring;
 mod provisions;
 mod receiver;
 mod recovery;
+mod service;
 mod sinks;
+mod web;

@@ -12,6 +12,7 @@ pub mod migrate_ota;
 mod notify;
 mod plugins;
 mod provisions;
+mod serve;
 mod sinks;
 mod validate;
 
@@ -139,6 +140,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 ),
                 Command::Sinks => sinks::sinks(&config),
+                Command::Serve { listen } => serve::serve(&config, listen),
                 Command::Compare {
                     topic,
                     at,

@@ -24,6 +24,7 @@ use crate::plugin::PluginSettings;
 use crate::scheduler::ScheduleSettings;
 use crate::sinks::SinkConfig;
 use crate::summary::Taxonomy;
+use crate::web::WebSettings;
 pub use error::{ConfigError, SyntaxError};
 use raw::RawConfig;
 
@@ -66,6 +67,8 @@ pub struct Config {
     pub taxonomy: Taxonomy,
     /// `[events]`.
     pub events: EventSettings,
+    /// `[web]`.
+    pub web: WebSettings,
 }
 
 impl Config {
@@ -151,6 +154,7 @@ impl Config {
         let events = crate::events::settings::validate(&raw.events, &mut d);
         let taxonomy = crate::summary::settings::validate(&raw.topics, &mut d);
         let sinks = crate::sinks::settings::validate(&raw.sinks, &taxonomy, &mut d);
+        let web = crate::web::settings::validate(&raw.web, &mut d);
         if !d.is_empty() {
             return Err(ConfigError::invalid(file, d));
         }
@@ -181,6 +185,7 @@ impl Config {
             sinks,
             taxonomy,
             events,
+            web,
         })
     }
 

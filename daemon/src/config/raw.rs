@@ -17,6 +17,7 @@ use crate::plugin::settings::{RawPluginEntry, RawPlugins};
 use crate::scheduler::settings::RawSchedule;
 use crate::sinks::settings::RawSink;
 use crate::summary::settings::RawTopic;
+use crate::web::settings::RawWeb;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -45,4 +46,6 @@ pub struct RawConfig {
     pub plugins: RawPlugins,
     #[serde(default, rename = "plugin")]
     pub plugin_entries: BTreeMap<String, Spanned<RawPluginEntry>>,
+    #[serde(default)]
+    pub web: RawWeb,
 }

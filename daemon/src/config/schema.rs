@@ -12,7 +12,9 @@ use toml::Spanned;
 
 use crate::diagnostics::keys::{join, Key, Shape, Shape::*};
 use crate::document::settings::RANGE_KEYS as RANGE;
-use crate::{archive, browser, check, document, events, fetch, plugin, scheduler, sinks, summary};
+use crate::{
+    archive, browser, check, document, events, fetch, plugin, scheduler, sinks, summary, web,
+};
 
 /// The top level of the file: each component's keys, as it declares them beside its section.
 pub(super) const ROOT: &[Key] = &[
@@ -34,6 +36,7 @@ pub(super) const ROOT: &[Key] = &[
         "plugin",
         Named(plugin::settings::ENTRY_KEYS, "[plugin.acme]"),
     ),
+    ("web", Table(web::settings::KEYS)),
 ];
 
 /// One problem found by the walk.
@@ -314,7 +317,7 @@ mod tests {
     /// The schema and the serde structs of `raw.rs` list the same keys, table by table.
     #[test]
     fn the_schema_matches_the_serde_structs() {
-        let pairs: [(BTreeSet<&str>, &[Key], &str); 15] = [
+        let pairs: [(BTreeSet<&str>, &[Key], &str); 16] = [
             (serde_fields::<raw::RawConfig>(), ROOT, "root"),
             (
                 serde_fields::<archive::settings::RawArchive>(),
@@ -385,6 +388,11 @@ mod tests {
                 serde_fields::<plugin::settings::RawPluginEntry>(),
                 plugin::settings::ENTRY_KEYS,
                 "plugin",
+            ),
+            (
+                serde_fields::<web::settings::RawWeb>(),
+                web::settings::KEYS,
+                "web",
             ),
         ];
         for (serde, schema, table) in pairs {

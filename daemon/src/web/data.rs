@@ -1,0 +1,240 @@
+//! What the web view shows, read from the archive (read-only): the documents, a document's
+//! versions, one version with its trailers, a diff. The same values feed the HTML pages and the
+//! JSON API; nothing here escapes or renders.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use git2::Repository;
+use serde::Serialize;
+
+use crate::archive::message::Trailers;
+use crate::archive::{open_read_only, ArchiveError, History, VersionEntry};
+use crate::document::{DocumentFilter, DocumentId};
+use crate::summary::Taxonomy;
+use crate::time_fmt::{from_unix, rfc3339};
+
+/// Why a request cannot be answered from the archive.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The path names no document, or no version of it.
+    #[error("{0}")]
+    NotFound(String),
+    /// A path segment or parameter is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The archive could not be read.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+/// A document and its latest version.
+#[derive(Debug, Serialize)]
+pub struct DocumentRow {
+    pub id: String,
+    pub platform: String,
+    pub kind: String,
+    pub versions: usize,
+    pub last_commit: String,
+    /// RFC 3339.
+    pub last_date: String,
+    /// Unix seconds.
+    pub last_time: i64,
+    pub last_subject: String,
+}
+
+/// One version in a timeline.
+#[derive(Debug, Serialize)]
+pub struct VersionRow {
+    pub commit: String,
+    pub date: String,
+    pub subject: String,
+}
+
+/// One version with its text and trailers.
+#[derive(Debug, Serialize)]
+pub struct VersionPage {
+    pub document: String,
+    pub commit: String,
+    pub date: String,
+    pub subject: String,
+    pub trailers: Vec<Trailer>,
+    pub text: String,
+}
+
+/// One trailer of a version's commit message (`Source-URL`, `Fetched-At`, `Snapshot`, ...).
+#[derive(Debug, Serialize)]
+pub struct Trailer {
+    pub key: String,
+    pub value: String,
+}
+
+/// Two versions compared.
+#[derive(Debug, Serialize)]
+pub struct DiffPage {
+    pub document: String,
+    pub from: VersionRow,
+    pub to: VersionRow,
+    pub old_text: String,
+    pub new_text: String,
+    /// The change summary (class, sections, topics) as `termtrail diff` prints it.
+    pub summary: String,
+}
+
+/// The archive opened for one request; a git repository handle is not shared between threads.
+pub struct Reader {
+    repo: Repository,
+}
+
+fn row(v: &VersionEntry) -> VersionRow {
+    VersionRow {
+        commit: v.commit.to_string(),
+        date: rfc3339(from_unix(v.time)),
+        subject: v.summary.clone(),
+    }
+}
+
+/// Parses the two path segments of a document, refusing anything that is not a pair of slugs
+/// (so `..`, `/` and the like never reach a path).
+pub fn document_id(platform: &str, kind: &str) -> Result<DocumentId, DataError> {
+    DocumentId::new(platform, kind)
+        .ok_or_else(|| DataError::BadRequest("not a document id (PLATFORM/KIND slugs)".to_owned()))
+}
+
+/// A commit as written in a path or query: 4 to 40 hexadecimal digits, nothing else (no
+/// revision expressions, no refs).
+fn commit_spec(spec: &str) -> Result<&str, DataError> {
+    if (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(spec)
+    } else {
+        Err(DataError::BadRequest(
+            "not a commit id (4 to 40 hexadecimal digits)".to_owned(),
+        ))
+    }
+}
+
+impl Reader {
+    /// Opens the archive at `path` read-only.
+    pub fn open(path: &Path) -> Result<Self, DataError> {
+        Ok(Self {
+            repo: open_read_only(path)?,
+        })
+    }
+
+    fn history(&self) -> History<'_> {
+        History::new(&self.repo)
+    }
+
+    /// Every document with a version, by platform then kind.
+    pub fn documents(&self) -> Result<Vec<DocumentRow>, DataError> {
+        let mut docs: BTreeMap<DocumentId, DocumentRow> = BTreeMap::new();
+        // Newest first: the first entry seen of a document is its latest version.
+        for v in self.history().versions(None)? {
+            let Some(doc) = &v.doc else { continue };
+            docs.entry(doc.clone())
+                .or_insert_with(|| DocumentRow {
+                    id: doc.to_string(),
+                    platform: doc.platform().to_owned(),
+                    kind: doc.kind().to_owned(),
+                    versions: 0,
+                    last_commit: v.commit.to_string(),
+                    last_date: rfc3339(from_unix(v.time)),
+                    last_time: v.time,
+                    last_subject: v.summary.clone(),
+                })
+                .versions += 1;
+        }
+        Ok(docs.into_values().collect())
+    }
+
+    fn entries(&self, doc: &DocumentId) -> Result<Vec<VersionEntry>, DataError> {
+        let filter =
+            DocumentFilter::parse(&doc.to_string()).expect("a document id is a valid filter");
+        let versions = self.history().versions(Some(&filter))?;
+        if versions.is_empty() {
+            return Err(DataError::NotFound(format!("no version of {doc} recorded")));
+        }
+        Ok(versions)
+    }
+
+    /// The versions of `doc`, newest first.
+    pub fn versions(&self, doc: &DocumentId) -> Result<Vec<VersionRow>, DataError> {
+        Ok(self.entries(doc)?.iter().map(row).collect())
+    }
+
+    /// The position of `spec` among `versions`: only a version of this document is accepted, so
+    /// a request never reaches another object of the repository.
+    fn pick(versions: &[VersionEntry], spec: &str) -> Result<usize, DataError> {
+        let spec = commit_spec(spec)?.to_ascii_lowercase();
+        let found: Vec<usize> = versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.commit.to_string().starts_with(&spec))
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(DataError::NotFound(format!(
+                "{spec} is not a version of this document"
+            ))),
+            _ => Err(DataError::BadRequest(format!(
+                "{spec} is ambiguous; give more digits"
+            ))),
+        }
+    }
+
+    /// One version of `doc`: its text and trailers.
+    pub fn version(&self, doc: &DocumentId, spec: &str) -> Result<VersionPage, DataError> {
+        let versions = self.entries(doc)?;
+        let v = &versions[Self::pick(&versions, spec)?];
+        let text = self.history().text_in(v.commit, doc)?.unwrap_or_default();
+        Ok(VersionPage {
+            document: doc.to_string(),
+            commit: v.commit.to_string(),
+            date: rfc3339(from_unix(v.time)),
+            subject: v.summary.clone(),
+            trailers: Trailers::parse(&v.message)
+                .iter()
+                .map(|(key, value)| Trailer {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                })
+                .collect(),
+            text,
+        })
+    }
+
+    /// `from` → `to` of `doc` (default: the last change).
+    pub fn diff(
+        &self,
+        doc: &DocumentId,
+        from: Option<&str>,
+        to: Option<&str>,
+        taxonomy: &Taxonomy,
+    ) -> Result<DiffPage, DataError> {
+        let versions = self.entries(doc)?;
+        let to_i = to.map_or(Ok(0), |s| Self::pick(&versions, s))?;
+        let from_i = match from {
+            Some(s) => Self::pick(&versions, s)?,
+            None if to_i + 1 < versions.len() => to_i + 1,
+            None => {
+                return Err(DataError::NotFound(format!(
+                    "{doc} has no earlier version to compare with"
+                )))
+            }
+        };
+        let (old, new) = (&versions[from_i], &versions[to_i]);
+        let history = self.history();
+        let old_text = history.text_in(old.commit, doc)?.unwrap_or_default();
+        let new_text = history.text_in(new.commit, doc)?.unwrap_or_default();
+        let summary = crate::summary::summarise(Some(&old_text), &new_text, taxonomy).render_text();
+        Ok(DiffPage {
+            document: doc.to_string(),
+            from: row(old),
+            to: row(new),
+            old_text,
+            new_text,
+            summary,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! The web view (`termtrail serve`): a read-only axum server over the archive. HTML pages
+//! rendered on the server (`html.rs`, every archive text escaped), the same data as JSON
+//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened read-only (`data.rs`); an optional
+//! bearer token (`auth.rs`); `settings.rs` `[web]`. The server never writes to the archive.
+
+mod auth;
+pub mod data;
+pub mod html;
+mod metrics;
+mod routes;
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use settings::WebSettings;
+
+use crate::summary::Taxonomy;
+
+/// Why the web server cannot start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Listening beyond loopback needs a token.
+    #[error(
+        "refusing to listen on {0} without an auth token: anyone on the network could read the archive; \
+set [web] auth_token (a literal or env:VAR), or listen on 127.0.0.1"
+    )]
+    ExposedWithoutToken(SocketAddr),
+    /// The token's environment variable is not set.
+    #[error("[web] auth_token: {0}")]
+    Token(#[from] crate::sinks::secret::SecretError),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}; is another server using that port? set [web] listen or --listen")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("web server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// What every request handler reads.
+#[derive(Debug, Clone)]
+pub struct WebState {
+    /// The archive (bare repository), opened read-only per request.
+    pub archive: PathBuf,
+    /// Topics, for the change summary of diffs.
+    pub taxonomy: Taxonomy,
+    /// The token requests must carry, when set.
+    pub token: Option<String>,
+}
+
+/// Refuses an address beyond loopback unless a token is set.
+pub fn check_exposure(addr: SocketAddr, token: Option<&str>) -> Result<(), WebError> {
+    if addr.ip().is_loopback() || token.is_some() {
+        Ok(())
+    } else {
+        Err(WebError::ExposedWithoutToken(addr))
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port; the listener's address says which).
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, WebError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| WebError::Bind { addr, source })
+}
+
+/// Serves the web view on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let app = routes::router(Arc::new(state));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(WebError::Serve)
+}

@@ -1,0 +1,287 @@
+//! The routes: HTML pages, the same data as JSON under `/api`, and `/healthz`. Each request
+//! opens the archive read-only on a blocking thread (git reads are blocking, and a repository
+//! handle is not shared between threads); path segments are checked as document ids and commits
+//! are looked up among the document's own versions only.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use super::data::{document_id, DataError, Reader};
+use super::{auth, html, WebState};
+
+type Shared = State<Arc<WebState>>;
+
+/// Every route, behind the access guard.
+pub fn router(state: Arc<WebState>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/d/{platform}/{kind}", get(timeline))
+        // A static segment wins over a parameter: `diff` is never taken for a commit.
+        .route("/d/{platform}/{kind}/diff", get(diff))
+        .route("/d/{platform}/{kind}/{commit}", get(version))
+        .route("/api/documents", get(api_documents))
+        .route("/api/d/{platform}/{kind}", get(api_versions))
+        .route("/api/d/{platform}/{kind}/diff", get(api_diff))
+        .route("/api/d/{platform}/{kind}/{commit}", get(api_version))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
+        .with_state(state)
+}
+
+/// Whether a request is answered with a page or with JSON, errors included.
+#[derive(Clone, Copy)]
+enum Format {
+    Html,
+    Json,
+}
+
+fn status_of(e: &DataError) -> StatusCode {
+    match e {
+        DataError::NotFound(_) => StatusCode::NOT_FOUND,
+        DataError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        DataError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn error(format: Format, status: StatusCode, message: &str) -> Response {
+    match format {
+        Format::Html => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html::error(status.as_u16(), message),
+        )
+            .into_response(),
+        Format::Json => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({ "error": message }).to_string(),
+        )
+            .into_response(),
+    }
+}
+
+/// Runs `work` on the archive on a blocking thread and answers with what `render` makes of it.
+async fn answer<T: Send + 'static>(
+    state: Arc<WebState>,
+    format: Format,
+    work: impl FnOnce(&Reader, &WebState) -> Result<T, DataError> + Send + 'static,
+    render: impl FnOnce(T) -> String,
+) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let reader = Reader::open(&state.archive)?;
+        work(&reader, &state)
+    })
+    .await;
+    match done {
+        Ok(Ok(value)) => {
+            let content_type = match format {
+                Format::Html => "text/html; charset=utf-8",
+                Format::Json => "application/json",
+            };
+            ([(header::CONTENT_TYPE, content_type)], render(value)).into_response()
+        }
+        Ok(Err(e)) => {
+            if let DataError::Archive(a) = &e {
+                tracing::error!(error = %a, "web view cannot read the archive");
+            }
+            error(format, status_of(&e), &e.to_string())
+        }
+        Err(join) => {
+            tracing::error!(error = %join, "web request failed");
+            error(
+                format,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; see the server's log",
+            )
+        }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
+}
+
+/// `from` and `to` of a diff's query.
+fn diff_params(query: Option<String>) -> (Option<String>, Option<String>) {
+    let (mut from, mut to) = (None, None);
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*k {
+            "from" if !v.is_empty() => from = Some(v.into_owned()),
+            "to" if !v.is_empty() => to = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    (from, to)
+}
+
+async fn healthz(State(state): Shared) -> Response {
+    answer(
+        state,
+        Format::Json,
+        |r, _| r.documents().map(|d| d.len()),
+        |n| json(&serde_json::json!({ "status": "ok", "documents": n })),
+    )
+    .await
+}
+
+async fn metrics(State(state): Shared) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let docs = Reader::open(&state.archive)?.documents()?;
+        Ok::<_, DataError>(super::metrics::render(
+            &docs,
+            &crate::archive::State::load(&state.archive),
+        ))
+    })
+    .await;
+    match done {
+        Ok(Ok(text)) => {
+            ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], text).into_response()
+        }
+        Ok(Err(e)) => error(Format::Json, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Json,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
+}
+
+async fn not_found() -> Response {
+    error(Format::Html, StatusCode::NOT_FOUND, "no such page")
+}
+
+async fn home(State(state): Shared) -> Response {
+    answer(
+        state,
+        Format::Html,
+        |r, _| r.documents(),
+        |d| html::home(&d),
+    )
+    .await
+}
+
+async fn api_documents(State(state): Shared) -> Response {
+    answer(
+        state,
+        Format::Json,
+        |r, _| r.documents(),
+        |d| json(&serde_json::json!({ "documents": d })),
+    )
+    .await
+}
+
+async fn versions(
+    state: Arc<WebState>,
+    format: Format,
+    platform: String,
+    kind: String,
+) -> Response {
+    answer(
+        state,
+        format,
+        move |r, _| {
+            let doc = document_id(&platform, &kind)?;
+            Ok((doc.to_string(), r.versions(&doc)?))
+        },
+        move |(doc, v)| match format {
+            Format::Html => html::timeline(&doc, &v),
+            Format::Json => json(&serde_json::json!({ "document": doc, "versions": v })),
+        },
+    )
+    .await
+}
+
+async fn timeline(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
+    versions(state, Format::Html, p, k).await
+}
+
+async fn api_versions(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
+    versions(state, Format::Json, p, k).await
+}
+
+async fn one_version(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind, commit): (String, String, String),
+) -> Response {
+    answer(
+        state,
+        format,
+        move |r, _| r.version(&document_id(&platform, &kind)?, &commit),
+        move |page| match format {
+            Format::Html => html::version(&page),
+            Format::Json => json(&page),
+        },
+    )
+    .await
+}
+
+async fn version(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    one_version(state, Format::Html, p).await
+}
+
+async fn api_version(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    one_version(state, Format::Json, p).await
+}
+
+async fn diff_of(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind): (String, String),
+    query: Option<String>,
+) -> Response {
+    let (from, to) = diff_params(query);
+    answer(
+        state,
+        format,
+        move |r, s| {
+            let doc = document_id(&platform, &kind)?;
+            r.diff(&doc, from.as_deref(), to.as_deref(), &s.taxonomy)
+        },
+        move |page| match format {
+            Format::Html => html::diff(&page),
+            Format::Json => {
+                let words = crate::diff_view::render(
+                    &page.old_text,
+                    &page.new_text,
+                    crate::diff_view::Style::Plain,
+                );
+                json(&serde_json::json!({
+                    "document": page.document,
+                    "from": page.from,
+                    "to": page.to,
+                    "summary": page.summary,
+                    "word_diff": words,
+                }))
+            }
+        },
+    )
+    .await
+}
+
+async fn diff(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    diff_of(state, Format::Html, p, q).await
+}
+
+async fn api_diff(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    diff_of(state, Format::Json, p, q).await
+}
