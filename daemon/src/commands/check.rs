@@ -47,6 +47,8 @@ pub(super) fn check(
     }
     let rt = runtime()?;
     let report = rt.block_on(async {
+        // Installed first: a stop during set-up is a clean stop, not the default action.
+        let shutdown = scheduler::shutdown_signal();
         let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         let signals = super::notify::observe(&mut engine, config);
         let delivery = super::notify::OneShotDelivery::prepare(config, &signals)?;
@@ -77,7 +79,7 @@ pub(super) fn check(
         });
         let report = tokio::select! {
             r = cycle => Some(r),
-            _ = scheduler::shutdown_signal() => None,
+            _ = shutdown => None,
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();

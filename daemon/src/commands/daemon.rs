@@ -20,6 +20,8 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
+        // Installed before anything else, so a stop during start-up is a clean stop.
+        let shutdown = scheduler::shutdown_signal();
         let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
         let signals = super::notify::observe(&mut engine, config);
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
@@ -36,7 +38,7 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
             engine,
             &config.documents,
             &config.schedule,
-            scheduler::shutdown_signal(),
+            shutdown,
         )
         .await;
         delivery.stop().await;
