@@ -364,9 +364,38 @@ pub fn classify(old: &str, new: &str) -> Option<Vec<Reason>> {
     // Only the lines where the texts differ are normalised: every step works within a line
     // (sentences are split per line) or on the multiset of lines' sentences, to which the common
     // lines add the same on both sides. On a long policy with a few edits this is most of the
-    // cost.
+    // cost. Lines that only moved compare equal there without any step; the whole differing
+    // window then decides, as before.
+    let (removed, added) = changed_lines(old, new);
+    if removed != added {
+        if let Some(reasons) = search(&removed, &added) {
+            if !reasons.is_empty() {
+                return Some(reasons);
+            }
+        } else {
+            return None;
+        }
+    }
     let (old, new) = differing_lines(old, new);
-    let (old, new) = (old.as_str(), new.as_str());
+    search(&old, &new)
+}
+
+/// The lines of `old` that a line diff removes and the lines of `new` it adds, each in order.
+fn changed_lines(old: &str, new: &str) -> (String, String) {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let (mut removed, mut added) = (String::new(), String::new());
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Delete => removed.push_str(change.value()),
+            similar::ChangeTag::Insert => added.push_str(change.value()),
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (removed, added)
+}
+
+/// The smallest set of steps under which `old` and `new` are equal, if there is one.
+fn search(old: &str, new: &str) -> Option<Vec<Reason>> {
     // Sorting sentences is not a pure widening: a sentence cut in two sorts apart. So the texts
     // are equal under every normalisation, or under every one but the sentence sort.
     let all: Vec<Reason> = PIPELINE.to_vec();
