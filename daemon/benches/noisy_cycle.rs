@@ -12,20 +12,20 @@
 //! sets the document counts, `TERMTRAIL_BENCH_REPS` the repetitions of each, default 3 for 200
 //! documents and 1 above).
 
+#[path = "common/rusage.rs"]
+mod rusage;
 #[path = "../../tests/e2e/server.rs"]
 #[allow(dead_code)]
 mod server;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, Uri};
 use axum::response::Response;
+use rusage::run_check;
 use server::policy_page;
 
 /// Servers (ports) the documents are spread over.
@@ -40,48 +40,6 @@ const KINDS: [&str; 6] = [
     "trackers-policy",
     "developer-terms",
 ];
-
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-    max_rss_kb: i64,
-}
-
-/// Runs `termtrail check` and reads its rusage with `wait4`.
-#[allow(clippy::zombie_processes)]
-fn run_check(dir: &Path, config: &Path) -> Sample {
-    let start = Instant::now();
-    // Reaped below with wait4 (for its rusage), which clippy cannot see.
-    #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_termtrail"))
-        .current_dir(dir)
-        .arg("--config")
-        .arg(config)
-        .args(["check", "--json"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("termtrail starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value to be overwritten by wait4.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child, with valid out-pointers; Child is not waited on again.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed();
-    assert_eq!(rc, pid, "wait4 failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "check failed"
-    );
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    Sample {
-        wall,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kb: usage.ru_maxrss,
-    }
-}
 
 fn page_size(i: usize) -> usize {
     30_000 + (i * 7919) % 30_000

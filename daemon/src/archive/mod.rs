@@ -209,4 +209,6 @@ pub fn open_read_only(path: &Path) -> Result<Repository, ArchiveError> {
 }
 
 #[cfg(test)]
+pub mod testing;
+#[cfg(test)]
 mod tests;

@@ -14,52 +14,15 @@ fn one_alert_per_outage() {
     assert_eq!(alerts, [EventType::Unavailable, EventType::Recovered]);
 }
 
-/// Commits `text` as `doc`'s version on `main` of a bare repository, with trailers.
+/// Commits `text` as `doc`'s version on `main`, fetched at a fixed time, with `extra` trailers.
 fn commit(repo: &Repository, doc: &str, text: &str, extra: &str) -> Oid {
-    let parent = repo
-        .refname_to_id(crate::archive::MAIN)
-        .ok()
-        .map(|id| repo.find_commit(id).expect("parent"));
-    let mut index = git2::Index::new().expect("index");
-    if let Some(p) = &parent {
-        index
-            .read_tree(&p.tree().expect("tree"))
-            .expect("read tree");
-    }
-    let blob = repo.blob(text.as_bytes()).expect("blob");
-    let entry = git2::IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: text.len() as u32,
-        id: blob,
-        flags: 0,
-        flags_extended: 0,
-        path: format!("{doc}.md").into_bytes(),
-    };
-    index.add(&entry).expect("add");
-    let tree = repo
-        .find_tree(index.write_tree_to(repo).expect("tree"))
-        .expect("tree");
-    let sig =
-        git2::Signature::new("t", "t@localhost", &git2::Time::new(1_700_000_000, 0)).expect("sig");
-    let msg = format!(
-        "Update {doc}\n\nDocument: {doc}\nSource-URL: https://example.org/{doc}\nFetched-At: 2026-01-02T03:04:05Z\n{extra}"
-    );
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(
-        Some(crate::archive::MAIN),
-        &sig,
-        &sig,
-        &msg,
-        &tree,
-        &parents,
+    crate::archive::testing::commit_version(
+        repo,
+        doc,
+        text,
+        1_700_000_000,
+        &format!("Fetched-At: 2026-01-02T03:04:05Z\n{extra}"),
     )
-    .expect("commit")
 }
 
 #[test]

@@ -2,49 +2,9 @@
 
 use super::*;
 
-/// Commits `text` as `doc`'s version on `main`, with the trailers the archive writes.
+/// Commits `text` as `doc`'s version on `main` at `time`, with the trailers the archive writes.
 fn commit(repo: &Repository, doc: &str, text: &str, time: i64) -> Oid {
-    let parent = repo
-        .refname_to_id(crate::archive::MAIN)
-        .ok()
-        .map(|id| repo.find_commit(id).expect("parent"));
-    let mut index = git2::Index::new().expect("index");
-    if let Some(p) = &parent {
-        index
-            .read_tree(&p.tree().expect("tree"))
-            .expect("read tree");
-    }
-    let blob = repo.blob(text.as_bytes()).expect("blob");
-    let entry = git2::IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: text.len() as u32,
-        id: blob,
-        flags: 0,
-        flags_extended: 0,
-        path: format!("{doc}.md").into_bytes(),
-    };
-    index.add(&entry).expect("add");
-    let tree = repo
-        .find_tree(index.write_tree_to(repo).expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::new("t", "t@localhost", &git2::Time::new(time, 0)).expect("sig");
-    let msg = format!("Update {doc}\n\nDocument: {doc}\nSource-URL: https://example.org/{doc}\n");
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(
-        Some(crate::archive::MAIN),
-        &sig,
-        &sig,
-        &msg,
-        &tree,
-        &parents,
-    )
-    .expect("commit")
+    crate::archive::testing::commit_version(repo, doc, text, time, "")
 }
 
 const V1: &str = "# Terms\n\n## 1. Data\n\nWe keep your chats for 30 days.\n\n## 2. Disputes\n\nCourts of Delaware decide disputes.\n";

@@ -1,0 +1,48 @@
+//! For the benchmarks: one `termtrail check` run, with its wall time, CPU time and peak RSS read
+//! from `wait4`'s rusage.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Sample {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub max_rss_kb: i64,
+}
+
+/// Runs `termtrail check` and reads its rusage with `wait4`.
+#[allow(clippy::zombie_processes)]
+pub fn run_check(dir: &Path, config: &Path) -> Sample {
+    let start = Instant::now();
+    // Reaped below with wait4 (for its rusage), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_termtrail"))
+        .current_dir(dir)
+        .arg("--config")
+        .arg(config)
+        .args(["check", "--json"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("termtrail starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to be overwritten by wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child, with valid out-pointers; Child is not waited on again.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(rc, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "check failed"
+    );
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Sample {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
