@@ -57,7 +57,7 @@ fn body_for_style(p: &Provision) -> String {
 
 /// Whether a line is links only (or no words at all): breadcrumbs, navigation, an empty link.
 fn is_navigation(p: &Provision, key: &Key) -> bool {
-    if key.words.is_empty() {
+    if key.is_empty() {
         return true;
     }
     if matches!(p.kind, Kind::ListItem | Kind::TableRow | Kind::Code) {
@@ -170,7 +170,7 @@ pub fn describe(c: &Compared<'_>, taxonomy: &Taxonomy, new_text: &str) -> Change
     // Keys present on both sides: a line added or removed that repeats one of them adds nothing.
     let mut kept: HashMap<u64, usize> = HashMap::new();
     for (n, k) in c.new_keys.iter().enumerate() {
-        if a.new_to_old[n].is_some() && !k.words.is_empty() {
+        if a.new_to_old[n].is_some() && !k.is_empty() {
             *kept.entry(k.hash).or_insert(0) += 1;
         }
     }
@@ -377,7 +377,7 @@ pub fn summarise(old: Option<&str>, new: &str, taxonomy: &Taxonomy) -> ChangeSet
     let old_p = split::split(old.unwrap_or(""));
     let new_p = split::split(new);
     let old_keys: Vec<Key> = old_p.iter().map(Key::of).collect();
-    let new_keys: Vec<Key> = new_p.iter().map(Key::of).collect();
+    let new_keys = Key::all(&new_p, &old_p, &old_keys);
     let alignment = matching::align(&old_p, &old_keys, &new_p, &new_keys);
     let mut set = describe(
         &Compared {

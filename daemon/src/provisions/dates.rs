@@ -100,6 +100,20 @@ fn is_effective(label: &str) -> bool {
     l.contains("effect") || l.starts_with("valid")
 }
 
+/// Whether `line` may hold a [`LABELLED`] date: it has one of the label words, or markup whose
+/// removal could join two pieces into one (a link target, an HTML comment). A cheap test that
+/// spares reading every long line of a policy as words.
+fn may_hold_label(line: &str) -> bool {
+    const STEMS: [&str; 9] = [
+        "updat", "modif", "revis", "releas", "publish", "date", "effect", "valid", "version",
+    ];
+    if line.contains("](") || line.contains('<') {
+        return true;
+    }
+    let lower = line.to_ascii_lowercase();
+    STEMS.iter().any(|s| lower.contains(s))
+}
+
 /// The effective and last-updated dates stated in `text`: the first of each kind found on a short
 /// line (a heading, a paragraph or a list item of at most 16 words besides links).
 pub fn stated(text: &str) -> StatedDates {
@@ -108,7 +122,7 @@ pub fn stated(text: &str) -> StatedDates {
         if out.effective.is_some() && out.updated.is_some() {
             break;
         }
-        if !line.chars().any(|c| c.is_ascii_digit()) {
+        if !line.chars().any(|c| c.is_ascii_digit()) || !may_hold_label(line) {
             continue;
         }
         let words = super::words::Words::new(line);
@@ -168,6 +182,18 @@ mod tests {
         check("Updated: 25 March 2026", None, Some("2026-03-25"));
         check("Effective from 13 November 2023", Some("2023-11-13"), None);
         check("## Last modified on 2025-12-01", None, Some("2025-12-01"));
+        // Markup whose removal joins a label word back together still counts (the cheap test
+        // that skips lines without a label word must not skip these).
+        check(
+            "Last upd<!-- x -->ated: May 6, 2026",
+            None,
+            Some("2026-05-06"),
+        );
+        check(
+            "[Eff](https://x.example/e)ective: May 7, 2026",
+            Some("2026-05-07"),
+            None,
+        );
     }
 
     #[test]

@@ -110,8 +110,8 @@ impl Lineage {
             time,
         };
         let new: Vec<Provision> = split::split(text);
-        let new_keys: Vec<Key> = new.iter().map(Key::of).collect();
         let old: Vec<Provision> = self.current.iter().map(|t| t.provision.clone()).collect();
+        let new_keys = Key::all(&new, &old, &self.keys);
         let alignment = matching::align(&old, &self.keys, &new, &new_keys);
 
         let mut taken: HashSet<String> = alignment

@@ -13,7 +13,7 @@
 //! A key is the provision's words, lower case, spelling variants folded, without its list
 //! marker, its enumerator (`1.`, `A.1.`, `(a)`, `Section 3.`) and its markup.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -22,7 +22,6 @@ use regex::Regex;
 use similar::{Algorithm, DiffOp};
 
 use super::split::{Kind, Provision};
-use super::words::Words;
 use crate::summary::spelling;
 
 /// Least Dice similarity for two provisions anywhere in the text to be the same one.
@@ -62,38 +61,105 @@ static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The words that identify a provision, for matching and for telling renumbering from rewording.
 pub fn key_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_key_word(text, |w| out.push(w.to_owned()));
+    out
+}
+
+/// [`key_words`] handed to `each` one by one, without collecting them.
+fn each_key_word(text: &str, each: impl FnMut(&str)) {
     let plain = super::words::plain_text(text).to_lowercase();
     let stripped = match ENUMERATOR.find(&plain) {
         Some(m) => &plain[m.end()..],
         None => plain.as_str(),
     };
-    let words: Vec<String> = Words::new(stripped).texts().map(str::to_owned).collect();
-    spelling::fold(&words)
+    // The words as `Words` reads them (its plain text, then runs of letters and digits), without
+    // building the spans and sentences a key does not need; the text is lower case already.
+    let plain = super::words::plain_text(stripped);
+    let texts: Vec<&str> = plain
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    spelling::fold_each(&texts, each);
 }
 
-fn hash_words(words: &[String]) -> u64 {
+fn hash_word(word: &str) -> u64 {
+    // SipHash with fixed keys: the same word gives the same hash in every run.
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    words.hash(&mut h);
+    word.hash(&mut h);
     h.finish()
 }
 
-/// A provision's key.
+/// A provision's key: its words as hashes (a 64-bit hash per word; a clash between two words of
+/// one document is far less likely than the wording itself repeating).
 #[derive(Debug, Clone)]
 pub struct Key {
-    /// [`key_words`].
-    pub words: Vec<String>,
-    /// A hash of them, for equality.
+    /// How many key words there are (0: the provision has no words, e.g. an image).
+    len: usize,
+    /// A hash of the word sequence, for equality.
     pub hash: u64,
-    set: HashSet<String>,
+    /// The distinct words, sorted, for the set measures.
+    set: Vec<u64>,
 }
 
 impl Key {
     /// The key of `p`.
     pub fn of(p: &Provision) -> Self {
-        let words = key_words(&p.text);
-        let hash = hash_words(&words);
-        let set = words.iter().cloned().collect();
-        Self { words, hash, set }
+        let mut words: Vec<u64> = Vec::new();
+        each_key_word(&p.text, |w| words.push(hash_word(w)));
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        words.hash(&mut h);
+        let len = words.len();
+        words.sort_unstable();
+        words.dedup();
+        Self {
+            len,
+            hash: h.finish(),
+            set: words,
+        }
+    }
+
+    /// The keys of `ps`; a provision whose text is one of `known`'s reuses its key (most of a
+    /// new version's provisions are the previous version's, word for word).
+    pub fn all(ps: &[Provision], known: &[Provision], known_keys: &[Key]) -> Vec<Key> {
+        let by_text: HashMap<&str, &Key> = known
+            .iter()
+            .zip(known_keys)
+            .map(|(p, k)| (p.text.as_str(), k))
+            .collect();
+        ps.iter()
+            .map(|p| match by_text.get(p.text.as_str()) {
+                Some(k) => (*k).clone(),
+                None => Key::of(p),
+            })
+            .collect()
+    }
+
+    /// Whether the provision has no words.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many distinct words it has.
+    fn distinct(&self) -> usize {
+        self.set.len()
+    }
+
+    /// How many distinct words the two keys share (a merge of two sorted lists).
+    fn common(&self, other: &Key) -> usize {
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < self.set.len() && j < other.set.len() {
+            match self.set[i].cmp(&other.set[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
     }
 
     /// Dice coefficient of the two word sets.
@@ -101,8 +167,7 @@ impl Key {
         if self.set.is_empty() || other.set.is_empty() {
             return 0.0;
         }
-        let common = self.set.iter().filter(|w| other.set.contains(*w)).count();
-        2.0 * common as f64 / (self.set.len() + other.set.len()) as f64
+        2.0 * self.common(other) as f64 / (self.set.len() + other.set.len()) as f64
     }
 
     /// Share of this key's words found in `whole`.
@@ -110,8 +175,7 @@ impl Key {
         if self.set.is_empty() {
             return 0.0;
         }
-        let common = self.set.iter().filter(|w| whole.set.contains(*w)).count();
-        common as f64 / self.set.len() as f64
+        self.common(whole) as f64 / self.set.len() as f64
     }
 }
 
@@ -212,12 +276,12 @@ pub fn align(
     // 2. Equal keys out of order: moved provisions.
     let mut free_old: HashMap<u64, Vec<usize>> = HashMap::new();
     for (o, k) in old_keys.iter().enumerate() {
-        if a.old_to_new[o].is_none() && !k.words.is_empty() {
+        if a.old_to_new[o].is_none() && !k.is_empty() {
             free_old.entry(k.hash).or_default().push(o);
         }
     }
     for (n, key) in new_keys.iter().enumerate() {
-        if a.new_to_old[n].is_some() || key.words.is_empty() {
+        if a.new_to_old[n].is_some() || key.is_empty() {
             continue;
         }
         if let Some(list) = free_old.get_mut(&key.hash) {
@@ -238,11 +302,11 @@ pub fn align(
     }
 
     // 3. Similar words anywhere, the best pairs first.
-    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     for (o, k) in old_keys.iter().enumerate() {
         if a.old_to_new[o].is_none() {
             for w in &k.set {
-                index.entry(w.as_str()).or_default().push(o);
+                index.entry(*w).or_default().push(o);
             }
         }
     }
@@ -254,7 +318,7 @@ pub fn align(
         }
         let mut counts: HashMap<usize, usize> = HashMap::new();
         for w in &new_keys[n].set {
-            if let Some(list) = index.get(w.as_str()) {
+            if let Some(list) = index.get(w) {
                 if list.len() <= COMMON_WORD {
                     for &o in list {
                         *counts.entry(o).or_insert(0) += 1;
@@ -316,7 +380,7 @@ pub fn align(
 
     // 5. Splits and merges next to a matched provision.
     for n in 0..new.len() {
-        if a.new_to_old[n].is_some() || new_keys[n].set.len() < 3 {
+        if a.new_to_old[n].is_some() || new_keys[n].distinct() < 3 {
             continue;
         }
         let near = n.saturating_sub(SPLIT_REACH)..(n + SPLIT_REACH + 1).min(new.len());
@@ -332,7 +396,7 @@ pub fn align(
         a.split_from[n] = from;
     }
     for o in 0..old.len() {
-        if a.old_to_new[o].is_some() || old_keys[o].set.len() < 3 {
+        if a.old_to_new[o].is_some() || old_keys[o].distinct() < 3 {
             continue;
         }
         let near = o.saturating_sub(SPLIT_REACH)..(o + SPLIT_REACH + 1).min(old.len());

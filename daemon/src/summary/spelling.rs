@@ -201,22 +201,28 @@ pub fn canonical(word: &str) -> Cow<'_, str> {
 /// Folds a sequence of lower-case words: joined forms (`log in` → `login`) then each word.
 pub fn fold(words: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len());
+    fold_each(words, |w| out.push(w.to_owned()));
+    out
+}
+
+/// [`fold`] without collecting: each folded word is handed to `each`, in order.
+pub fn fold_each<S: AsRef<str>>(words: &[S], mut each: impl FnMut(&str)) {
     let mut i = 0;
     while i < words.len() {
+        let word = words[i].as_ref();
         if let Some(next) = words.get(i + 1) {
             if let Some((_, _, joined)) = JOINED
                 .iter()
-                .find(|(a, b, _)| *a == words[i] && *b == next.as_str())
+                .find(|(a, b, _)| *a == word && *b == next.as_ref())
             {
-                out.push((*joined).to_owned());
+                each(joined);
                 i += 2;
                 continue;
             }
         }
-        out.push(canonical(&words[i]).into_owned());
+        each(&canonical(word));
         i += 1;
     }
-    out
 }
 
 #[cfg(test)]

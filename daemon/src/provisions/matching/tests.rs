@@ -97,3 +97,33 @@ fn moved_to_another_section() {
     assert!(a.moved[i] && a.moved_section[i], "{a:?}");
     assert_eq!(a.moved.iter().filter(|m| **m).count(), 1);
 }
+
+/// The key words are the words `Words` reads (after the enumerator), spelling folded: the lean
+/// word split of `key_words` must agree with it on markup, links, escapes and non-ASCII text.
+#[test]
+fn key_words_are_the_words_of_the_plain_text() {
+    use crate::provisions::words::Words;
+    use crate::summary::spelling;
+    for text in [
+        "1. **We** share data with [partners](https://x.example/a?b=(1)) ![logo](l.png)",
+        "A.1. Third-party organisations \\_ga <!-- hidden --> <https://a.example/x> e-mail",
+        "Section 3 - İstanbul ÉTÉ Straße 30 days, e.g. 1.5",
+        "| cell one | cell two |",
+        "(a) de-identified data is not re-identified",
+    ] {
+        let plain = crate::provisions::words::plain_text(text).to_lowercase();
+        let all: Vec<String> = Words::new(&plain).texts().map(str::to_owned).collect();
+        let keys = key_words(text);
+        // The key is the plain words minus at most an enumerator's words at the start.
+        let folded = spelling::fold(&all);
+        assert!(
+            folded.ends_with(&keys),
+            "{text:?}: {keys:?} is not the tail of {folded:?}"
+        );
+        assert!(
+            folded.len() - keys.len() <= 3,
+            "{text:?}: {keys:?} / {folded:?}"
+        );
+        assert!(!keys.is_empty());
+    }
+}
