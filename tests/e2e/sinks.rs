@@ -848,7 +848,7 @@ fn diff_log_and_compare_show_the_summary() {
     );
     let out = run_env(&f, &["log", "--summary", "a/privacy-policy"]);
     let log = String::from_utf8_lossy(&out.stdout);
-    assert!(log.contains("substantive: section(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{log}");
+    assert!(log.contains("substantive: provision(s) 1 modified; topics: model-training, data-retention, third-party-sharing"), "{log}");
     assert!(log.contains("first record"), "{log}");
     let out = run_env(&f, &["compare", "--topic", "model-training", "--markdown"]);
     let md = String::from_utf8_lossy(&out.stdout);

@@ -78,13 +78,14 @@ pub(super) fn log(
                         provision_changes(&repo, doc, &config.taxonomy)?,
                     );
                 }
-                if let Some(set) = changes.get(&key).and_then(|c| c.get(&v.commit)) {
+                let set = changes.get(&key).and_then(|c| c.get(&v.commit));
+                if let Some(set) = set {
                     overlay(&mut s, set);
                 }
-                let line = if old.is_none() {
-                    "first record".to_owned()
-                } else {
-                    s.headline()
+                let line = match set {
+                    _ if old.is_none() => "first record".to_owned(),
+                    Some(set) => crate::events::provisions::headline(&s, set),
+                    None => s.headline(),
                 };
                 writeln!(out, "            {}", escape_controls(&line))?;
                 if let Some(p) = plugin_line(&v.message) {

@@ -287,7 +287,10 @@ pub fn version_event(
         .unwrap_or_else(|| doc.default_title());
     let headline = match event_type {
         EventType::Added => format!("{title}: first record"),
-        _ => format!("{title}: {}", summary.headline()),
+        _ => match &change {
+            Some(set) => format!("{title}: {}", provisions::headline(&summary, set)),
+            None => format!("{title}: {}", summary.headline()),
+        },
     };
     Ok(Some(Event {
         event_type,

@@ -104,6 +104,25 @@ pub fn listed(set: &ChangeSet) -> (Vec<EventProvision>, usize) {
     )
 }
 
+/// The event's one line when the change is known provision by provision: class, provisions
+/// changed by kind, topics (`substantive: provision(s) 2 modified, 1 added; topics: …`).
+pub fn headline(summary: &Summary, set: &ChangeSet) -> String {
+    use crate::provisions::changes::ChangeKind;
+    let counts: Vec<(usize, &str)> = [
+        ChangeKind::Modified,
+        ChangeKind::Added,
+        ChangeKind::Removed,
+        ChangeKind::Moved,
+    ]
+    .into_iter()
+    .map(|kind| {
+        let n = set.provisions.iter().filter(|p| p.change == kind).count();
+        (n, kind.as_str())
+    })
+    .collect();
+    summary.headline_counting("provision(s)", &counts)
+}
+
 /// Puts the class, cosmetic reasons and topics of the change on provisions into the summary on
 /// sections, whose sections and counts stay: what an event and `log --summary` say.
 pub fn overlay(summary: &mut Summary, set: &ChangeSet) {
@@ -151,5 +170,27 @@ mod tests {
         assert_eq!(cut_marked("a [-bcdef-] g", 6), "a [-bc-]…");
         assert_eq!(cut_marked("[-a-]{+b+} cdef", 12), "[-a-]{+b+} c…");
         assert_eq!(cut_marked("short", 12), "short");
+    }
+
+    #[test]
+    fn headline_counts_provisions_by_kind() {
+        let old = "# Terms\n\nWe keep chats for 30 days.\n\nWe sell nothing.\n\nContact us.\n";
+        let new =
+            "# Terms\n\nWe keep chats for 90 days.\n\nContact us.\n\nWe train models on chats.\n";
+        let taxonomy = Taxonomy::default();
+        let set = crate::provisions::changes::summarise(Some(old), new, &taxonomy);
+        let mut summary = crate::summary::summarise(Some(old), new, &taxonomy);
+        // On sections, the one section counts once, whatever changed inside it.
+        assert!(
+            summary.headline().contains("section(s) 1 modified"),
+            "{}",
+            summary.headline()
+        );
+        overlay(&mut summary, &set);
+        let line = headline(&summary, &set);
+        assert!(
+            line.starts_with("substantive: provision(s) 1 modified, 1 added, 1 removed; topics: "),
+            "{line}"
+        );
     }
 }

@@ -343,24 +343,37 @@ pub fn summarise(old: Option<&str>, new: &str, taxonomy: &Taxonomy) -> Summary {
 impl Summary {
     /// One line: `substantive: 2 sections modified, 1 added; topics: model-training`.
     pub fn headline(&self) -> String {
-        let mut parts = Vec::new();
-        for (kind, word) in [
+        let counts: Vec<(usize, &str)> = [
             (SectionChangeKind::Modified, "modified"),
             (SectionChangeKind::Added, "added"),
             (SectionChangeKind::Removed, "removed"),
-        ] {
-            let n = self.sections.iter().filter(|s| s.change == kind).count();
-            if n > 0 {
-                parts.push(format!("{n} {word}"));
-            }
-        }
+        ]
+        .into_iter()
+        .map(|(kind, word)| {
+            (
+                self.sections.iter().filter(|s| s.change == kind).count(),
+                word,
+            )
+        })
+        .collect();
+        self.headline_counting("section(s)", &counts)
+    }
+
+    /// [`Summary::headline`] with other counts: `unit` (`provision(s)`) and (count, what) pairs;
+    /// zero counts are left out.
+    pub fn headline_counting(&self, unit: &str, counts: &[(usize, &str)]) -> String {
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, word)| format!("{n} {word}"))
+            .collect();
         let mut line = self.class.as_str().to_owned();
         if !self.cosmetic_reasons.is_empty() {
             let reasons: Vec<_> = self.cosmetic_reasons.iter().map(|r| r.describe()).collect();
             line.push_str(&format!(" (only {})", reasons.join(", ")));
         }
         if !parts.is_empty() {
-            line.push_str(&format!(": section(s) {}", parts.join(", ")));
+            line.push_str(&format!(": {unit} {}", parts.join(", ")));
         }
         if !self.topics.is_empty() {
             line.push_str(&format!("; topics: {}", self.topics.join(", ")));
