@@ -29,10 +29,31 @@ const DEFAULT_NEAR: usize = 6;
 struct Slot {
     /// (text, is a prefix); a literal also matches its plural in `s`.
     alternatives: Vec<(String, bool)>,
+    /// The first bytes the alternatives start with (all bytes when one is empty): most words of
+    /// a text fail a rule's first slot, and this answers them without comparing strings.
+    first_bytes: [bool; 256],
 }
 
 impl Slot {
+    fn new(alternatives: Vec<(String, bool)>) -> Self {
+        let mut first_bytes = [false; 256];
+        for (a, _) in &alternatives {
+            match a.as_bytes().first() {
+                Some(&b) => first_bytes[usize::from(b)] = true,
+                None => first_bytes = [true; 256],
+            }
+        }
+        Self {
+            alternatives,
+            first_bytes,
+        }
+    }
+
     fn matches(&self, word: &str) -> bool {
+        let first = word.as_bytes().first().map_or(0, |&b| usize::from(b));
+        if !self.first_bytes[first] && !word.is_empty() {
+            return false;
+        }
         self.alternatives.iter().any(|(a, prefix)| {
             if *prefix {
                 word.starts_with(a.as_str())
@@ -98,7 +119,7 @@ fn phrase(text: &str) -> Option<Vec<Slot>> {
                 }
                 alternatives.push((fold(&w.to_lowercase()), prefix));
             }
-            slots.push(Slot { alternatives });
+            slots.push(Slot::new(alternatives));
             continue;
         }
         let (body, prefix) = match chunk.strip_suffix('*') {
@@ -115,9 +136,10 @@ fn phrase(text: &str) -> Option<Vec<Slot>> {
         }
         let last = parts.len() - 1;
         for (i, p) in parts.iter().enumerate() {
-            slots.push(Slot {
-                alternatives: vec![(fold(&p.to_lowercase()), prefix && i == last)],
-            });
+            slots.push(Slot::new(vec![(
+                fold(&p.to_lowercase()),
+                prefix && i == last,
+            )]));
         }
     }
     (!slots.is_empty()).then_some(slots)
