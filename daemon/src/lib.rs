@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod pdf;
 pub mod plugin;
 pub mod provisions;
+pub mod publish;
 pub mod scheduler;
 pub mod self_exe;
 pub mod sinks;

@@ -19,6 +19,7 @@ mod migrate_ota;
 mod plugin;
 mod plugin_authoring;
 mod provisions;
+mod publish;
 mod receiver;
 mod recovery;
 mod service;

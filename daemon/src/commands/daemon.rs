@@ -23,7 +23,7 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
         // Installed before anything else, so a stop during start-up is a clean stop.
         let shutdown = scheduler::shutdown_signal();
         let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
-        let signals = super::notify::observe(&mut engine, config);
+        let (signals, pushes) = super::notify::observe(&mut engine, config);
         tracing::info!(config = %config.source, archive = %config.archive.path.display(), "termtrail daemon starting");
         // Rules changed since the text was recorded: bring the archive up to date first, as a
         // technical change, so that the next real change is not mixed with it.
@@ -34,6 +34,7 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
             }
         }
         let delivery = super::notify::start_delivery(config, &signals)?;
+        let publishing = super::notify::start_publishing(config, &pushes);
         scheduler::run(
             engine,
             &config.documents,
@@ -42,6 +43,7 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
         )
         .await;
         delivery.stop().await;
+        publishing.stop().await;
         writer.close();
         tracing::info!("stopped cleanly");
         Ok(())

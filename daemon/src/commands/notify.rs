@@ -39,14 +39,16 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// or ends after having reached it.
 pub struct Notifier {
     signals: Signals,
+    pushes: crate::publish::Trigger,
     unavailable_after: u32,
 }
 
 impl Notifier {
     /// Observes checks for the sinks listening to `signals`.
-    pub fn new(signals: Signals, config: &Config) -> Self {
+    pub fn new(signals: Signals, pushes: crate::publish::Trigger, config: &Config) -> Self {
         Self {
             signals,
+            pushes,
             unavailable_after: config.events.unavailable_after,
         }
     }
@@ -71,17 +73,26 @@ impl Observer for Notifier {
         if matches!(report.outcome, Outcome::New | Outcome::Changed) {
             self.signals.version_committed();
         }
+        if report.snapshot_committed || matches!(report.outcome, Outcome::New | Outcome::Changed) {
+            self.pushes.committed();
+        }
     }
 }
 
-/// Makes `engine` tell the sinks of its checks (see [`Notifier`]); the signals they listen to.
-pub fn observe(engine: &mut Engine, config: &Config) -> Signals {
+/// Makes `engine` tell the sinks and the push tasks of its checks (see [`Notifier`]); the
+/// signals they listen to.
+pub fn observe(engine: &mut Engine, config: &Config) -> (Signals, crate::publish::Trigger) {
     let signals = Signals::new();
-    engine.set_observer(Arc::new(Notifier::new(signals.clone(), config)));
-    signals
+    let pushes = crate::publish::Trigger::default();
+    engine.set_observer(Arc::new(Notifier::new(
+        signals.clone(),
+        pushes.clone(),
+        config,
+    )));
+    (signals, pushes)
 }
 
-/// The daemon's delivery tasks.
+/// The daemon's delivery (or push) tasks.
 pub struct RunningDelivery {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -99,6 +110,21 @@ pub fn start_delivery(config: &Config, signals: &Signals) -> Result<RunningDeliv
         tracing::info!(sinks = config.sinks.len(), "delivery started");
     }
     Ok(RunningDelivery { stop, tasks })
+}
+
+/// Starts one push task per `[archive] push` remote: each pushes at start (what an earlier run
+/// left pending) and after each check `pushes` announces. Stopped like the delivery tasks.
+pub fn start_publishing(config: &Config, pushes: &crate::publish::Trigger) -> RunningDelivery {
+    let publisher = Arc::new(crate::publish::Publisher::new(
+        config.archive.path.clone(),
+        config.publish.clone(),
+    ));
+    let (stop, stop_rx) = watch::channel(false);
+    let tasks = publisher.spawn(pushes, stop_rx);
+    if !publisher.is_empty() {
+        tracing::info!(remotes = config.publish.remotes.len(), "publishing started");
+    }
+    RunningDelivery { stop, tasks }
 }
 
 impl RunningDelivery {
