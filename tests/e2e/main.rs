@@ -25,3 +25,4 @@ mod recovery;
 mod service;
 mod sinks;
 mod web;
+mod web_daemon;

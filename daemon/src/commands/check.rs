@@ -50,7 +50,7 @@ pub(super) fn check(
         // Installed first: a stop during set-up is a clean stop, not the default action.
         let shutdown = scheduler::shutdown_signal();
         let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
-        let (signals, _) = super::notify::observe(&mut engine, config);
+        let (signals, _) = super::notify::observe(&mut engine, config, None);
         let delivery = super::notify::OneShotDelivery::prepare(config, &signals)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);

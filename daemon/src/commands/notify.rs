@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::document::Document;
 use crate::events::Event;
 use crate::sinks::delivery::{Delivery, Signals};
+use crate::web::health::Liveness;
 
 /// The delivery side of `config`: its sinks, and its documents' titles for their events.
 pub(super) fn delivery(config: &Config) -> Delivery {
@@ -40,15 +41,22 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 pub struct Notifier {
     signals: Signals,
     pushes: crate::publish::Trigger,
+    liveness: Option<Arc<Liveness>>,
     unavailable_after: u32,
 }
 
 impl Notifier {
     /// Observes checks for the sinks listening to `signals`.
-    pub fn new(signals: Signals, pushes: crate::publish::Trigger, config: &Config) -> Self {
+    pub fn new(
+        signals: Signals,
+        pushes: crate::publish::Trigger,
+        liveness: Option<Arc<Liveness>>,
+        config: &Config,
+    ) -> Self {
         Self {
             signals,
             pushes,
+            liveness,
             unavailable_after: config.events.unavailable_after,
         }
     }
@@ -73,20 +81,34 @@ impl Observer for Notifier {
         if matches!(report.outcome, Outcome::New | Outcome::Changed) {
             self.signals.version_committed();
         }
-        if report.snapshot_committed || matches!(report.outcome, Outcome::New | Outcome::Changed) {
+        let committed =
+            report.snapshot_committed || matches!(report.outcome, Outcome::New | Outcome::Changed);
+        if committed {
             self.pushes.committed();
+        }
+        if let Some(l) = &self.liveness {
+            let refused = match &report.error {
+                Some(e @ crate::check::CheckError::Archive(_)) => Some(e.to_string()),
+                _ => None,
+            };
+            l.checked(refused, committed);
         }
     }
 }
 
-/// Makes `engine` tell the sinks and the push tasks of its checks (see [`Notifier`]); the
-/// signals they listen to.
-pub fn observe(engine: &mut Engine, config: &Config) -> (Signals, crate::publish::Trigger) {
+/// Makes `engine` tell the sinks, the push tasks and `liveness` (the daemon's `/healthz`) of its
+/// checks (see [`Notifier`]); the signals the sinks and the push tasks listen to.
+pub fn observe(
+    engine: &mut Engine,
+    config: &Config,
+    liveness: Option<Arc<Liveness>>,
+) -> (Signals, crate::publish::Trigger) {
     let signals = Signals::new();
     let pushes = crate::publish::Trigger::default();
     engine.set_observer(Arc::new(Notifier::new(
         signals.clone(),
         pushes.clone(),
+        liveness,
         config,
     )));
     (signals, pushes)
