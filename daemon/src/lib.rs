@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod counters;
 pub mod diagnostics;
 pub mod diff_view;
 pub mod document;

@@ -3,6 +3,7 @@
 //! twice the interval, while the archive refuses writes, and (under `serve`) when the archive
 //! cannot be read; the server stops with the daemon. `/metrics` after a cycle inside `run`.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -195,5 +196,144 @@ fn serve_answers_503_when_the_archive_cannot_be_read() {
     );
     std::fs::rename(f.path().join("moved"), f.archive()).expect("rename back");
     assert_eq!(health(addr).0, 200);
+    sigterm(&mut child);
+}
+
+/// `text` read by the Prometheus project's own parser (Debian's python3-prometheus-client):
+/// each sample as `name|label=value...` with its value, and each family's type.
+fn parse_metrics(text: &str) -> (BTreeMap<String, f64>, BTreeMap<String, String>) {
+    const DEBIAN_PYTHON: &str = "/usr/bin/python3";
+    let parser = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+samples, families = {}, {}\nfor fam in p(sys.stdin.read()):\n    families[fam.name] = fam.type\n    for s in fam.samples:\n        samples[s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))] = s.value\n\
+print(json.dumps([samples, families]))\n";
+    let works = || {
+        Command::new(DEBIAN_PYTHON)
+            .args(["-c", "import prometheus_client"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    ensure_package("python3-prometheus-client", works);
+    let mut py = Command::new(DEBIAN_PYTHON)
+        .args(["-c", parser])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    py.stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(text.as_bytes())
+        .expect("write metrics");
+    let out = py.wait_with_output().expect("parser finishes");
+    assert!(out.status.success(), "{}\n{text}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("parser JSON")
+}
+
+#[test]
+fn metrics_inside_run_count_checks_fetches_deliveries_and_pushes() {
+    let f = daemon_with_web();
+    let remotes = tempfile::tempdir().expect("tempdir");
+    let remote = remotes.path().join("mirror.git");
+    let init = Command::new("git")
+        .args(["init", "--bare", "-q"])
+        .arg(&remote)
+        .status()
+        .expect("git runs");
+    assert!(init.success());
+    let toml = std::fs::read_to_string(f.config_path()).expect("read");
+    let toml = toml.replacen(
+        "fsync = false\n",
+        &format!("fsync = false\npush = [\"{}\"]\n", remote.display()),
+        1,
+    );
+    std::fs::write(
+        f.config_path(),
+        format!(
+            "{toml}\n[[document]]\nplatform = \"gone\"\nkind = \"terms-of-service\"\nurl = \"{}\"\n\n\
+             [[sink]]\nname = \"log\"\ntype = \"jsonl\"\npath = \"{}/events.jsonl\"\n",
+            f.server.url("/gone"),
+            f.path().display()
+        ),
+    )
+    .expect("write");
+    f.server.set("/gone", Page::html("gone").status(404));
+    let (mut child, addr) = run_with_web(&f);
+    wait_for("the first version", Duration::from_secs(30), || {
+        f.count("main") == 1
+    });
+    // A text under half the last one is held back.
+    f.server.set(
+        "/a",
+        Page::html("<html><body><main><p>Short now.</p></main></body></html>"),
+    );
+    let wanted = [
+        "termtrail_texts_held_total{document=\"acme/privacy-policy\"}",
+        "termtrail_check_failures_total{document=\"gone/terms-of-service\"}",
+        "termtrail_pushes_total{remote=\"mirror\"}",
+        "termtrail_sink_deliveries_total{sink=\"log\"}",
+    ];
+    wait_for("every counter to appear", Duration::from_secs(30), || {
+        let m = get(addr, "/metrics").body;
+        wanted.iter().all(|w| m.contains(w))
+    });
+    let r = get(addr, "/metrics");
+    assert_eq!(r.status, 200);
+    let (m, families) = parse_metrics(&r.body);
+    let at_least = |key: &str, min: f64| {
+        let v = m.get(key).copied();
+        assert!(
+            v.is_some_and(|v| v >= min),
+            "{key} = {v:?} (want >= {min}):\n{}",
+            r.body
+        );
+    };
+    at_least("termtrail_checks_total|document=acme/privacy-policy", 2.0);
+    at_least(
+        "termtrail_versions_recorded_total|document=acme/privacy-policy",
+        1.0,
+    );
+    at_least(
+        "termtrail_texts_held_total|document=acme/privacy-policy",
+        1.0,
+    );
+    at_least("termtrail_checks_total|document=gone/terms-of-service", 1.0);
+    at_least(
+        "termtrail_check_failures_total|document=gone/terms-of-service",
+        1.0,
+    );
+    at_least("termtrail_fetch_duration_seconds_count", 3.0);
+    at_least("termtrail_fetch_duration_seconds_bucket|le=+Inf", 3.0);
+    at_least("termtrail_sink_deliveries_total|sink=log", 1.0);
+    at_least("termtrail_sink_pending_events|sink=log", 0.0);
+    at_least("termtrail_pushes_total|remote=mirror", 1.0);
+    at_least("termtrail_push_pending_commits|remote=mirror", 0.0);
+    at_least("termtrail_push_consecutive_failures|remote=mirror", 0.0);
+    at_least("termtrail_browser_starts_total", 0.0);
+    // The archive's own metrics come first, as under `serve`.
+    at_least("termtrail_versions|document=acme/privacy-policy", 1.0);
+    for (family, kind) in [
+        ("termtrail_fetch_duration_seconds", "histogram"),
+        ("termtrail_checks", "counter"),
+        ("termtrail_browser_starts", "counter"),
+        ("termtrail_sink_pending_events", "gauge"),
+        ("termtrail_push_pending_commits", "gauge"),
+    ] {
+        assert_eq!(
+            families.get(family).map(String::as_str),
+            Some(kind),
+            "{family}: {families:?}"
+        );
+    }
+    // No plugin here: the family is declared, its samples come with the first restart.
+    assert!(
+        r.body
+            .lines()
+            .any(|l| l == "# TYPE termtrail_plugin_host_restarts_total counter"),
+        "{}",
+        r.body
+    );
+    // No browser document: the browser never started.
+    assert_eq!(m["termtrail_browser_starts_total"], 0.0);
     sigterm(&mut child);
 }

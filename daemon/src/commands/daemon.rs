@@ -39,6 +39,7 @@ pub(super) fn run_daemon(config: &Config, plugins: Registry) -> Result<()> {
         }
         let delivery = super::notify::start_delivery(config, &signals)?;
         let publishing = super::notify::start_publishing(config, &pushes);
+        super::notify::install_metrics_refresh(config);
         let web = super::serve::start_in_daemon(config, liveness).await?;
         scheduler::run(
             engine,

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 
 use crate::check::{DocReport, Engine, Observer, Outcome};
 use crate::config::Config;
+use crate::counters::CheckCount;
 use crate::document::Document;
 use crate::events::Event;
 use crate::sinks::delivery::{Delivery, Signals};
@@ -81,6 +82,15 @@ impl Observer for Notifier {
         if matches!(report.outcome, Outcome::New | Outcome::Changed) {
             self.signals.version_committed();
         }
+        crate::counters::counters().checked(
+            &doc.id.to_string(),
+            match report.outcome {
+                Outcome::New | Outcome::Changed => CheckCount::Version,
+                Outcome::Held => CheckCount::Held,
+                Outcome::Unchanged => CheckCount::Unchanged,
+                Outcome::Error => CheckCount::Failed,
+            },
+        );
         let committed =
             report.snapshot_committed || matches!(report.outcome, Outcome::New | Outcome::Changed);
         if committed {
@@ -132,6 +142,31 @@ pub fn start_delivery(config: &Config, signals: &Signals) -> Result<RunningDeliv
         tracing::info!(sinks = config.sinks.len(), "delivery started");
     }
     Ok(RunningDelivery { stop, tasks })
+}
+
+/// Sets, before each `/metrics` scrape inside `run`, the gauges read from git: events pending
+/// per sink and commits not pushed per remote.
+pub fn install_metrics_refresh(config: &Config) {
+    let delivery = delivery(config);
+    let publisher =
+        crate::publish::Publisher::new(config.archive.path.clone(), config.publish.clone());
+    crate::counters::counters().set_refresh(move |c| {
+        match delivery.status() {
+            Ok(sinks) => sinks
+                .iter()
+                .for_each(|s| c.set_sink_pending(&s.name, s.pending)),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the sink cursors"),
+        }
+        if publisher.is_empty() {
+            return;
+        }
+        match publisher.status() {
+            Ok(remotes) => remotes
+                .iter()
+                .for_each(|r| c.set_push_status(&r.name, r.pending(), r.record.failures)),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the push records"),
+        }
+    });
 }
 
 /// Starts one push task per `[archive] push` remote: each pushes at start (what an earlier run

@@ -213,6 +213,7 @@ impl Publisher {
                 .get(&remote.name)
                 .is_some_and(|r| r.failures > 0);
             if !quiet || failing {
+                crate::counters::counters().pushed(&remote.name, result.is_ok());
                 records.note(
                     &remote.name,
                     now(),

@@ -162,6 +162,7 @@ async fn metrics(State(state): Shared) -> Response {
         Ok::<_, DataError>(super::metrics::render(
             &docs,
             &crate::archive::State::load(&state.archive),
+            state.liveness.is_some(),
         ))
     })
     .await;
