@@ -10,6 +10,7 @@ mod util;
 mod archive_flow;
 mod browser;
 mod cli;
+mod container;
 mod daemon;
 mod fetch_behaviour;
 mod fidelity_rules;
