@@ -190,7 +190,7 @@ fn the_containerfile_is_well_formed_non_root_and_installs_a_layout_that_works() 
                 .contains("install -y --no-install-recommends chromium")),
         "chromium installed only with BROWSER=chromium"
     );
-    let user = find("USER").last().expect("a USER").args.clone();
+    let user = find("USER").next_back().expect("a USER").args.clone();
     assert!(
         !["root", "0"].contains(&user.split(':').next().unwrap_or_default()),
         "{user}"
@@ -203,7 +203,7 @@ fn the_containerfile_is_well_formed_non_root_and_installs_a_layout_that_works() 
         body[last_user..].iter().all(|i| i.keyword != "RUN"),
         "nothing runs as root after USER"
     );
-    let workdir = find("WORKDIR").last().expect("a WORKDIR").args.clone();
+    let workdir = find("WORKDIR").next_back().expect("a WORKDIR").args.clone();
     assert!(
         find("VOLUME").any(|i| i.args.contains(&format!("\"{workdir}\""))),
         "the archive's folder {workdir} is a volume"
@@ -211,10 +211,10 @@ fn the_containerfile_is_well_formed_non_root_and_installs_a_layout_that_works() 
     assert!(find("RUN")
         .any(|i| i.args.contains("useradd") && i.args.contains(&format!("--home-dir {workdir}"))));
     assert_eq!(
-        find("ENTRYPOINT").last().expect("ENTRYPOINT").args,
+        find("ENTRYPOINT").next_back().expect("ENTRYPOINT").args,
         "[\"/usr/local/bin/termtrail\"]"
     );
-    assert_eq!(find("CMD").last().expect("CMD").args, "[\"run\"]");
+    assert_eq!(find("CMD").next_back().expect("CMD").args, "[\"run\"]");
     assert!(find("ENV").any(|i| i.args == "TERMTRAIL_CONFIG=/etc/termtrail/termtrail.toml"));
 
     // The layout it installs, rebuilt from this build: the binary with the plugin libraries
