@@ -211,7 +211,7 @@ fn the_daemon_keeps_checking_while_a_remote_fails_and_pushes_once_it_exists() {
         "",
         "[schedule]\ninterval = \"1s\"\njitter = 0.0\n",
     );
-    let mut child = Command::new(termtrail_bin())
+    let child = Command::new(termtrail_bin())
         .current_dir(f.path())
         .arg("--config")
         .arg(f.config_path())
@@ -220,6 +220,7 @@ fn the_daemon_keeps_checking_while_a_remote_fails_and_pushes_once_it_exists() {
         .stderr(Stdio::null())
         .spawn()
         .expect("termtrail run starts");
+    let mut daemon = crate::web_daemon::Running(child);
     let status = |f: &Fixture| remote_status(f, "missing");
     wait_for("the first version", Duration::from_secs(30), || {
         f.count("main") == 1
@@ -253,8 +254,5 @@ fn the_daemon_keeps_checking_while_a_remote_fails_and_pushes_once_it_exists() {
         f.git(&["rev-parse", "main"])
     );
     assert_eq!(git(&remote, &["rev-list", "--count", "main"]).trim(), "3");
-    // SAFETY: kill(2) on the PID of a child we started and have not reaped.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let exit = child.wait().expect("wait");
-    assert!(exit.success(), "daemon exit: {exit}");
+    crate::web_daemon::sigterm(&mut daemon);
 }

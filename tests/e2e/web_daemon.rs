@@ -46,8 +46,20 @@ fn health(addr: SocketAddr) -> (u16, serde_json::Value) {
     (r.status, v)
 }
 
+/// A termtrail process this test started: killed if the test fails before stopping it.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts termtrail with `args`; reads the `listening on http://ADDR/` line it prints.
-fn spawn_listening(f: &Fixture, args: &[&str]) -> (Child, SocketAddr) {
+fn spawn_listening(f: &Fixture, args: &[&str]) -> (Running, SocketAddr) {
     let mut child = Command::new(termtrail_bin())
         .current_dir(f.path())
         .arg("--config")
@@ -68,13 +80,17 @@ fn spawn_listening(f: &Fixture, args: &[&str]) -> (Child, SocketAddr) {
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .parse()
         .expect("an address");
-    (child, addr)
+    (Running(child), addr)
 }
 
-fn sigterm(child: &mut Child) {
+/// Stops `running` with SIGTERM; it must exit 0.
+pub fn sigterm(running: &mut Running) {
     // SAFETY: kill(2) on the PID of a child we started and have not reaped.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let exit = child.wait().expect("wait");
+    assert_eq!(
+        unsafe { libc::kill(running.0.id() as i32, libc::SIGTERM) },
+        0
+    );
+    let exit = running.0.wait().expect("wait");
     assert!(exit.success(), "exit: {exit}");
 }
 
@@ -93,7 +109,7 @@ pub fn daemon_with_web() -> Fixture {
 }
 
 /// Starts `run` on `f`; the daemon and the address of its web view.
-pub fn run_with_web(f: &Fixture) -> (Child, SocketAddr) {
+pub fn run_with_web(f: &Fixture) -> (Running, SocketAddr) {
     spawn_listening(f, &["run"])
 }
 
