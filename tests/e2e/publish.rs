@@ -256,3 +256,85 @@ fn the_daemon_keeps_checking_while_a_remote_fails_and_pushes_once_it_exists() {
     assert_eq!(git(&remote, &["rev-list", "--count", "main"]).trim(), "3");
     crate::web_daemon::sigterm(&mut daemon);
 }
+
+#[test]
+fn env_addresses_are_read_at_push_time_and_passwords_never_show() {
+    let remotes = tempfile::tempdir().expect("tempdir");
+    let later = remotes.path().join("from-env.git");
+    bare(&later);
+    let f = Fixture::new();
+    f.write_config(&[("acme", "privacy-policy", "/a")], "");
+    let toml = std::fs::read_to_string(f.config_path()).expect("read config");
+    // An https remote refusing connections (port 1), its password in the URL; and an address
+    // in an environment variable.
+    let toml = toml.replacen(
+        "fsync = false\n",
+        "fsync = false\npush = [\"https://bot:s3cret-literal@127.0.0.1:1/x.git\", \"env:TERMTRAIL_TEST_PUSH_URL\"]\n",
+        1,
+    );
+    std::fs::write(f.config_path(), toml).expect("write config");
+    f.server.set("/a", Page::html(policy_page(0, 1, 1, 2_000)));
+    let secret_env = "https://bot:s3cret-env@127.0.0.1:1/y.git";
+    let out = f.run_env(
+        &["check", "--json"],
+        &[("TERMTRAIL_TEST_PUSH_URL", secret_env)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = f.run(&["remotes"]);
+    let json = f.run(&["remotes", "--json"]);
+    let record = std::fs::read_to_string(f.archive().join("termtrail-push.json")).expect("record");
+    for text in [
+        stderr(&out),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&listing.stdout).into_owned(),
+        String::from_utf8_lossy(&json.stdout).into_owned(),
+        record,
+    ] {
+        assert!(!text.contains("s3cret"), "a password shows: {text}");
+    }
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("x  https://bot:***@127.0.0.1:1/x.git"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("termtrail-test-push-url  env:TERMTRAIL_TEST_PUSH_URL"),
+        "{listing}"
+    );
+    let x = remote_status(&f, "x");
+    assert!(
+        x["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("remote x: cannot push")),
+        "{x}"
+    );
+    let env = remote_status(&f, "termtrail-test-push-url");
+    assert!(
+        env["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("failed to connect to 127.0.0.1")),
+        "{env}"
+    );
+    // Read at push time: unset, the remote fails saying so; set to a repository, it is pushed.
+    let out = f.run(&["check", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = remote_status(&f, "termtrail-test-push-url");
+    assert!(
+        env["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("environment variable TERMTRAIL_TEST_PUSH_URL is not set")),
+        "{env}"
+    );
+    let out = f.run_env(
+        &["check", "--json"],
+        &[("TERMTRAIL_TEST_PUSH_URL", &later.display().to_string())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        git(&later, &["rev-parse", "main"]),
+        f.git(&["rev-parse", "main"])
+    );
+    let env = remote_status(&f, "termtrail-test-push-url");
+    assert!(env["last_error"].is_null(), "{env}");
+    assert!(remote_status(&f, "x")["last_error"].is_string());
+}
