@@ -338,3 +338,139 @@ fn env_addresses_are_read_at_push_time_and_passwords_never_show() {
     assert!(env["last_error"].is_null(), "{env}");
     assert!(remote_status(&f, "x")["last_error"].is_string());
 }
+
+/// `sshd` on 127.0.0.1 (a free port), accepting one key; killed when dropped.
+struct Sshd {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keygen(path: &Path) {
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .output()
+        .expect("ssh-keygen runs");
+    assert!(out.status.success(), "ssh-keygen: {}", stderr(&out));
+}
+
+/// Starts sshd with a host key in `dir`, letting in the holder of `client_pub`.
+fn sshd(dir: &Path, client_pub: &Path) -> Sshd {
+    ensure_package("openssh-server", || Path::new("/usr/sbin/sshd").exists());
+    let host_key = dir.join("host_key");
+    keygen(&host_key);
+    std::fs::copy(client_pub, dir.join("authorized_keys")).expect("authorized_keys");
+    // sshd run by root separates privileges into this (empty) folder.
+    std::fs::create_dir_all("/run/sshd").expect("/run/sshd");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let d = dir.display();
+    let config = format!(
+        "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+         AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPasswordAuthentication no\n\
+         KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
+    );
+    std::fs::write(dir.join("sshd_config"), config).expect("sshd_config");
+    let child = Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(dir.join("sshd_config"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sshd starts");
+    let sshd = Sshd { child, port };
+    wait_for("sshd to listen", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    sshd
+}
+
+#[test]
+fn pushes_over_ssh_with_the_users_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).expect("mkdir");
+    let key = home.join(".ssh/id_ed25519");
+    keygen(&key);
+    let server = dir.path().join("server");
+    std::fs::create_dir_all(&server).expect("mkdir");
+    let sshd = sshd(&server, &key.with_extension("pub"));
+    // First the client knows another key for the server: the push is refused.
+    let other = dir.path().join("other_key");
+    keygen(&other);
+    let known = |key: &Path| {
+        let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+        std::fs::write(
+            home.join(".ssh/known_hosts"),
+            format!("[127.0.0.1]:{} {public}", sshd.port),
+        )
+        .expect("known_hosts");
+    };
+    known(&other);
+    let remote = dir.path().join("remote.git");
+    bare(&remote);
+    let user = String::from_utf8(
+        Command::new("id")
+            .arg("-un")
+            .output()
+            .expect("id runs")
+            .stdout,
+    )
+    .expect("utf-8");
+    let url = format!(
+        "ssh://{}@127.0.0.1:{}{}",
+        user.trim(),
+        sshd.port,
+        remote.display()
+    );
+    let f = Fixture::new();
+    f.write_config(&[("acme", "privacy-policy", "/a")], "");
+    let toml = std::fs::read_to_string(f.config_path()).expect("read config");
+    let toml = toml.replacen(
+        "fsync = false\n",
+        &format!("fsync = false\npush = [\"{url}\"]\n"),
+        1,
+    );
+    std::fs::write(f.config_path(), toml).expect("write config");
+    f.server.set("/a", Page::html(policy_page(0, 1, 1, 2_000)));
+    let check = || {
+        let out = Command::new(termtrail_bin())
+            .current_dir(f.path())
+            .arg("--config")
+            .arg(f.config_path())
+            .args(["check", "--json"])
+            .env("HOME", &home)
+            .env_remove("SSH_AUTH_SOCK")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("termtrail runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    check();
+    let s = remote_status(&f, "remote");
+    assert!(
+        s["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("remote remote: cannot push")),
+        "{s}"
+    );
+    assert_eq!(pending(&s)[0], ("refs/heads/main".to_owned(), 1), "{s}");
+    // With the server's own key known, the pending commits go.
+    known(&server.join("host_key"));
+    check();
+    let s = remote_status(&f, "remote");
+    assert!(s["last_error"].is_null(), "{s}");
+    assert_eq!(
+        git(&remote, &["rev-parse", "main", "snapshots"]),
+        f.git(&["rev-parse", "main", "snapshots"])
+    );
+}
