@@ -102,6 +102,12 @@ pub enum Command {
     Validate,
     /// Show each sink's cursor and how many versions it has not delivered yet.
     Sinks,
+    /// Show each [archive] push remote: what it has not accepted yet and the last error.
+    Remotes {
+        /// Print JSON: `{"remotes": [{name, address, refs: [{local, remote, pending}], last_attempt, last_success, failures, last_error}]}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve a read-only web view of the archive (HTML pages and JSON) until SIGINT/SIGTERM.
     Serve {
         /// Listen on this address instead of [web] listen (port 0 picks a free port).

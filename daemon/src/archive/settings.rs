@@ -33,6 +33,10 @@ pub struct RawArchive {
     pub author_name: Option<Spanned<String>>,
     pub author_email: Option<Spanned<String>>,
     pub fsync: Option<bool>,
+    /// Publishing (validated by `publish::settings`).
+    pub push: Option<Vec<Spanned<String>>>,
+    pub push_sinks: Option<bool>,
+    pub push_namespace: Option<Spanned<String>>,
 }
 
 /// `[holds]` as written.
@@ -49,6 +53,9 @@ pub const KEYS: &[Key] = &[
     ("author_name", S::Text),
     ("author_email", S::Text),
     ("fsync", S::Bool),
+    ("push", S::Texts),
+    ("push_sinks", S::Bool),
+    ("push_namespace", S::Text),
 ];
 
 /// The keys of `[holds]`.

@@ -168,6 +168,7 @@ impl Renderer {
                 let (browser, mut handler) =
                     Browser::launch(config).await.map_err(|e| failed(&e))?;
                 self.launches.fetch_add(1, Ordering::SeqCst);
+                crate::counters::counters().browser_starts.inc();
                 tracing::info!(executable = %self.settings.executable.display(), "headless browser started");
                 let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
                 *running = Some(Running {

@@ -50,7 +50,7 @@ pub(super) fn check(
         // Installed first: a stop during set-up is a clean stop, not the default action.
         let shutdown = scheduler::shutdown_signal();
         let (mut engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
-        let signals = super::notify::observe(&mut engine, config);
+        let (signals, _) = super::notify::observe(&mut engine, config, None);
         let delivery = super::notify::OneShotDelivery::prepare(config, &signals)?;
         let bar = progress.then(|| {
             let bar = indicatif::ProgressBar::new(docs.len() as u64);
@@ -90,6 +90,10 @@ pub(super) fn check(
             // them and the alerts before exiting, still holding the archive lock so that no other
             // process moves the cursors meanwhile. A failing sink keeps its events pending.
             refused.extend(delivery.deliver().await);
+            // Then publish, sink cursors included; a failing remote keeps its commits pending.
+            let publisher =
+                crate::publish::Publisher::new(config.archive.path.clone(), config.publish.clone());
+            Arc::new(publisher).push_all_once().await;
         }
         // Finishes the commits already handed to the writer, then releases the lock.
         writer.close();

@@ -12,6 +12,7 @@ pub mod migrate_ota;
 mod notify;
 mod plugins;
 mod provisions;
+mod remotes;
 mod serve;
 mod sinks;
 mod validate;
@@ -140,6 +141,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 ),
                 Command::Sinks => sinks::sinks(&config),
+                Command::Remotes { json } => remotes::remotes(&config, json),
                 Command::Serve { listen } => serve::serve(&config, listen),
                 Command::Compare {
                     topic,

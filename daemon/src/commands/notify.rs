@@ -10,9 +10,11 @@ use tokio::task::JoinSet;
 
 use crate::check::{DocReport, Engine, Observer, Outcome};
 use crate::config::Config;
+use crate::counters::CheckCount;
 use crate::document::Document;
 use crate::events::Event;
 use crate::sinks::delivery::{Delivery, Signals};
+use crate::web::health::Liveness;
 
 /// The delivery side of `config`: its sinks, and its documents' titles for their events.
 pub(super) fn delivery(config: &Config) -> Delivery {
@@ -39,14 +41,23 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// or ends after having reached it.
 pub struct Notifier {
     signals: Signals,
+    pushes: crate::publish::Trigger,
+    liveness: Option<Arc<Liveness>>,
     unavailable_after: u32,
 }
 
 impl Notifier {
     /// Observes checks for the sinks listening to `signals`.
-    pub fn new(signals: Signals, config: &Config) -> Self {
+    pub fn new(
+        signals: Signals,
+        pushes: crate::publish::Trigger,
+        liveness: Option<Arc<Liveness>>,
+        config: &Config,
+    ) -> Self {
         Self {
             signals,
+            pushes,
+            liveness,
             unavailable_after: config.events.unavailable_after,
         }
     }
@@ -71,17 +82,49 @@ impl Observer for Notifier {
         if matches!(report.outcome, Outcome::New | Outcome::Changed) {
             self.signals.version_committed();
         }
+        crate::counters::counters().checked(
+            &doc.id.to_string(),
+            match report.outcome {
+                Outcome::New | Outcome::Changed => CheckCount::Version,
+                Outcome::Held => CheckCount::Held,
+                Outcome::Unchanged => CheckCount::Unchanged,
+                Outcome::Error => CheckCount::Failed,
+            },
+        );
+        let committed =
+            report.snapshot_committed || matches!(report.outcome, Outcome::New | Outcome::Changed);
+        if committed {
+            self.pushes.committed();
+        }
+        if let Some(l) = &self.liveness {
+            let refused = match &report.error {
+                Some(e @ crate::check::CheckError::Archive(_)) => Some(e.to_string()),
+                _ => None,
+            };
+            l.checked(refused, committed);
+        }
     }
 }
 
-/// Makes `engine` tell the sinks of its checks (see [`Notifier`]); the signals they listen to.
-pub fn observe(engine: &mut Engine, config: &Config) -> Signals {
+/// Makes `engine` tell the sinks, the push tasks and `liveness` (the daemon's `/healthz`) of its
+/// checks (see [`Notifier`]); the signals the sinks and the push tasks listen to.
+pub fn observe(
+    engine: &mut Engine,
+    config: &Config,
+    liveness: Option<Arc<Liveness>>,
+) -> (Signals, crate::publish::Trigger) {
     let signals = Signals::new();
-    engine.set_observer(Arc::new(Notifier::new(signals.clone(), config)));
-    signals
+    let pushes = crate::publish::Trigger::default();
+    engine.set_observer(Arc::new(Notifier::new(
+        signals.clone(),
+        pushes.clone(),
+        liveness,
+        config,
+    )));
+    (signals, pushes)
 }
 
-/// The daemon's delivery tasks.
+/// The daemon's delivery (or push) tasks.
 pub struct RunningDelivery {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -99,6 +142,46 @@ pub fn start_delivery(config: &Config, signals: &Signals) -> Result<RunningDeliv
         tracing::info!(sinks = config.sinks.len(), "delivery started");
     }
     Ok(RunningDelivery { stop, tasks })
+}
+
+/// Sets, before each `/metrics` scrape inside `run`, the gauges read from git: events pending
+/// per sink and commits not pushed per remote.
+pub fn install_metrics_refresh(config: &Config) {
+    let delivery = delivery(config);
+    let publisher =
+        crate::publish::Publisher::new(config.archive.path.clone(), config.publish.clone());
+    crate::counters::counters().set_refresh(move |c| {
+        match delivery.status() {
+            Ok(sinks) => sinks
+                .iter()
+                .for_each(|s| c.set_sink_pending(&s.name, s.pending)),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the sink cursors"),
+        }
+        if publisher.is_empty() {
+            return;
+        }
+        match publisher.status() {
+            Ok(remotes) => remotes
+                .iter()
+                .for_each(|r| c.set_push_status(&r.name, r.pending(), r.record.failures)),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the push records"),
+        }
+    });
+}
+
+/// Starts one push task per `[archive] push` remote: each pushes at start (what an earlier run
+/// left pending) and after each check `pushes` announces. Stopped like the delivery tasks.
+pub fn start_publishing(config: &Config, pushes: &crate::publish::Trigger) -> RunningDelivery {
+    let publisher = Arc::new(crate::publish::Publisher::new(
+        config.archive.path.clone(),
+        config.publish.clone(),
+    ));
+    let (stop, stop_rx) = watch::channel(false);
+    let tasks = publisher.spawn(pushes, stop_rx);
+    if !publisher.is_empty() {
+        tracing::info!(remotes = config.publish.remotes.len(), "publishing started");
+    }
+    RunningDelivery { stop, tasks }
 }
 
 impl RunningDelivery {

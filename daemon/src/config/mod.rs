@@ -69,6 +69,8 @@ pub struct Config {
     pub events: EventSettings,
     /// `[web]`.
     pub web: WebSettings,
+    /// `[archive] push`, `push_sinks`, `push_namespace`.
+    pub publish: crate::publish::PushSettings,
 }
 
 impl Config {
@@ -137,6 +139,12 @@ impl Config {
         };
         // In the order of the file's usual layout, so that problems of one line keep it.
         let archive = crate::archive::settings::validate(&raw.archive, &raw.holds, &mut d);
+        let publish = crate::publish::settings::validate(
+            &raw.archive.push,
+            raw.archive.push_sinks,
+            &raw.archive.push_namespace,
+            &mut d,
+        );
         let schedule = crate::scheduler::settings::validate(&raw.schedule, &mut d);
         let fetch = crate::fetch::settings::validate(&raw.fetch, &mut d);
         let browser = crate::browser::settings::validate(&raw.browser, &mut d);
@@ -186,6 +194,7 @@ impl Config {
             taxonomy,
             events,
             web,
+            publish,
         })
     }
 

@@ -299,7 +299,11 @@ impl Fetcher {
                 .hosts
                 .acquire(&host, hs.per_host_concurrency, hs.per_host_delay)
                 .await;
+            let started = std::time::Instant::now();
             let result = self.attempt(url, validators, &hs, attempt + 1).await;
+            crate::counters::counters()
+                .fetch_seconds
+                .observe(started.elapsed().as_secs_f64());
             drop(permit);
             match result {
                 Ok(outcome) => return Ok(outcome),

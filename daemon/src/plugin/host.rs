@@ -305,6 +305,7 @@ impl HostClient {
                 }
             }
             // The manifest was read at load; a restarted host's one is discarded.
+            crate::counters::counters().plugin_restarted(&self.name);
             self.spawn()?;
         }
         let sent = self.running.as_mut().map(|r| {

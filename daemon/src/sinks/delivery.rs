@@ -321,6 +321,7 @@ impl Delivery {
                         }
                     })?;
                     sent += 1;
+                    crate::counters::counters().delivered(&sink.name, true);
                     tracing::info!(sink = %sink.name, event = %event.id, "delivered");
                     crate::failpoint::hit("delivery.sent");
                 }
@@ -415,6 +416,7 @@ impl Delivery {
                             }
                         }
                         Err(e) => {
+                            crate::counters::counters().delivered(&sink.name, false);
                             let delay = backoff.failed();
                             tracing::warn!(sink = %sink.name, error = %e, retry_in_s = delay.as_secs(), "delivery failed; other sinks and fetching go on");
                             tokio::select! {

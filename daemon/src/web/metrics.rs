@@ -1,28 +1,20 @@
 //! `/metrics` in the Prometheus text format (version 0.0.4): what the archive and the state file
-//! say about each document. The daemon's live counters (fetch latency, sink deliveries, plugin
-//! restarts) are not here: `serve` is a separate process that only reads the archive.
+//! say about each document, then, inside `termtrail run`, the daemon's live counters (fetch
+//! latency, checks, deliveries, plugin restarts, browser starts, pushes: `crate::counters`).
+//! `serve` alone has no live counters: it is a separate process that only reads the archive.
 
 use std::fmt::Write;
 
 use super::data::DocumentRow;
 use crate::archive::State;
+use crate::counters::{family, label};
 
 /// The content type of the text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// A label value with `\`, `"` and newlines escaped, as the format requires.
-fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-/// The metrics of `docs` (from `main`) and `state` (the last checks).
-pub fn render(docs: &[DocumentRow], state: &State) -> String {
+/// The metrics of `docs` (from `main`) and `state` (the last checks); with `live` (inside
+/// `termtrail run`), the daemon's counters after them.
+pub fn render(docs: &[DocumentRow], state: &State, live: bool) -> String {
     let mut out = String::new();
     family(
         &mut out,
@@ -100,5 +92,8 @@ pub fn render(docs: &[DocumentRow], state: &State) -> String {
         .filter(|s| s.hold.is_some())
         .count();
     let _ = writeln!(out, "termtrail_held_texts {held}");
+    if live {
+        out.push_str(&crate::counters::counters().encode());
+    }
     out
 }

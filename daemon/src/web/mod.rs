@@ -1,10 +1,12 @@
 //! The web view (`termtrail serve`): a read-only axum server over the archive. HTML pages
 //! rendered on the server (`html.rs`, every archive text escaped), the same data as JSON
 //! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened read-only (`data.rs`); an optional
-//! bearer token (`auth.rs`); `settings.rs` `[web]`. The server never writes to the archive.
+//! bearer token (`auth.rs`); `/healthz` (`health.rs`); `settings.rs` `[web]`. The server never
+//! writes to the archive. `termtrail serve` runs it alone, `termtrail run` beside the daemon.
 
 mod auth;
 pub mod data;
+pub mod health;
 pub mod html;
 mod metrics;
 mod routes;
@@ -50,6 +52,8 @@ pub struct WebState {
     pub taxonomy: Taxonomy,
     /// The token requests must carry, when set.
     pub token: Option<String>,
+    /// Inside `termtrail run`: what `/healthz` reads of the daemon (None under `serve`).
+    pub liveness: Option<Arc<health::Liveness>>,
 }
 
 /// Refuses an address beyond loopback unless a token is set.

@@ -126,13 +126,34 @@ fn diff_params(query: Option<String>) -> (Option<String>, Option<String>) {
 }
 
 async fn healthz(State(state): Shared) -> Response {
-    answer(
-        state,
-        Format::Json,
-        |r, _| r.documents().map(|d| d.len()),
-        |n| json(&serde_json::json!({ "status": "ok", "documents": n })),
-    )
-    .await
+    let health = tokio::task::spawn_blocking(move || {
+        let documents = Reader::open(&state.archive)
+            .and_then(|r| r.documents())
+            .map(|d| d.len())
+            .map_err(|e| e.to_string());
+        super::health::judge(&state.archive, documents, state.liveness.as_deref())
+    })
+    .await;
+    match health {
+        Ok(h) => {
+            let status = if h.reason.is_none() {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                json(&h),
+            )
+                .into_response()
+        }
+        Err(_) => error(
+            Format::Json,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
 }
 
 async fn metrics(State(state): Shared) -> Response {
@@ -141,6 +162,7 @@ async fn metrics(State(state): Shared) -> Response {
         Ok::<_, DataError>(super::metrics::render(
             &docs,
             &crate::archive::State::load(&state.archive),
+            state.liveness.is_some(),
         ))
     })
     .await;

@@ -19,6 +19,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub struct WebSettings {
     /// Where `termtrail serve` listens.
     pub listen: SocketAddr,
+    /// `listen` is written in the config: `termtrail run` serves the web view too.
+    pub in_daemon: bool,
     /// The address people reach the view at (printed at start-up; for permalinks later).
     pub public_url: Option<Url>,
     /// When set, every request but `/healthz` must carry it (bearer or `?token=`).
@@ -29,6 +31,7 @@ impl Default for WebSettings {
     fn default() -> Self {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("a valid socket address"),
+            in_daemon: false,
             public_url: None,
             auth_token: None,
         }
@@ -56,7 +59,10 @@ pub fn validate(raw: &RawWeb, d: &mut Diagnostics<'_>) -> WebSettings {
     let mut web = WebSettings::default();
     if let Some(l) = &raw.listen {
         match l.get_ref().parse::<SocketAddr>() {
-            Ok(addr) => web.listen = addr,
+            Ok(addr) => {
+                web.listen = addr;
+                web.in_daemon = true;
+            }
             Err(_) => d.push(
                 Some(l.span()),
                 "web.listen",
@@ -98,7 +104,7 @@ mod tests {
         assert_eq!(problems, 0);
         assert_eq!(web.listen.to_string(), DEFAULT_LISTEN);
         assert!(web.listen.ip().is_loopback());
-        assert!(web.auth_token.is_none() && web.public_url.is_none());
+        assert!(web.auth_token.is_none() && web.public_url.is_none() && !web.in_daemon);
     }
 
     #[test]
@@ -108,6 +114,7 @@ mod tests {
         );
         assert_eq!(problems, 0);
         assert_eq!(web.listen.port(), 9000);
+        assert!(web.in_daemon, "a written listen serves inside `run` too");
         assert!(!format!("{web:?}").contains("hunter2"), "{web:?}");
         for bad in [
             "listen = \"localhost\"",
