@@ -84,6 +84,8 @@ impl Archive {
             author_name: settings.author_name.clone(),
             author_email: settings.author_email.clone(),
             holds: settings.holds,
+            retention: settings.snapshots,
+            pack_after: settings.pack_after,
             unpublished: None,
             _lock: lock,
         };
@@ -94,6 +96,11 @@ impl Archive {
     /// The repository folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Loose objects that start a background packing (0: never).
+    pub fn pack_after(&self) -> u64 {
+        self.pack_after
     }
 
     pub(super) fn tip(&self, branch: &str) -> Result<Option<git2::Commit<'_>>, ArchiveError> {
