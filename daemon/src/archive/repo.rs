@@ -78,6 +78,7 @@ impl Archive {
         }
         recovery::finish_setup(&repo, created).map_err(open_err)?;
         recovery::remove_stale_locks(repo.path());
+        recovery::remove_packing_leftovers(repo.path());
         let archive = Self {
             dir: repo.path().to_path_buf(),
             repo,

@@ -42,9 +42,10 @@ pub enum Retention {
     All,
 }
 
-/// Pack once more than this many objects are loose (git's `gc.auto` is 6,700; an archive writes
-/// about eight objects per version, so this is a pack every few hundred versions).
-pub const DEFAULT_PACK_AFTER: u64 = 2_000;
+/// Pack once more than this many objects are loose (git's `gc.auto` is 6,700). A version with its
+/// page writes about eight objects, so this is a pack every 125 versions or so; each loose object
+/// takes at least one file-system block (4 KiB), which packing gives back.
+pub const DEFAULT_PACK_AFTER: u64 = 1_000;
 
 /// `[archive]` as written.
 #[derive(Debug, Deserialize, Default)]

@@ -75,7 +75,7 @@ fn a_full_document_parses_into_typed_values() {
     assert_eq!(c.fetch.for_host("example.org").per_host_concurrency, 2);
     assert_eq!(c.archive.path, PathBuf::from("archive"));
     assert_eq!(c.archive.snapshots, crate::archive::Retention::Versions);
-    assert_eq!(c.archive.pack_after, 2_000);
+    assert_eq!(c.archive.pack_after, 1_000);
 }
 
 /// Each bad config gives an error naming the line and key, and saying what is expected.
