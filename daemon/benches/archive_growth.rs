@@ -83,6 +83,17 @@ fn du_kib(dir: &Path) -> u64 {
         .expect("du prints a size")
 }
 
+/// Commits on `main` and on `snapshots`.
+fn commits(dir: &Path) -> (usize, usize) {
+    let repo = git2::Repository::open_bare(dir).expect("archive");
+    let count = |branch: &str| {
+        let mut walk = repo.revwalk().expect("walk");
+        walk.push_ref(branch).expect("branch");
+        walk.count()
+    };
+    (count("refs/heads/main"), count("refs/heads/snapshots"))
+}
+
 /// `(loose objects, packs)` in the archive at `dir`.
 fn objects(dir: &Path) -> (usize, usize) {
     let loose = pack::loose_objects(&dir.join("objects")).len();
@@ -138,6 +149,7 @@ fn main() {
     }
     cpu.sort();
     let (size_n, objects_n) = (du_kib(&archive), objects(&archive));
+    let (main_n, snapshots_n) = commits(&archive);
     let repack = pack::pack(&archive).expect("packs");
     println!("| retention | after cycle 1 | after cycle {cycles} | ratio | loose objects, packs (1 → {cycles}) |");
     println!("|---|---|---|---|---|");
@@ -174,9 +186,13 @@ fn main() {
     );
     println!();
     println!(
-        "first cycle (`versions`, packing included): CPU {:.2} s, wall {:.2} s; no-change cycle CPU, median of {}: {:.2} s",
+        "`versions` after cycle {cycles}: {main_n} commits on main, {snapshots_n} on snapshots"
+    );
+    println!(
+        "first cycle (`versions`, packing included): CPU {:.2} s, wall {:.2} s, peak RSS {:.1} MB; no-change cycle CPU, median of {}: {:.2} s",
         first.cpu.as_secs_f64(),
         first.wall.as_secs_f64(),
+        first.max_rss_kb as f64 / 1024.0,
         cpu.len(),
         cpu.get(cpu.len() / 2).copied().unwrap_or(Duration::ZERO).as_secs_f64()
     );

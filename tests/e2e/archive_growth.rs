@@ -200,6 +200,14 @@ fn a_packed_archive_is_whole_and_serves_reading_and_reextraction() {
         (0, 1),
         "packed after the first check"
     );
+    // The emptied fan-out folders went too (a file-system block each).
+    let fanout: Vec<String> = std::fs::read_dir(f.archive().join("objects"))
+        .expect("objects")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.len() == 2)
+        .collect();
+    assert!(fanout.is_empty(), "{fanout:?}");
     f.fsck();
     let first_pack = stray_pack_files(&f.archive());
     assert!(first_pack.is_empty(), "{first_pack:?}");

@@ -8,7 +8,9 @@
 //! back from the file). An object the refs do not reach (a snapshot written but not yet
 //! published, the leftovers of a killed run) is never in the pack, so it stays loose. A reader
 //! that misses an object it had seen loose finds it in the new pack (libgit2 rescans the packs
-//! on a miss). Empty fan-out folders are kept: the writer may be about to write into one.
+//! on a miss). The emptied fan-out folders (`objects/ab/`, a file-system block each) are removed
+//! afterwards on the writer's own thread ([`Packer::join`]), the only thread that writes loose
+//! objects, so it cannot be about to write into one.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -237,6 +239,20 @@ pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     })
 }
 
+/// Removes the empty fan-out folders of `objects` (a folder with a file in it stays). Only on
+/// the writer's thread: libgit2 creates the folder, then writes the object into it.
+fn remove_empty_fanout_dirs(objects: &Path) {
+    let Ok(dirs) = std::fs::read_dir(objects) else {
+        return;
+    };
+    for dir in dirs.flatten() {
+        if dir.file_name().to_str().is_some_and(|n| is_hex(n, 2)) {
+            // Fails, as it should, on a folder that is not empty.
+            let _ = std::fs::remove_dir(dir.path());
+        }
+    }
+}
+
 /// Starts packing when enough objects are loose, one packing at a time, on its own thread.
 pub(super) struct Packer {
     dir: PathBuf,
@@ -303,6 +319,7 @@ impl Packer {
         match handle.join() {
             Ok(Ok(r)) => {
                 self.floor = r.loose_left as u64;
+                remove_empty_fanout_dirs(&self.dir.join("objects"));
                 tracing::info!(
                     pack = %r.name,
                     objects = r.objects,
