@@ -40,6 +40,9 @@ const POINTS: &[(&str, u32)] = &[
     ("archive.version-objects", 3),
     ("archive.main-moved", 3),
     ("archive.snapshots-moved", 5),
+    // Packing (`pack_after` is low below, so a round with new versions packs).
+    ("archive.pack-written", 1),
+    ("archive.pack-pruning", 40),
     ("delivery.sent", 3),
     ("delivery.cursor-moved", 3),
 ];
@@ -250,9 +253,10 @@ fn write_configs(dir: &Path, server: &Server, docs: &[Doc], fsync: bool) -> (Pat
         dir.join("events.jsonl").display()
     ));
     // The holds are off: a soak revision never shrinks, and a hold would make a revision wait
-    // for a second round by design.
+    // for a second round by design. A low `pack_after` packs most rounds with new versions, so
+    // kills land in packings too.
     let head = format!(
-        "[archive]\npath = \"archive\"\nfsync = {fsync}\n\n[holds]\nshrink_below = 0.0\nlanguage_change = false\n\n\
+        "[archive]\npath = \"archive\"\nfsync = {fsync}\npack_after = 30\n\n[holds]\nshrink_below = 0.0\nlanguage_change = false\n\n\
          [fetch]\nper_host_delay = \"0s\"\nper_host_concurrency = 8\nretries = 0\ntimeout = \"10s\"\n"
     );
     let check = dir.join("check.toml");

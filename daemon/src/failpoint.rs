@@ -29,6 +29,11 @@ pub const POINTS: &[&str] = &[
     "archive.main-moved",
     // After `snapshots` moved, before the check is answered and the state saved.
     "archive.snapshots-moved",
+    // Background packing: after the new pack and its index are written and flushed, before
+    // anything is deleted.
+    "archive.pack-written",
+    // Background packing: after each loose object the new pack holds is deleted.
+    "archive.pack-pruning",
     // After an event was sent to a sink, before its cursor moves.
     "delivery.sent",
     // After a sink's cursor moved past the event.

@@ -154,29 +154,43 @@ fn a_change_inside_the_selection_gives_exactly_one_version() {
 }
 
 #[test]
-fn noise_outside_the_selection_gives_a_snapshot_but_no_version() {
-    let f = setup(3, false);
-    f.check();
-    let (main0, snap0) = (f.count("main"), f.count("snapshots"));
-    // New tokens, build hashes, ad text and timestamps everywhere outside <main>, on every page.
-    for i in 0..3 {
-        f.server.set(
-            &format!("/p{i}"),
-            Page::html(policy_page(i, 1, 77 + i, 4_000)),
+fn noise_outside_the_selection_gives_no_version_and_keeps_a_snapshot_only_under_all() {
+    // (retention, snapshots each noise fetch adds)
+    for (retention, kept) in [("versions", 0), ("all", 3)] {
+        let f = setup(3, false);
+        let toml = std::fs::read_to_string(f.config_path()).expect("read");
+        std::fs::write(
+            f.config_path(),
+            toml.replacen(
+                "fsync = false\n",
+                &format!("fsync = false\nsnapshots = \"{retention}\"\n"),
+                1,
+            ),
+        )
+        .expect("write");
+        f.check();
+        let (main0, snap0) = (f.count("main"), f.count("snapshots"));
+        // New tokens, build hashes, ad text and timestamps everywhere outside <main>, on every page.
+        for i in 0..3 {
+            f.server.set(
+                &format!("/p{i}"),
+                Page::html(policy_page(i, 1, 77 + i, 4_000)),
+            );
+        }
+        let r = f.check();
+        assert_eq!(
+            (r["changed"].as_u64(), r["unchanged"].as_u64()),
+            (Some(0), Some(3)),
+            "{retention}"
         );
+        assert_eq!(f.count("main"), main0, "{retention}");
+        assert_eq!(f.count("snapshots"), snap0 + kept, "{retention}");
+        // Same bytes again: no commit at all.
+        let r = f.check();
+        assert_eq!(r["unchanged"].as_u64(), Some(3), "{retention}");
+        assert_eq!(f.count("snapshots"), snap0 + kept, "{retention}");
+        f.fsck();
     }
-    let r = f.check();
-    assert_eq!(
-        (r["changed"].as_u64(), r["unchanged"].as_u64()),
-        (Some(0), Some(3))
-    );
-    assert_eq!(f.count("main"), main0);
-    assert_eq!(f.count("snapshots"), snap0 + 3);
-    // Same bytes again: no commit at all.
-    let r = f.check();
-    assert_eq!(r["unchanged"].as_u64(), Some(3));
-    assert_eq!(f.count("snapshots"), snap0 + 3);
-    f.fsck();
 }
 
 #[test]
@@ -216,7 +230,8 @@ fn markup_only_churn_inside_the_selection_gives_no_version() {
     let r = f.check();
     assert_eq!(r["changed"].as_u64(), Some(0));
     assert_eq!(f.count("main"), 1);
-    assert_eq!(f.count("snapshots"), 2);
+    // The same text: a noise fetch, whose page is not kept (`archive.snapshots = "versions"`).
+    assert_eq!(f.count("snapshots"), 1);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod server;
 mod util;
 
 mod archive_flow;
+mod archive_growth;
 mod browser;
 mod cli;
 mod container;

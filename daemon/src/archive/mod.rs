@@ -1,6 +1,8 @@
 //! The archive: one git repository (bare), two branches.
 //!
-//! - `snapshots`: the raw bytes as fetched, `PLATFORM/KIND.html`, committed only when they change.
+//! - `snapshots`: the raw bytes as fetched, `PLATFORM/KIND.html`, committed when they change and,
+//!   under `archive.snapshots = "versions"` (the default), only when they are evidence: the page
+//!   of a version, of a failed extraction or of a held text (see [`Retention`]).
 //! - `main`: the extracted text, `PLATFORM/KIND.md`, committed only when it changes.
 //!
 //! Commits are dated at fetch time and carry trailers (`Source-URL`, `Fetched-At`, `Snapshot`,
@@ -19,6 +21,7 @@ mod history;
 mod hold;
 mod lock;
 pub mod message;
+pub mod pack;
 mod recovery;
 mod repo;
 pub mod settings;
@@ -39,7 +42,8 @@ pub use hold::{
     Prior, Verdict,
 };
 pub use lock::{ArchiveLock, LockError};
-pub use settings::ArchiveSettings;
+pub use settings::{ArchiveSettings, Retention};
+pub use state::NoiseFetch;
 pub use state::{DocState, State};
 pub use writer::{ArchiveHandle, RecordRequest, VersionRequest, WriterThread};
 
@@ -136,7 +140,8 @@ pub struct SnapshotPage {
 /// What recording a snapshot did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotResult {
-    /// The snapshot commit holding these bytes (the new one, or the tip when unchanged).
+    /// The snapshot commit holding these bytes (the new one, or the tip when unchanged); for a
+    /// noise fetch (see [`Recorded::noise`]) the tip, which holds the page of its text.
     pub commit: Oid,
     /// Whether a new commit was made (the bytes differ from the last snapshot).
     pub changed: bool,
@@ -160,6 +165,9 @@ pub struct Recorded {
     pub snapshot: SnapshotResult,
     /// The version, when a text was given.
     pub version: Option<VersionResult>,
+    /// A noise fetch: its bytes differ from the kept page but its text is the recorded version's,
+    /// and the retention (`archive.snapshots = "versions"`) kept no snapshot of it.
+    pub noise: bool,
 }
 
 /// What recording a version did.
@@ -182,6 +190,10 @@ pub struct Archive {
     author_name: String,
     author_email: String,
     holds: HoldPolicy,
+    /// Which fetches keep their page on `snapshots`.
+    retention: settings::Retention,
+    /// Loose objects that start a background packing (`archive.pack_after`; 0 never).
+    pack_after: u64,
     /// A snapshot whose version is on `main` but whose ref move failed: published before any
     /// other snapshot, or it could never be a fast-forward again.
     unpublished: Option<snapshot::PendingSnapshot>,
@@ -208,6 +220,8 @@ pub fn open_read_only(path: &Path) -> Result<Repository, ArchiveError> {
     })
 }
 
+#[cfg(test)]
+mod retention_tests;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]

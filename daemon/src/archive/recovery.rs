@@ -111,6 +111,50 @@ pub(super) fn remove_stale_locks(dir: &Path) -> Vec<PathBuf> {
     removed
 }
 
+/// Removes what a packing killed half-way leaves in `objects/pack` (see `pack.rs`): libgit2's
+/// temporary pack (`pack_git2_*`), an index being written (`*.lock`), and a pack or an index
+/// without its other half (libgit2 writes the index before renaming the pack into place; an old
+/// pack is deleted index first). None of them holds an object the archive needs: a pack counts
+/// only once both halves are there, and nothing was deleted before that. Called only while
+/// holding `termtrail.lock`, before any packing starts. Returns the files removed.
+pub(super) fn remove_packing_leftovers(dir: &Path) -> Vec<PathBuf> {
+    let pack_dir = dir.join("objects/pack");
+    let Ok(entries) = std::fs::read_dir(&pack_dir) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .collect();
+    let half = |name: &str, ext: &str, other: &str| {
+        name.starts_with("pack-")
+            && name
+                .strip_suffix(ext)
+                .is_some_and(|stem| !names.iter().any(|n| *n == format!("{stem}{other}")))
+    };
+    let mut removed = Vec::new();
+    for name in &names {
+        let leftover = name.starts_with("pack_git2_")
+            || name.ends_with(".lock")
+            || half(name, ".pack", ".idx")
+            || half(name, ".idx", ".pack");
+        if !leftover {
+            continue;
+        }
+        let p = pack_dir.join(name);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {
+                tracing::warn!(file = %p.display(), "removed what a stopped packing left");
+                removed.push(p);
+            }
+            Err(e) => {
+                tracing::error!(file = %p.display(), error = %e, "cannot remove what a stopped packing left; delete it by hand")
+            }
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +193,37 @@ mod tests {
             .collect();
         removed.sort();
         let mut want: Vec<String> = locks.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(removed, want);
+        for p in kept {
+            assert!(d.join(p).exists(), "{p} was removed");
+        }
+    }
+
+    #[test]
+    fn packing_leftovers_are_removed_and_whole_packs_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let leftovers = [
+            "objects/pack/pack_git2_Ab12Cd",
+            "objects/pack/pack-1111.idx.lock",
+            "objects/pack/pack-2222.idx",
+            "objects/pack/pack-3333.pack",
+        ];
+        let kept = [
+            "objects/pack/pack-4444.idx",
+            "objects/pack/pack-4444.pack",
+            "objects/ab/cdef",
+        ];
+        for p in leftovers.iter().chain(&kept) {
+            touch(&d.join(p));
+        }
+        let mut removed: Vec<String> = remove_packing_leftovers(d)
+            .iter()
+            .map(|p| p.strip_prefix(d).expect("inside").display().to_string())
+            .collect();
+        removed.sort();
+        let mut want = leftovers.map(str::to_owned);
         want.sort();
         assert_eq!(removed, want);
         for p in kept {

@@ -78,12 +78,15 @@ impl Archive {
         }
         recovery::finish_setup(&repo, created).map_err(open_err)?;
         recovery::remove_stale_locks(repo.path());
+        recovery::remove_packing_leftovers(repo.path());
         let archive = Self {
             dir: repo.path().to_path_buf(),
             repo,
             author_name: settings.author_name.clone(),
             author_email: settings.author_email.clone(),
             holds: settings.holds,
+            retention: settings.snapshots,
+            pack_after: settings.pack_after,
             unpublished: None,
             _lock: lock,
         };
@@ -94,6 +97,11 @@ impl Archive {
     /// The repository folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Loose objects that start a background packing (0: never).
+    pub fn pack_after(&self) -> u64 {
+        self.pack_after
     }
 
     pub(super) fn tip(&self, branch: &str) -> Result<Option<git2::Commit<'_>>, ArchiveError> {

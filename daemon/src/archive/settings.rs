@@ -23,7 +23,29 @@ pub struct ArchiveSettings {
     pub fsync: bool,
     /// When a new text is held back as suspicious (`[holds]`).
     pub holds: HoldPolicy,
+    /// Which fetches keep their page on `snapshots` (`snapshots`).
+    pub snapshots: Retention,
+    /// Pack loose objects once more than this many are loose (`pack_after`); 0 never packs.
+    pub pack_after: u64,
 }
+
+/// Which fetches keep their page on the `snapshots` branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retention {
+    /// `"versions"`: the evidence only. The page of every version, of every failed extraction
+    /// (it may be re-extracted once the rules are fixed) and of every held text; a fetch whose
+    /// bytes changed but whose text did not (noise: tokens, ads, build ids) writes no commit and
+    /// is noted in the state (time and page hash).
+    #[default]
+    Versions,
+    /// `"all"`: every fetch whose bytes differ from the last snapshot, noise included.
+    All,
+}
+
+/// Pack once more than this many objects are loose (git's `gc.auto` is 6,700). A version with its
+/// page writes about eight objects, so this is a pack every 125 versions or so; each loose object
+/// takes at least one file-system block (4 KiB), which packing gives back.
+pub const DEFAULT_PACK_AFTER: u64 = 1_000;
 
 /// `[archive]` as written.
 #[derive(Debug, Deserialize, Default)]
@@ -37,6 +59,8 @@ pub struct RawArchive {
     pub push: Option<Vec<Spanned<String>>>,
     pub push_sinks: Option<bool>,
     pub push_namespace: Option<Spanned<String>>,
+    pub snapshots: Option<Spanned<String>>,
+    pub pack_after: Option<Spanned<i64>>,
 }
 
 /// `[holds]` as written.
@@ -56,6 +80,8 @@ pub const KEYS: &[Key] = &[
     ("push", S::Texts),
     ("push_sinks", S::Bool),
     ("push_namespace", S::Text),
+    ("snapshots", S::Text),
+    ("pack_after", S::Integer),
 ];
 
 /// The keys of `[holds]`.
@@ -99,6 +125,33 @@ pub fn validate(
                 }
             },
             language_change: holds.language_change.unwrap_or(true),
+        },
+        snapshots: match archive
+            .snapshots
+            .as_ref()
+            .map(|s| (s, s.get_ref().as_str()))
+        {
+            None | Some((_, "versions")) => Retention::Versions,
+            Some((_, "all")) => Retention::All,
+            Some((s, _)) => {
+                d.push(
+                    Some(s.span()),
+                    "archive.snapshots",
+                    "expected \"versions\" (the pages of versions, failed extractions and held texts) or \"all\" (every fetch whose bytes changed)",
+                );
+                Retention::Versions
+            }
+        },
+        pack_after: match &archive.pack_after {
+            None => DEFAULT_PACK_AFTER,
+            Some(n) => u64::try_from(*n.get_ref()).unwrap_or_else(|_| {
+                d.push(
+                    Some(n.span()),
+                    "archive.pack_after",
+                    "expected a number of loose objects, 0 or more (0 never packs)",
+                );
+                DEFAULT_PACK_AFTER
+            }),
         },
     };
     for (key, v) in [

@@ -5,6 +5,8 @@
 
 use git2::{ObjectType, Oid, Tree};
 
+use super::settings::Retention;
+use super::version::Judged;
 use super::{
     git, message, Archive, ArchiveError, Prior, Probe, Recorded, SnapshotMeta, SnapshotPage,
     SnapshotResult, VersionRequest, VersionResult, SNAPSHOTS,
@@ -241,9 +243,14 @@ impl Archive {
             .snapshot)
     }
 
-    /// Records one fetch of `doc`: its snapshot, if any byte changed, and, when `version` is
-    /// given, its text as a version, if the text changed and is not held back (`prior`: the
-    /// hold from the previous fetch and the recorded version's page language). `version.snapshot` is filled in here.
+    /// Records one fetch of `doc`: its snapshot, if any byte changed and the retention keeps it,
+    /// and, when `version` is given, its text as a version, if the text changed and is not held
+    /// back (`prior`: the hold from the previous fetch and the recorded version's page language).
+    /// `version.snapshot` is filled in here.
+    ///
+    /// Under [`Retention::Versions`] a fetch whose text is the recorded version's writes nothing
+    /// (`Recorded::noise` says so when its bytes differ from the kept ones); a version, a held
+    /// text and a failed extraction (no `version`) keep their page.
     ///
     /// The version commit is made before `snapshots` moves (see the module comment), and
     /// `on_decided` runs between the two with the version request (its snapshot filled in) and
@@ -259,21 +266,40 @@ impl Archive {
         on_decided: impl FnOnce(&VersionRequest, &VersionResult),
     ) -> Result<Recorded, ArchiveError> {
         let has_version = self.has_version(doc)?;
-        let prepared = self.prepare_snapshot(doc, title, pages)?;
+        // The text is judged first (no write): whether it is new decides whether the page is kept.
+        let judged = version
+            .as_ref()
+            .map(|req| self.judge_version(req, prior))
+            .transpose()?;
+        let same_text = matches!(judged, Some(Judged::Settled(VersionResult::Unchanged)));
+        let (prepared, noise) = if same_text && self.retention == Retention::Versions {
+            if let Some(pending) = self.unpublished.take() {
+                self.publish_snapshot(pending)?;
+            }
+            (None, !self.layout(doc, pages)?.unchanged)
+        } else {
+            (self.prepare_snapshot(doc, title, pages)?, false)
+        };
         let snapshot = match &prepared {
             Some(p) => p.commit,
-            None => self
-                .snapshots_tip()?
-                .expect("unchanged stored bytes imply a snapshots tip"),
+            // Unchanged bytes are on the tip; a noise fetch's text comes from a kept page, and
+            // any version implies a tip.
+            None => self.snapshots_tip()?.unwrap_or_else(Oid::zero),
         };
-        let version = match version {
-            Some(mut req) => {
+        let version = match (version, judged) {
+            (Some(mut req), Some(judged)) => {
                 req.snapshot = snapshot;
-                let result = self.record_version(&req, prior)?;
+                let result = match judged {
+                    Judged::Settled(result) => result,
+                    Judged::New {
+                        old_text,
+                        confirmed,
+                    } => self.commit_version(&req, old_text.as_deref(), confirmed.as_ref())?,
+                };
                 on_decided(&req, &result);
                 Some(result)
             }
-            None => None,
+            _ => None,
         };
         let changed = prepared.is_some();
         if let Some(p) = prepared {
@@ -286,6 +312,7 @@ impl Archive {
                 has_version,
             },
             version,
+            noise,
         })
     }
 }

@@ -43,6 +43,40 @@ pub struct DocState {
     /// The language declared by the page of the recorded version (`<html lang>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_language: Option<String>,
+    /// The last fetch whose bytes changed but whose text did not, kept out of `snapshots` under
+    /// `archive.snapshots = "versions"`; the same bytes fetched again stop before extraction.
+    /// Forgotten when a later fetch or a re-extraction is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<NoiseFetch>,
+}
+
+/// A fetch whose text was the recorded version's, not kept on `snapshots`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NoiseFetch {
+    /// Unix time of the fetch.
+    pub fetched_at: i64,
+    /// Each page's git blob id (`git hash-object`) and the extension it would be stored under.
+    pub pages: Vec<String>,
+}
+
+impl NoiseFetch {
+    /// The page hashes of `pages`, as [`NoiseFetch::pages`] holds them: `BLOB-ID.EXT` (`None`
+    /// if libgit2 cannot hash, which then matches nothing).
+    pub fn hashes(pages: &[super::SnapshotPage]) -> Option<Vec<String>> {
+        pages
+            .iter()
+            .map(|p| {
+                git2::Oid::hash_object(git2::ObjectType::Blob, &p.bytes)
+                    .ok()
+                    .map(|id| format!("{id}.{}", p.ext))
+            })
+            .collect()
+    }
+
+    /// Whether `pages` are the bytes of this fetch.
+    pub fn matches(&self, pages: &[super::SnapshotPage]) -> bool {
+        Self::hashes(pages).is_some_and(|h| h == self.pages)
+    }
 }
 
 /// All documents' state.

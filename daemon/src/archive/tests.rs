@@ -24,6 +24,8 @@ fn settings(dir: &Path) -> ArchiveSettings {
         author_email: "termtrail@localhost".into(),
         fsync: false,
         holds: HoldPolicy::default(),
+        snapshots: Retention::Versions,
+        pack_after: 0,
     }
 }
 

@@ -12,8 +12,10 @@ use std::time::SystemTime;
 use git2::Oid;
 use tokio::sync::oneshot;
 
+use super::pack::Packer;
 use super::{
-    Archive, ArchiveError, Hold, Prior, Probe, Recorded, SnapshotPage, State, VersionResult,
+    Archive, ArchiveError, Hold, NoiseFetch, Prior, Probe, Recorded, SnapshotPage, State,
+    VersionResult,
 };
 use crate::document::DocumentId;
 use crate::validators::Validators;
@@ -219,6 +221,8 @@ fn note_version(state: &Mutex<State>, req: &VersionRequest, result: &VersionResu
     };
     let d = s.doc_mut(&req.doc);
     d.extractor = Some(req.extractor.clone());
+    // A recorded text (or new rules) makes the last noise fetch's text unknown again.
+    d.noise = None;
     if !matches!(result, VersionResult::Held(_)) {
         // The recorded text (new or the same) now comes from this page.
         d.page_language = req.page_language.clone();
@@ -238,8 +242,44 @@ fn note_version(state: &Mutex<State>, req: &VersionRequest, result: &VersionResu
     d.hold.is_some()
 }
 
+/// Whether `pages` are the bytes of the last noise fetch of `doc` (see [`NoiseFetch`]), whose text
+/// is the recorded version's: then, like bytes on record, they need no extraction.
+fn is_last_noise(state: &Mutex<State>, doc: &DocumentId, pages: &[SnapshotPage]) -> bool {
+    state.lock().is_ok_and(|s| {
+        s.documents
+            .get(&doc.to_string())
+            .and_then(|d| d.noise.as_ref())
+            .is_some_and(|n| n.matches(pages))
+    })
+}
+
+/// Notes the noise fetch `pages` of `doc` in the state, or forgets the last one when the fetch
+/// recorded something.
+fn note_noise(state: &Mutex<State>, doc: &DocumentId, pages: &[SnapshotPage], noise: bool) {
+    if let Ok(mut s) = state.lock() {
+        s.doc_mut(doc).noise = if noise {
+            pages.first().map(|p| NoiseFetch {
+                fetched_at: crate::time_fmt::unix(p.meta.fetched_at),
+                pages: NoiseFetch::hashes(pages).unwrap_or_default(),
+            })
+        } else {
+            None
+        };
+    }
+}
+
+/// Whether a recording wrote objects (a snapshot or a version commit).
+fn wrote_objects(recorded: &Recorded) -> bool {
+    recorded.snapshot.changed
+        || matches!(
+            recorded.version,
+            Some(VersionResult::First(_) | VersionResult::Updated(_))
+        )
+}
+
 fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State>>) {
     let mut dirty = false;
+    let mut packer = Packer::new(archive.dir(), archive.pack_after());
     loop {
         // Save the state whenever the queue runs dry, not after every write.
         let req = match rx.try_recv() {
@@ -258,7 +298,10 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
         };
         match req {
             Request::Probe(req, reply) => {
-                let result = archive.probe(&req.doc, &req.pages);
+                let result = archive.probe(&req.doc, &req.pages).map(|mut p| {
+                    p.unchanged = p.unchanged || is_last_noise(&state, &req.doc, &req.pages);
+                    p
+                });
                 if let Ok(Probe {
                     unchanged: true, ..
                 }) = &result
@@ -290,10 +333,15 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                         save_to(&dir, &state);
                     }
                 });
-                if result.is_ok() {
-                    // Validators are stored only once the bytes they vouch for are committed: a
-                    // 304 must never stand for bytes the archive does not hold.
+                if let Ok(recorded) = &result {
+                    // Validators are stored only once the bytes they vouch for are committed, or
+                    // noted as noise (their text is the recorded version): a 304 must never stand
+                    // for a text the archive does not hold.
                     store_validators(&state, &doc, &pages, &validators);
+                    note_noise(&state, &doc, &pages, recorded.noise);
+                    if wrote_objects(recorded) {
+                        packer.wrote();
+                    }
                     dirty = true;
                 }
                 // The asking task may have been cancelled by a shutdown; the write stands anyway.
@@ -308,6 +356,9 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let result = archive.record_version(&req, prior);
                 if let Ok(r) = &result {
                     note_version(&state, &req, r);
+                    if matches!(r, VersionResult::First(_) | VersionResult::Updated(_)) {
+                        packer.wrote();
+                    }
                     dirty = true;
                 }
                 let _ = reply.send(result);
@@ -316,8 +367,12 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 save(&archive, &state);
                 dirty = false;
                 let _ = reply.send(());
+                // A cycle (or a batch of checks) has ended: pack in the background if due.
+                packer.maybe_start();
             }
         }
     }
     save(&archive, &state);
+    // The packing thread must end while this process still holds the archive lock.
+    packer.join();
 }

@@ -13,6 +13,14 @@ use crate::config::Config;
 use crate::document::{DocumentFilter, DocumentId};
 use crate::plugin::Registry;
 
+/// The engine settings of an import: every capture keeps its snapshot whatever
+/// `archive.snapshots` says, since captures are history someone already chose to keep.
+pub(super) fn keeping_every_capture(config: &Config) -> crate::check::EngineSettings {
+    let mut settings = config.engine_settings();
+    settings.archive.snapshots = crate::archive::Retention::All;
+    settings
+}
+
 pub(super) fn import(
     config: &Config,
     plugins: Registry,
@@ -36,7 +44,7 @@ pub(super) fn import(
     };
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(plugins))?;
+        let (engine, writer) = Engine::start(&keeping_every_capture(config), Arc::new(plugins))?;
         let results = engine.import(doc, captures).await;
         drop(engine);
         writer.close();

@@ -65,7 +65,10 @@ pub async fn migrate(options: &Options, progress: impl FnMut(Progress)) -> Resul
         })
         .collect();
     // Migrated documents are extracted by rules: no plugin is needed.
-    let (engine, writer) = Engine::start(&config.engine_settings(), Arc::new(Registry::default()))?;
+    let (engine, writer) = Engine::start(
+        &super::import::keeping_every_capture(&config),
+        Arc::new(Registry::default()),
+    )?;
     summary.reports = import_histories(
         &repos,
         &docs,

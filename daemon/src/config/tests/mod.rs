@@ -74,6 +74,8 @@ fn a_full_document_parses_into_typed_values() {
     assert_eq!(c.fetch.for_host("127.0.0.1").per_host_delay, Duration::ZERO);
     assert_eq!(c.fetch.for_host("example.org").per_host_concurrency, 2);
     assert_eq!(c.archive.path, PathBuf::from("archive"));
+    assert_eq!(c.archive.snapshots, crate::archive::Retention::Versions);
+    assert_eq!(c.archive.pack_after, 1_000);
 }
 
 /// Each bad config gives an error naming the line and key, and saying what is expected.
@@ -148,6 +150,8 @@ fn errors_name_the_line_the_key_and_what_is_expected() {
             "t.toml:5: document[1].title: \"A\\n\\nChange-Class: technical\" has a line break or another control character; a title is one line of text",
         ),
         ("[archive]\nauthor_name = \"a\\u0000b\"\n", "t.toml:2: archive.author_name: must be non-empty, on one line, without < or > or control characters"),
+        ("[archive]\nsnapshots = \"every\"\n", "t.toml:2: archive.snapshots: expected \"versions\" (the pages of versions, failed extractions and held texts) or \"all\""),
+        ("[archive]\npack_after = -1\n", "t.toml:2: archive.pack_after: expected a number of loose objects, 0 or more (0 never packs)"),
         ("[archive\npath = \"a\"\n", "1 TOML syntax error(s) in config t.toml:\n  t.toml:1:9: "),
     ];
     for (src, want) in cases {

@@ -1,0 +1,163 @@
+//! Packing against the real `git` CLI: every object the refs reach ends in one pack, the loose
+//! copies and superseded packs are deleted, an object no ref reaches stays loose, and git finds
+//! the archive whole.
+
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use super::super::{
+    Archive, ArchiveSettings, HoldPolicy, Prior, Retention, SnapshotMeta, SnapshotPage,
+    VersionRequest,
+};
+use super::*;
+use crate::document::DocumentId;
+
+fn git_cli(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Records `docs` documents at time `t`, each with a page and a text naming `round`.
+fn record_round(a: &mut Archive, docs: usize, round: u64) {
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + round * 100);
+    for i in 0..docs {
+        let doc = DocumentId::parse(&format!("p{i}/privacy-policy")).expect("id");
+        let page = SnapshotPage {
+            meta: SnapshotMeta {
+                source_url: "https://example.org/p".into(),
+                final_url: "https://example.org/p".into(),
+                fetched_at: at,
+                content_type: Some("text/html".into()),
+                status: 200,
+                fetcher: None,
+            },
+            ext: "html".into(),
+            bytes: format!("<main>policy {i} revision {round}</main>").into_bytes(),
+        };
+        let version = VersionRequest {
+            doc: doc.clone(),
+            title: doc.default_title(),
+            source_url: "https://example.org/p".into(),
+            fetched_at: at,
+            snapshot: Oid::zero(),
+            extractor: "test".into(),
+            text: format!("Policy {i}, revision {round}.\n"),
+            technical: false,
+            plugin_summary: None,
+            page_language: None,
+        };
+        a.record(
+            &doc,
+            "P",
+            &[page],
+            Some(version),
+            Prior::default(),
+            |_, _| {},
+        )
+        .expect("recorded");
+    }
+}
+
+fn count_objects(repo: &Path) -> (usize, usize) {
+    let out = git_cli(repo, &["count-objects", "-v"]);
+    let field = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("count-objects field")
+    };
+    (field("count:"), field("packs:"))
+}
+
+#[test]
+fn a_pack_holds_what_the_refs_reach_and_only_what_it_holds_is_deleted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("archive");
+    let mut a = Archive::open(&ArchiveSettings {
+        path: repo.clone(),
+        author_name: "termtrail".into(),
+        author_email: "termtrail@localhost".into(),
+        fsync: false,
+        holds: HoldPolicy::default(),
+        snapshots: Retention::Versions,
+        pack_after: 0,
+    })
+    .expect("created");
+    record_round(&mut a, 5, 1);
+    // An object no ref reaches (a run killed before its ref moved leaves such objects).
+    let stray = git2::Repository::open_bare(&repo)
+        .expect("open")
+        .blob(b"written, never published")
+        .expect("blob");
+    let loose = loose_objects(&repo.join("objects")).len();
+    let first = pack(&repo).expect("packed");
+    // Per document: 2 blobs, 2 platform trees, 2 root trees, 2 commits; the stray is left.
+    assert_eq!((first.objects, first.loose_removed), (40, 40), "{first:?}");
+    assert_eq!((loose, first.loose_left), (41, 1));
+    assert_eq!(first.packs_removed, 0);
+    assert_eq!(count_objects(&repo), (1, 1));
+    git_cli(&repo, &["cat-file", "-e", &stray.to_string()]);
+
+    // More writes, loose beside the pack; the next pack holds all and replaces the first.
+    record_round(&mut a, 5, 2);
+    let second = pack(&repo).expect("packed");
+    assert_eq!(
+        (second.objects, second.packs_removed),
+        (80, 1),
+        "{second:?}"
+    );
+    assert_eq!(count_objects(&repo), (1, 1));
+    assert!(!repo
+        .join(format!("objects/pack/pack-{}.pack", first.name))
+        .exists());
+    drop(a);
+    git_cli(&repo, &["fsck", "--strict", "--no-progress"]);
+    assert_eq!(
+        git_cli(&repo, &["rev-list", "--count", "main"]).trim(),
+        "10"
+    );
+    assert_eq!(
+        git_cli(&repo, &["show", "main:p3/privacy-policy.md"]),
+        "Policy 3, revision 2.\n"
+    );
+    assert_eq!(
+        git_cli(&repo, &["show", "snapshots~5:p4/privacy-policy.html"]),
+        "<main>policy 4 revision 1</main>"
+    );
+}
+
+#[test]
+fn a_damaged_index_is_refused_and_nothing_is_read_from_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("r");
+    git2::Repository::init_bare(&repo).expect("init");
+    let r = git2::Repository::open_bare(&repo).expect("open");
+    let blob = r.blob(b"x").expect("blob");
+    let mut builder = r.packbuilder().expect("builder");
+    builder.insert_object(blob, None).expect("insert");
+    let pack_dir = repo.join("objects/pack");
+    builder.write(&pack_dir, 0).expect("write");
+    let idx = pack_dir.join(format!("pack-{}.idx", builder.name().expect("name")));
+    assert_eq!(
+        index_ids(&idx).expect("read"),
+        std::iter::once(blob).collect::<HashSet<_>>()
+    );
+    let data = std::fs::read(&idx).expect("read");
+    let cut = tmp.path().join("cut.idx");
+    std::fs::write(&cut, &data[..data.len() - 7]).expect("write");
+    assert!(matches!(index_ids(&cut), Err(PackError::BadIndex { .. })));
+    let mut wrong = data.clone();
+    wrong[3] = b'X';
+    std::fs::write(&cut, &wrong).expect("write");
+    assert!(matches!(index_ids(&cut), Err(PackError::BadIndex { .. })));
+}
