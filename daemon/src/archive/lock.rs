@@ -8,6 +8,11 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// How many more times a busy lock is tried, [`BUSY_WAIT`] apart.
+const BUSY_RETRIES: u32 = 10;
+/// The wait between two tries of a busy lock.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Why the lock cannot be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -50,7 +55,20 @@ impl ArchiveLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
+        // A child this process (or a test's other thread) spawns holds a copy of every open
+        // file until it executes its program, lock included: a lock just released can look busy
+        // for that moment, so a busy lock is tried again for a short while before giving up.
+        let mut tries = 0;
+        let locked = loop {
+            match file.try_lock() {
+                Err(TryLockError::WouldBlock) if tries < BUSY_RETRIES => {
+                    tries += 1;
+                    std::thread::sleep(BUSY_WAIT);
+                }
+                other => break other,
+            }
+        };
+        match locked {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut pid = String::new();
