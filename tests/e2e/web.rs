@@ -218,10 +218,13 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
             "{timeline}"
         );
     }
-    assert!(timeline.contains(&format!(
-        "/d/acme/privacy-policy/diff?from={}&amp;to={}",
-        acme[1], acme[0]
-    )));
+    assert!(timeline.contains(&format!("/d/acme/privacy-policy/diff?to={}", acme[0])));
+    // Each version's class (the first is the first record), and the topic filter.
+    assert!(
+        timeline.contains("<span class=\"class first\">first</span>"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("<select name=\"topic\">"), "{timeline}");
 
     for spec in [acme[1].as_str(), &acme[1][..8]] {
         let page = s.get(&format!("/d/acme/privacy-policy/{spec}"), &[]).html();

@@ -22,11 +22,7 @@ pub(super) fn serve(config: &Config, listen: Option<SocketAddr>) -> Result<()> {
     web::check_exposure(addr, token.as_deref())?;
     // Fail now, with the archive's own message, rather than on every request.
     crate::archive::open_read_only(&config.archive.path)?;
-    let state = WebState {
-        archive: config.archive.path.clone(),
-        taxonomy: config.taxonomy.clone(),
-        token,
-    };
+    let state = WebState::new(config.archive.path.clone(), config.taxonomy.clone(), token);
     let rt = runtime()?;
     rt.block_on(async {
         let listener = web::bind(addr).await?;
@@ -41,6 +37,12 @@ pub(super) fn serve(config: &Config, listen: Option<SocketAddr>) -> Result<()> {
             tracing::info!(%url, "web view published at");
         }
         tracing::info!(archive = %config.archive.path.display(), %bound, "web view serving (read-only)");
+        // A plain thread, not a blocking task: the runtime's shutdown would wait for it.
+        let warm = state.clone();
+        std::thread::Builder::new()
+            .name("web-warm-up".into())
+            .spawn(move || web::warm_up(&warm))
+            .context("cannot start the web view's warm-up thread")?;
         web::serve(listener, state, crate::scheduler::shutdown_signal()).await?;
         tracing::info!("web view stopped");
         Ok(())

@@ -8,8 +8,9 @@ use std::path::Path;
 use git2::Repository;
 use serde::Serialize;
 
-use crate::archive::message::Trailers;
-use crate::archive::{open_read_only, ArchiveError, History, VersionEntry};
+use super::facts::{FactsCache, VersionFacts};
+use crate::archive::message::{self, Trailers};
+use crate::archive::{open_read_only, ArchiveError, DocState, History, State, VersionEntry};
 use crate::document::{DocumentFilter, DocumentId};
 use crate::summary::Taxonomy;
 use crate::time_fmt::{from_unix, rfc3339};
@@ -49,6 +50,83 @@ pub struct VersionRow {
     pub commit: String,
     pub date: String,
     pub subject: String,
+    /// The fetch it came from: `Fetched-At` and `Snapshot` trailers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// Class, topics, provision counts and stated dates (timeline and feeds).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<VersionFacts>,
+}
+
+/// A document's timeline.
+#[derive(Debug, Serialize)]
+pub struct Timeline {
+    pub document: String,
+    /// The topic filtered on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The topics some version's change touched (what the filter offers).
+    pub topics: Vec<String>,
+    pub versions: Vec<VersionRow>,
+}
+
+/// A document on the home page: its latest version, what its last change was, and how its
+/// checks go.
+#[derive(Debug, Serialize)]
+pub struct HomeRow {
+    #[serde(flatten)]
+    pub document: DocumentRow,
+    /// The facts of the latest version.
+    pub last_change: VersionFacts,
+    /// From the state file; none when the document was never checked by this archive's daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CheckStatus>,
+}
+
+/// How a document's checks go, from the state file (read-only).
+#[derive(Debug, Serialize)]
+pub struct CheckStatus {
+    /// RFC 3339 times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_checked: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_success: Option<String>,
+    /// Checks failed in a row.
+    pub failures: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+    /// A text held back until a second fetch confirms it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<HeldText>,
+}
+
+/// A held text.
+#[derive(Debug, Serialize)]
+pub struct HeldText {
+    pub since: String,
+    pub reason: String,
+    pub snapshot: String,
+}
+
+impl CheckStatus {
+    fn of(s: &DocState) -> Self {
+        let at = |t: Option<i64>| t.map(|t| rfc3339(from_unix(t)));
+        Self {
+            last_checked: at(s.last_checked),
+            last_success: at(s.last_success),
+            failures: s.failures,
+            // A state file written before `failing_since` existed: the failures are known, not
+            // their start.
+            failing_since: at(s.failing_since),
+            held: s.hold.as_ref().map(|h| HeldText {
+                since: rfc3339(from_unix(h.since)),
+                reason: h.reason.clone(),
+                snapshot: h.snapshot.clone(),
+            }),
+        }
+    }
 }
 
 /// One version with its text and trailers.
@@ -87,10 +165,14 @@ pub struct Reader {
 }
 
 fn row(v: &VersionEntry) -> VersionRow {
+    let trailers = Trailers::parse(&v.message);
     VersionRow {
         commit: v.commit.to_string(),
         date: rfc3339(from_unix(v.time)),
         subject: v.summary.clone(),
+        fetched_at: trailers.get(message::FETCHED_AT).map(str::to_owned),
+        snapshot: trailers.get(message::SNAPSHOT).map(str::to_owned),
+        facts: None,
     }
 }
 
@@ -145,6 +227,96 @@ impl Reader {
                 .versions += 1;
         }
         Ok(docs.into_values().collect())
+    }
+
+    /// `/`: every document with the facts of its last change and its check status.
+    pub fn home(
+        &self,
+        state: &State,
+        cache: &FactsCache,
+        taxonomy: &Taxonomy,
+    ) -> Result<Vec<HomeRow>, DataError> {
+        // One walk of `main`, grouped by document (newest first in each).
+        let mut by_doc: BTreeMap<DocumentId, Vec<VersionEntry>> = BTreeMap::new();
+        for v in self.history().versions(None)? {
+            if let Some(doc) = v.doc.clone() {
+                by_doc.entry(doc).or_default().push(v);
+            }
+        }
+        let history = self.history();
+        let mut out = Vec::new();
+        for (doc, versions) in by_doc {
+            let last = &versions[0];
+            let last_change = (*cache.of(&history, &doc, &versions, 0, taxonomy)?).clone();
+            let id = doc.to_string();
+            out.push(HomeRow {
+                status: state.documents.get(&id).map(CheckStatus::of),
+                document: DocumentRow {
+                    platform: doc.platform().to_owned(),
+                    kind: doc.kind().to_owned(),
+                    versions: versions.len(),
+                    last_commit: last.commit.to_string(),
+                    last_date: rfc3339(from_unix(last.time)),
+                    last_time: last.time,
+                    last_subject: last.summary.clone(),
+                    id,
+                },
+                last_change,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Computes the facts of every version of every document; returns how many versions.
+    pub fn warm_up(&self, cache: &FactsCache, taxonomy: &Taxonomy) -> Result<usize, DataError> {
+        let mut by_doc: BTreeMap<DocumentId, Vec<VersionEntry>> = BTreeMap::new();
+        for v in self.history().versions(None)? {
+            if let Some(doc) = v.doc.clone() {
+                by_doc.entry(doc).or_default().push(v);
+            }
+        }
+        let history = self.history();
+        let mut n = 0;
+        for (doc, versions) in &by_doc {
+            n += cache.all(&history, doc, versions, taxonomy)?.len();
+        }
+        Ok(n)
+    }
+
+    /// The timeline of `doc`, newest first, with each version's facts; only the versions whose
+    /// change touched `topic` when one is given.
+    pub fn timeline(
+        &self,
+        doc: &DocumentId,
+        cache: &FactsCache,
+        taxonomy: &Taxonomy,
+        topic: Option<&str>,
+    ) -> Result<Timeline, DataError> {
+        let versions = self.entries(doc)?;
+        let facts = cache.all(&self.history(), doc, &versions, taxonomy)?;
+        // The filter offers the topics some version touched, in taxonomy order.
+        let topics = taxonomy
+            .topics
+            .iter()
+            .map(|t| &t.name)
+            .filter(|t| facts.iter().any(|f| f.topics.contains(t)))
+            .cloned()
+            .collect();
+        let versions = versions
+            .iter()
+            .zip(facts)
+            .filter(|(_, f)| topic.is_none_or(|t| f.topics.iter().any(|x| x == t)))
+            .map(|(v, f)| VersionRow {
+                facts: Some((*f).clone()),
+                ..row(v)
+            })
+            .collect();
+        Ok(Timeline {
+            document: doc.to_string(),
+            topic: topic.map(str::to_owned),
+            topics,
+            versions,
+        })
     }
 
     fn entries(&self, doc: &DocumentId) -> Result<Vec<VersionEntry>, DataError> {

@@ -1,10 +1,13 @@
 //! The web view (`termtrail serve`): a read-only axum server over the archive. HTML pages
 //! rendered on the server (`html.rs`, every archive text escaped), the same data as JSON
-//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened read-only (`data.rs`); an optional
-//! bearer token (`auth.rs`); `settings.rs` `[web]`. The server never writes to the archive.
+//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened
+//! read-only (`data.rs`), with what the provisions work says of each version cached per commit
+//! (`facts.rs`); an optional bearer token (`auth.rs`); `settings.rs` `[web]`. The server never
+//! writes to the archive.
 
 mod auth;
 pub mod data;
+pub mod facts;
 pub mod html;
 mod metrics;
 mod routes;
@@ -50,6 +53,37 @@ pub struct WebState {
     pub taxonomy: Taxonomy,
     /// The token requests must carry, when set.
     pub token: Option<String>,
+    /// The facts of versions already computed (class, topics, dates), by commit.
+    pub facts: Arc<facts::FactsCache>,
+}
+
+impl WebState {
+    /// The state of a server over `archive`, with an empty cache.
+    pub fn new(archive: PathBuf, taxonomy: Taxonomy, token: Option<String>) -> Self {
+        Self {
+            archive,
+            taxonomy,
+            token,
+            facts: Arc::default(),
+        }
+    }
+}
+
+/// Computes the facts of every version of every document into the cache, so that the first
+/// visitor of a long timeline does not wait for them (one provision summary per version). Run on
+/// a blocking thread beside the server; a failure is logged, the pages compute what they need.
+pub fn warm_up(state: &WebState) {
+    let started = std::time::Instant::now();
+    let result =
+        data::Reader::open(&state.archive).and_then(|r| r.warm_up(&state.facts, &state.taxonomy));
+    match result {
+        Ok(n) => tracing::debug!(
+            versions = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "web view: version facts computed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "web view: cannot compute the version facts ahead"),
+    }
 }
 
 /// Refuses an address beyond loopback unless a token is set.

@@ -161,53 +161,69 @@ async fn not_found() -> Response {
     error(Format::Html, StatusCode::NOT_FOUND, "no such page")
 }
 
-async fn home(State(state): Shared) -> Response {
-    answer(
-        state,
-        Format::Html,
-        |r, _| r.documents(),
-        |d| html::home(&d),
+/// The rows of `/` and `/api/documents`: the state file is read (never written) per request.
+fn home_rows(r: &Reader, s: &WebState) -> Result<Vec<super::data::HomeRow>, DataError> {
+    r.home(
+        &crate::archive::State::load(&s.archive),
+        &s.facts,
+        &s.taxonomy,
     )
-    .await
+}
+
+async fn home(State(state): Shared) -> Response {
+    answer(state, Format::Html, home_rows, |d| html::home(&d)).await
 }
 
 async fn api_documents(State(state): Shared) -> Response {
-    answer(
-        state,
-        Format::Json,
-        |r, _| r.documents(),
-        |d| json(&serde_json::json!({ "documents": d })),
-    )
+    answer(state, Format::Json, home_rows, |d| {
+        json(&serde_json::json!({ "documents": d }))
+    })
     .await
+}
+
+/// One parameter of a query (the first non-empty one named `name`).
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 async fn versions(
     state: Arc<WebState>,
     format: Format,
-    platform: String,
-    kind: String,
+    (platform, kind): (String, String),
+    query: Option<String>,
 ) -> Response {
+    let topic = param(query.as_deref(), "topic");
     answer(
         state,
         format,
-        move |r, _| {
+        move |r, s| {
             let doc = document_id(&platform, &kind)?;
-            Ok((doc.to_string(), r.versions(&doc)?))
+            r.timeline(&doc, &s.facts, &s.taxonomy, topic.as_deref())
         },
-        move |(doc, v)| match format {
-            Format::Html => html::timeline(&doc, &v),
-            Format::Json => json(&serde_json::json!({ "document": doc, "versions": v })),
+        move |t| match format {
+            Format::Html => html::timeline(&t),
+            Format::Json => json(&t),
         },
     )
     .await
 }
 
-async fn timeline(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
-    versions(state, Format::Html, p, k).await
+async fn timeline(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    versions(state, Format::Html, p, q).await
 }
 
-async fn api_versions(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
-    versions(state, Format::Json, p, k).await
+async fn api_versions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    versions(state, Format::Json, p, q).await
 }
 
 async fn one_version(
