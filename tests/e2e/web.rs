@@ -234,7 +234,28 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
         );
         assert!(page.contains("<th>Source-URL</th>"), "{page}");
         assert!(page.contains(&f.server.url("/p")), "{page}");
+        assert!(page.contains("<article class=\"policy\">"), "{page}");
     }
+    // The raw snapshot: the HTML as fetched, as plain text.
+    let raw = s.get(
+        &format!("/d/acme/privacy-policy/{}/raw?page=1", acme[1]),
+        &[],
+    );
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    assert_eq!(raw.content_type(), "text/plain; charset=utf-8");
+    assert!(
+        raw.body.contains("Revision 1") && raw.body.contains("<html"),
+        "{}",
+        raw.body
+    );
+    assert_eq!(
+        s.get(
+            &format!("/d/acme/privacy-policy/{}/raw?page=2", acme[1]),
+            &[]
+        )
+        .status,
+        404
+    );
 
     // The default diff is the last change; from/to pick any two versions.
     let last = s.get("/d/acme/privacy-policy/diff", &[]).html();
@@ -330,6 +351,19 @@ fn policy_markup_renders_as_inert_text() {
             .html(),
         s.get("/d/evil/terms-of-service/diff", &[]).html(),
     ];
+    // The version page renders the Markdown: the `javascript:` link's words stay, as text.
+    assert!(
+        pages[0].contains("<article class=\"policy\">"),
+        "{}",
+        pages[0]
+    );
+    assert!(pages[0].contains("See also the prize."), "{}", pages[0]);
+    // The raw snapshot is served as text under a sandbox, never as a page.
+    let raw = s.get(&format!("/d/evil/terms-of-service/{}/raw", evil[0]), &[]);
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.content_type(), "text/plain; charset=utf-8");
+    assert!(raw.headers["content-security-policy"].starts_with("sandbox"));
+    assert!(raw.body.contains(PAYLOAD[0]), "{}", raw.body);
     for html in &pages {
         for raw in [
             "<script",
@@ -360,6 +394,7 @@ fn policy_markup_renders_as_inert_text() {
     for path in [
         format!("/d/evil/terms-of-service/{}", evil[0]),
         "/d/evil/terms-of-service/diff".to_owned(),
+        format!("/d/evil/terms-of-service/{}/raw", evil[0]),
     ] {
         let out = Command::new("timeout")
             .arg("120")

@@ -138,6 +138,16 @@ pub struct VersionPage {
     pub subject: String,
     pub trailers: Vec<Trailer>,
     pub text: String,
+    /// The file names of the snapshot's pages (raw bytes at `/d/P/K/COMMIT/raw?page=N`).
+    pub snapshot_pages: Vec<String>,
+}
+
+/// One page of a version's snapshot, as fetched.
+#[derive(Debug)]
+pub struct RawPage {
+    /// Its file name in the snapshot (`terms-of-service.html`, `2.pdf`, ...).
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One trailer of a version's commit message (`Source-URL`, `Fetched-At`, `Snapshot`, ...).
@@ -372,7 +382,82 @@ impl Reader {
                     value: value.to_owned(),
                 })
                 .collect(),
+            snapshot_pages: self
+                .snapshot_blobs(doc, &v.message)?
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
             text,
+        })
+    }
+
+    /// The pages of the snapshot a version names (`Snapshot:` trailer), in order, as (name,
+    /// blob); only the files of `doc` in that commit's tree are reachable.
+    fn snapshot_blobs(
+        &self,
+        doc: &DocumentId,
+        message: &str,
+    ) -> Result<Vec<(String, git2::Oid)>, DataError> {
+        let Some(snapshot) = message::snapshot_of(message) else {
+            return Ok(Vec::new());
+        };
+        let Ok(tree) = self.repo.find_commit(snapshot).and_then(|c| c.tree()) else {
+            return Ok(Vec::new());
+        };
+        let Some(dir) = tree
+            .get_name(doc.platform())
+            .and_then(|e| e.to_object(&self.repo).ok())
+            .and_then(|o| o.into_tree().ok())
+        else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{}.", doc.kind());
+        if let Some(e) = dir
+            .iter()
+            .find(|e| e.name().is_some_and(|n| n.starts_with(&prefix)))
+        {
+            return Ok(vec![(e.name().unwrap_or_default().to_owned(), e.id())]);
+        }
+        let Some(sub) = dir
+            .get_name(doc.kind())
+            .and_then(|e| e.to_object(&self.repo).ok())
+            .and_then(|o| o.into_tree().ok())
+        else {
+            return Ok(Vec::new());
+        };
+        // Several pages, `1.html`, `2.pdf`, ...: in number order.
+        let mut numbered: Vec<(u32, String, git2::Oid)> = sub
+            .iter()
+            .filter_map(|e| {
+                let name = e.name()?.to_owned();
+                Some((name.split('.').next()?.parse().ok()?, name, e.id()))
+            })
+            .collect();
+        numbered.sort();
+        Ok(numbered.into_iter().map(|(_, n, id)| (n, id)).collect())
+    }
+
+    /// Page `page` (from 1) of the snapshot of version `spec` of `doc`.
+    pub fn raw(&self, doc: &DocumentId, spec: &str, page: usize) -> Result<RawPage, DataError> {
+        let versions = self.entries(doc)?;
+        let v = &versions[Self::pick(&versions, spec)?];
+        let blobs = self.snapshot_blobs(doc, &v.message)?;
+        let Some((name, id)) = page.checked_sub(1).and_then(|i| blobs.get(i)) else {
+            return Err(DataError::NotFound(format!(
+                "the snapshot of this version has no page {page} ({} page(s))",
+                blobs.len()
+            )));
+        };
+        let blob = self
+            .repo
+            .find_blob(*id)
+            .map_err(|source| ArchiveError::Git {
+                op: "read blob",
+                source,
+            })?;
+        Ok(RawPage {
+            name: name.clone(),
+            bytes: blob.content().to_vec(),
         })
     }
 

@@ -34,7 +34,8 @@ del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:no
 .muted{color:#666;font-size:.9em}.class{padding:0 .3rem;border-radius:.2rem;background:#eee}\
 .substantive{background:#fde2c4}.cosmetic{background:#e4eefc}.first{background:#e6f4e6}\
 .topic{display:inline-block;margin:.1rem;padding:0 .3rem;border-radius:.2rem;background:#f1e8fb;font-size:.9em}\
-.failing{color:#a00;font-weight:bold}.ok{color:#060}.held{color:#a60}";
+.failing{color:#a00;font-weight:bold}.ok{color:#060}.held{color:#a60}\
+article.policy{border-left:3px solid #ddd;padding-left:1rem}table.trailers td{word-break:break-all}";
 
 fn layout(title: &str, body: &str) -> String {
     format!(
@@ -231,11 +232,14 @@ pub fn timeline(t: &Timeline) -> String {
     layout(doc, &body)
 }
 
-/// `/d/PLATFORM/KIND/COMMIT`: one version's text and trailers.
+/// `/d/PLATFORM/KIND/COMMIT`: one version rendered from its Markdown (raw HTML as text, unsafe
+/// links dropped), its trailers, links to the raw snapshot and to the Markdown source.
 pub fn version(page: &VersionPage) -> String {
     let d = escape(&page.document);
+    let c = escape(&page.commit);
     let mut body = format!(
-        "<h1><a href=\"/d/{d}\">{d}</a> at <code>{}</code></h1>\n<p>{} · {}</p>\n<table>\n",
+        "<h1><a href=\"/d/{d}\">{d}</a> at <code>{}</code></h1>\n<p>{} · {} · \
+<a href=\"/d/{d}/diff?to={c}\">what changed</a> · <a href=\"/d/{d}/provisions?at={c}\">provisions</a></p>\n<table class=\"trailers\">\n",
         escape(short(&page.commit)),
         escape(&page.date),
         escape(&page.subject),
@@ -248,7 +252,25 @@ pub fn version(page: &VersionPage) -> String {
             escape(&t.value)
         );
     }
-    let _ = write!(body, "</table>\n<pre>{}</pre>\n", escape(&page.text));
+    body.push_str("</table>\n");
+    if !page.snapshot_pages.is_empty() {
+        body.push_str("<p>Raw snapshot (as fetched, shown as text):");
+        for (i, name) in page.snapshot_pages.iter().enumerate() {
+            let _ = write!(
+                body,
+                " <a href=\"/d/{d}/{c}/raw?page={}\">{}</a>",
+                i + 1,
+                escape(name)
+            );
+        }
+        body.push_str("</p>\n");
+    }
+    let _ = write!(
+        body,
+        "<article class=\"policy\">\n{}</article>\n<details><summary>Markdown as recorded</summary><pre>{}</pre></details>\n",
+        super::markdown::render(&page.text),
+        escape(&page.text)
+    );
     layout(&page.document, &body)
 }
 
@@ -322,7 +344,8 @@ mod tests {
                 key: "Source-URL".into(),
                 value: evil.into(),
             }],
-            text: evil.into(),
+            text: format!("{evil} [x](javascript:alert(1))"),
+            snapshot_pages: vec![evil.into()],
         };
         let diff_page = DiffPage {
             document: "a/b".into(),

@@ -9,6 +9,7 @@ mod auth;
 pub mod data;
 pub mod facts;
 pub mod html;
+mod markdown;
 mod metrics;
 mod routes;
 pub mod settings;

@@ -27,6 +27,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         // A static segment wins over a parameter: `diff` is never taken for a commit.
         .route("/d/{platform}/{kind}/diff", get(diff))
         .route("/d/{platform}/{kind}/{commit}", get(version))
+        .route("/d/{platform}/{kind}/{commit}/raw", get(raw))
         .route("/api/documents", get(api_documents))
         .route("/api/d/{platform}/{kind}", get(api_versions))
         .route("/api/d/{platform}/{kind}/diff", get(api_diff))
@@ -300,4 +301,65 @@ async fn api_diff(
     RawQuery(q): RawQuery,
 ) -> Response {
     diff_of(state, Format::Json, p, q).await
+}
+
+/// A snapshot page as fetched: never as live HTML. UTF-8 bytes are shown as plain text, anything
+/// else is a download; a sandboxing policy covers a browser that would sniff regardless.
+async fn raw(
+    State(state): Shared,
+    Path((platform, kind, commit)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let page = match param(q.as_deref(), "page").map(|p| p.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return error(
+                Format::Html,
+                StatusCode::BAD_REQUEST,
+                "page is a number from 1",
+            )
+        }
+    };
+    let done = tokio::task::spawn_blocking(move || {
+        Reader::open(&state.archive)?.raw(&document_id(&platform, &kind)?, &commit, page)
+    })
+    .await;
+    match done {
+        Ok(Ok(p)) => {
+            let text = std::str::from_utf8(&p.bytes).is_ok();
+            // The name is the archive's own file name (slug and extension); quoted anyway.
+            let disposition = format!(
+                "{}; filename=\"{}\"",
+                if text { "inline" } else { "attachment" },
+                p.name.replace(['"', '\\', '\r', '\n'], "_")
+            );
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        if text {
+                            "text/plain; charset=utf-8"
+                        } else {
+                            "application/octet-stream"
+                        }
+                        .to_owned(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'".to_owned(),
+                    ),
+                ],
+                p.bytes,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => error(Format::Html, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Html,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
 }
