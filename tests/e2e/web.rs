@@ -260,6 +260,10 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
     // The default diff is the last change; from/to pick any two versions.
     let last = s.get("/d/acme/privacy-policy/diff", &[]).html();
     assert!(last.contains("Revision <del>1</del><ins>2</ins>"), "{last}");
+    // The change summary on provisions on top, then side by side.
+    assert!(last.contains("<h2>Change summary</h2>"), "{last}");
+    assert!(last.contains("1 modified"), "{last}");
+    assert!(last.contains("<table class=\"side\">"), "{last}");
     let back = s
         .get(
             &format!(
@@ -311,6 +315,18 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
     assert!(diff["word_diff"]
         .as_str()
         .is_some_and(|w| w.contains("Revision [-1-]{+2+}")));
+    assert_eq!(diff["provisions_total"], 1, "{diff}");
+    assert_eq!(diff["provisions"][0]["change"], "modified", "{diff}");
+    assert!(
+        diff["provisions"][0]["diff"]
+            .as_str()
+            .is_some_and(|w| w.contains("[-1-]{+2+}")),
+        "{diff}"
+    );
+    assert!(
+        diff["class"].is_string() && diff["topics"].is_array(),
+        "{diff}"
+    );
 
     let health = s.get("/healthz", &[]).json();
     assert_eq!(health["status"], "ok");

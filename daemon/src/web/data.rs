@@ -12,6 +12,7 @@ use super::facts::{FactsCache, VersionFacts};
 use crate::archive::message::{self, Trailers};
 use crate::archive::{open_read_only, ArchiveError, DocState, History, State, VersionEntry};
 use crate::document::{DocumentFilter, DocumentId};
+use crate::provisions::ChangeSet;
 use crate::summary::Taxonomy;
 use crate::time_fmt::{from_unix, rfc3339};
 
@@ -167,6 +168,8 @@ pub struct DiffPage {
     pub new_text: String,
     /// The change summary (class, sections, topics) as `termtrail diff` prints it.
     pub summary: String,
+    /// The change on provisions: class, topics, each provision added, removed, modified or moved.
+    pub changes: ChangeSet,
 }
 
 /// The archive opened for one request; a git repository handle is not shared between threads.
@@ -484,7 +487,11 @@ impl Reader {
         let history = self.history();
         let old_text = history.text_in(old.commit, doc)?.unwrap_or_default();
         let new_text = history.text_in(new.commit, doc)?.unwrap_or_default();
-        let summary = crate::summary::summarise(Some(&old_text), &new_text, taxonomy).render_text();
+        let changes = crate::provisions::changes::summarise(Some(&old_text), &new_text, taxonomy);
+        let mut summary = crate::summary::summarise(Some(&old_text), &new_text, taxonomy);
+        // The class and topics of the provisions, as events and `termtrail diff` say them.
+        crate::events::provisions::overlay(&mut summary, &changes);
+        let summary = summary.render_text();
         Ok(DiffPage {
             document: doc.to_string(),
             from: row(old),
@@ -492,6 +499,7 @@ impl Reader {
             old_text,
             new_text,
             summary,
+            changes,
         })
     }
 }

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::data::{CheckStatus, DiffPage, HomeRow, Timeline, VersionPage, VersionRow};
 use super::facts::VersionFacts;
+use crate::provisions::{ChangeKind, ChangeSet};
 
 /// Escapes the five characters that matter in HTML text and attribute values.
 pub fn escape(s: &str) -> Cow<'_, str> {
@@ -35,6 +36,8 @@ del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:no
 .substantive{background:#fde2c4}.cosmetic{background:#e4eefc}.first{background:#e6f4e6}\
 .topic{display:inline-block;margin:.1rem;padding:0 .3rem;border-radius:.2rem;background:#f1e8fb;font-size:.9em}\
 .failing{color:#a00;font-weight:bold}.ok{color:#060}.held{color:#a60}\
+table.side{width:100%;table-layout:fixed}table.side td{vertical-align:top;white-space:pre-wrap;font-family:monospace;font-size:.85em}\
+table.side td.n{width:2.5rem;color:#999;text-align:right}tr.gap td{color:#999}\
 article.policy{border-left:3px solid #ddd;padding-left:1rem}table.trailers td{word-break:break-all}";
 
 fn layout(title: &str, body: &str) -> String {
@@ -274,7 +277,73 @@ pub fn version(page: &VersionPage) -> String {
     layout(&page.document, &body)
 }
 
-/// `/d/PLATFORM/KIND/diff`: the change summary and the inline word diff.
+/// Most provisions listed on top of a diff page.
+const DIFF_PROVISIONS: usize = 60;
+
+/// The change on provisions: class, topics, counts, then each changed provision (substantive
+/// first) with its heading path, class, topics and its words before → after.
+fn change_summary(doc: &str, set: &ChangeSet) -> String {
+    let (added, removed, modified, moved) = set.tally();
+    let mut out = format!(
+        "<section class=\"summary\"><h2>Change summary</h2>\n<p>{} · {} · provisions: {added} added, {removed} removed, {modified} modified, {moved} moved</p>\n",
+        class_badge(set.class.as_str()),
+        if set.topics.is_empty() {
+            "no topic".to_owned()
+        } else {
+            topic_links(doc, &set.topics)
+        },
+    );
+    if !set.cosmetic_reasons.is_empty() {
+        let reasons: Vec<&str> = set.cosmetic_reasons.iter().map(|r| r.describe()).collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">cosmetic: {}</p>",
+            reasons.join(", ")
+        );
+    }
+    let ranked = set.ranked();
+    out.push_str("<table class=\"provisions\"><tr><th>provision</th><th>change</th><th>class</th><th>topics</th><th>heading</th><th>text</th></tr>\n");
+    for p in ranked.iter().take(DIFF_PROVISIONS) {
+        let text = match (&p.before, &p.after) {
+            (Some(b), Some(a)) if b != a => super::side_by_side::inline(b, a),
+            (_, Some(t)) if p.change == ChangeKind::Added => format!("<ins>{}</ins>", escape(t)),
+            (Some(t), None) => format!("<del>{}</del>", escape(t)),
+            (_, Some(t)) => escape(t).into_owned(),
+            (None, None) => String::new(),
+        };
+        let id = if p.id.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<a href=\"/d/{d}/provision/{i}\"><code>{i}</code></a>",
+                d = escape(doc),
+                i = escape(&p.id)
+            )
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{id}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{text}</td></tr>",
+            p.change.as_str(),
+            if p.moved { " (moved)" } else { "" },
+            class_badge(p.class.as_str()),
+            topic_links(doc, &p.topics),
+            escape(&p.heading()),
+        );
+    }
+    out.push_str("</table>\n");
+    if ranked.len() > DIFF_PROVISIONS {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">and {} more provision(s) changed.</p>",
+            ranked.len() - DIFF_PROVISIONS
+        );
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// `/d/PLATFORM/KIND/diff`: the change summary on provisions, then the side-by-side and the
+/// inline word diff.
 pub fn diff(page: &DiffPage) -> String {
     let d = escape(&page.document);
     let link = |v: &VersionRow| {
@@ -292,9 +361,13 @@ pub fn diff(page: &DiffPage) -> String {
         escape,
     );
     let body = format!(
-        "<h1><a href=\"/d/{d}\">{d}</a>: {} → {}</h1>\n<pre class=\"summary\">{}</pre>\n<pre class=\"diff\">{words}</pre>\n",
+        "<h1><a href=\"/d/{d}\">{d}</a>: {} → {}</h1>\n<p><a href=\"#side\">side by side</a> · <a href=\"#inline\">inline</a> · <a href=\"#sections\">sections</a></p>\n{}\
+<h2 id=\"side\">Side by side</h2>\n{}<h2 id=\"inline\">Inline</h2>\n<pre class=\"diff\">{words}</pre>\n\
+<h2 id=\"sections\">Sections</h2>\n<pre class=\"sections\">{}</pre>\n",
         link(&page.from),
         link(&page.to),
+        change_summary(&page.document, &page.changes),
+        super::side_by_side::render(&page.old_text, &page.new_text),
         escape(&page.summary),
     );
     layout(&page.document, &body)
@@ -364,6 +437,11 @@ mod tests {
             old_text: "plain\n".into(),
             new_text: format!("plain {evil}\n"),
             summary: evil.into(),
+            changes: crate::provisions::changes::summarise(
+                Some("plain\n"),
+                &format!("# {evil}\n\nplain {evil}\n"),
+                &crate::summary::Taxonomy::default(),
+            ),
         };
         let timeline_page = Timeline {
             document: "a/b".into(),

@@ -13,6 +13,7 @@ mod markdown;
 mod metrics;
 mod routes;
 pub mod settings;
+mod side_by_side;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -274,11 +274,17 @@ async fn diff_of(
                     &page.new_text,
                     crate::diff_view::Style::Plain,
                 );
+                let (provisions, total) = crate::events::provisions::listed(&page.changes);
                 json(&serde_json::json!({
                     "document": page.document,
                     "from": page.from,
                     "to": page.to,
                     "summary": page.summary,
+                    "class": page.changes.class,
+                    "cosmetic_reasons": page.changes.cosmetic_reasons,
+                    "topics": page.changes.topics,
+                    "provisions": provisions,
+                    "provisions_total": total,
                     "word_diff": words,
                 }))
             }
