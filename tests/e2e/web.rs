@@ -597,3 +597,219 @@ print(json.dumps(out))\n";
         "{checked} vs {now}"
     );
 }
+
+/// A text policy with a training clause and a retention clause; `days` is the retention period.
+fn chat_terms(platform: &str, days: u32) -> Page {
+    let mut p = Page::html(format!(
+        "# {platform} terms\n\n## Training\n\nWe may use your chats to train our models.\n\n## Retention\n\nWe keep chats for {days} days.\n\n## Fees\n\nFees are billed monthly.\n"
+    ));
+    p.content_type = "text/plain; charset=utf-8".into();
+    p
+}
+
+#[test]
+fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
+    let f = Fixture::new();
+    f.write_config(
+        &[
+            ("acme", "terms-of-service", "/a.txt"),
+            ("zeta", "terms-of-service", "/z.txt"),
+        ],
+        "",
+    );
+    for days in [30, 90] {
+        f.server.set("/a.txt", chat_terms("acme", days));
+        f.server.set("/z.txt", chat_terms("zeta", 30));
+        assert_eq!(f.check()["errors"].as_u64(), Some(0));
+    }
+    let acme = commits(&f, "acme/terms-of-service");
+    assert_eq!(acme.len(), 2);
+    let s = Served::start(&f);
+
+    // `/`: the last change's class and topics, and the check status from the state file.
+    let docs = s.get("/api/documents", &[]).json();
+    let a = &docs["documents"][0];
+    assert_eq!(a["id"], "acme/terms-of-service", "{docs}");
+    assert_eq!(a["last_change"]["class"], "substantive", "{docs}");
+    assert_eq!(
+        a["last_change"]["topics"],
+        serde_json::json!(["data-retention"]),
+        "{docs}"
+    );
+    assert_eq!(a["last_change"]["provisions_modified"], 1, "{docs}");
+    assert_eq!(a["status"]["failures"], 0, "{docs}");
+    assert!(a["status"]["last_success"].is_string(), "{docs}");
+    assert_eq!(
+        docs["documents"][1]["last_change"]["class"], "first",
+        "{docs}"
+    );
+    let home = s.get("/", &[]).html();
+    assert!(
+        home.contains("?topic=data-retention\">data-retention</a>"),
+        "{home}"
+    );
+    assert!(home.contains("<span class=\"ok\">ok</span>"), "{home}");
+
+    // The timeline filtered by topic keeps the version whose change touched it.
+    let all = s.get("/api/d/acme/terms-of-service", &[]).json();
+    assert_eq!(all["versions"].as_array().map(Vec::len), Some(2), "{all}");
+    // The first record brings every topic of its text; the update only retention.
+    assert_eq!(
+        all["topics"],
+        serde_json::json!(["model-training", "data-retention"]),
+        "{all}"
+    );
+    let filtered = s
+        .get("/api/d/acme/terms-of-service?topic=model-training", &[])
+        .json();
+    let listed: Vec<_> = filtered["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| v["commit"].clone())
+        .collect();
+    assert_eq!(listed, [serde_json::json!(acme[1])], "{filtered}");
+    let page = s
+        .get("/d/acme/terms-of-service?topic=model-training", &[])
+        .html();
+    assert!(
+        page.contains("1 version(s) touching <strong>model-training</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option selected>model-training</option>"),
+        "{page}"
+    );
+
+    // The provisions of the latest version, with ids; one clause's timeline.
+    let p = s.get("/api/d/acme/terms-of-service/provisions", &[]).json();
+    assert_eq!(p["commit"], acme[0].as_str(), "{p}");
+    let retention = p["provisions"]
+        .as_array()
+        .expect("provisions")
+        .iter()
+        .find(|x| x["text"] == "We keep chats for 90 days.")
+        .unwrap_or_else(|| panic!("no retention clause in {p}"));
+    assert_eq!(
+        retention["topics"],
+        serde_json::json!(["data-retention"]),
+        "{p}"
+    );
+    assert_eq!(
+        retention["heading_path"],
+        serde_json::json!(["acme terms", "Retention"]),
+        "{p}"
+    );
+    assert_eq!(retention["last_changed"]["commit"], acme[0].as_str(), "{p}");
+    assert_eq!(retention["first_seen"]["commit"], acme[1].as_str(), "{p}");
+    let id = retention["id"].as_str().expect("id");
+    let older = s
+        .get(
+            &format!("/api/d/acme/terms-of-service/provisions?at={}", acme[1]),
+            &[],
+        )
+        .json();
+    assert!(
+        older["provisions"]
+            .as_array()
+            .expect("provisions")
+            .iter()
+            .any(|x| x["id"] == id && x["text"] == "We keep chats for 30 days."),
+        "{older}"
+    );
+    let tagged = s
+        .get(
+            "/api/d/acme/terms-of-service/provisions?topic=model-training",
+            &[],
+        )
+        .json();
+    assert!(
+        tagged["provisions"]
+            .as_array()
+            .expect("provisions")
+            .iter()
+            .all(|x| x["topics"]
+                .as_array()
+                .is_some_and(|t| t.contains(&serde_json::json!("model-training")))),
+        "{tagged}"
+    );
+    let html = s.get("/d/acme/terms-of-service/provisions", &[]).html();
+    assert!(
+        html.contains(&format!("href=\"/d/acme/terms-of-service/provision/{id}\"")),
+        "{html}"
+    );
+
+    let t = s
+        .get(&format!("/api/d/acme/terms-of-service/provision/{id}"), &[])
+        .json();
+    let changes = t["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 2, "{t}");
+    assert_eq!(
+        (changes[0]["change"].as_str(), changes[1]["change"].as_str()),
+        (Some("added"), Some("modified")),
+        "{t}"
+    );
+    assert_eq!(changes[1]["before"], "We keep chats for 30 days.", "{t}");
+    assert_eq!(changes[1]["commit"], acme[0].as_str(), "{t}");
+    let html = s
+        .get(&format!("/d/acme/terms-of-service/provision/{id}"), &[])
+        .html();
+    assert!(
+        html.contains("We keep chats for <del>30</del><ins>90</ins> days."),
+        "{html}"
+    );
+
+    // The comparison: each platform's provisions tagged with the topic, nothing else.
+    let c = s.get("/api/compare?topic=model-training", &[]).json();
+    let platforms: Vec<_> = c["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| p["platform"].as_str().expect("slug").to_owned())
+        .collect();
+    assert_eq!(platforms, ["acme", "zeta"], "{c}");
+    let texts: Vec<_> = c["platforms"][0]["documents"][0]["provisions"]
+        .as_array()
+        .expect("provisions")
+        .iter()
+        .map(|p| p["text"].as_str().expect("text").to_owned())
+        .collect();
+    assert_eq!(texts, ["We may use your chats to train our models."], "{c}");
+    assert_eq!(
+        c["platforms"][0]["documents"][0]["commit"],
+        acme[0].as_str(),
+        "{c}"
+    );
+    assert_eq!(
+        c["platforms"][0]["documents"][0]["url"],
+        f.server.url("/a.txt").as_str(),
+        "{c}"
+    );
+    let html = s.get("/compare?topic=model-training", &[]).html();
+    assert!(
+        html.contains("<h2>zeta</h2>")
+            && html.contains("We may use your chats to train our models."),
+        "{html}"
+    );
+    assert!(!html.contains("Fees are billed monthly."), "{html}");
+    assert!(s
+        .get("/compare", &[])
+        .html()
+        .contains("<select name=\"topic\">"));
+
+    // Refusals.
+    for (path, status) in [
+        ("/api/compare", 400),
+        ("/api/compare?topic=no-such-topic", 404),
+        ("/api/d/acme/terms-of-service/provision/..%2F..", 400),
+        ("/api/d/acme/terms-of-service/provision/pffffffff", 404),
+        (
+            "/api/d/acme/terms-of-service/provisions?topic=no-such-topic",
+            404,
+        ),
+    ] {
+        let r = s.get(path, &[]);
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+        assert_eq!(r.content_type(), "application/json", "{path}");
+    }
+}

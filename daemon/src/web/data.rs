@@ -28,6 +28,9 @@ pub enum DataError {
     /// The archive could not be read.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// A document's history could not be replayed.
+    #[error(transparent)]
+    History(crate::provisions::history::HistoryError),
 }
 
 /// A document and its latest version.
@@ -174,7 +177,7 @@ pub struct DiffPage {
 
 /// The archive opened for one request; a git repository handle is not shared between threads.
 pub struct Reader {
-    repo: Repository,
+    pub(super) repo: Repository,
 }
 
 fn row(v: &VersionEntry) -> VersionRow {
@@ -216,7 +219,7 @@ impl Reader {
         })
     }
 
-    fn history(&self) -> History<'_> {
+    pub(super) fn history(&self) -> History<'_> {
         History::new(&self.repo)
     }
 
@@ -332,7 +335,7 @@ impl Reader {
         })
     }
 
-    fn entries(&self, doc: &DocumentId) -> Result<Vec<VersionEntry>, DataError> {
+    pub(super) fn entries(&self, doc: &DocumentId) -> Result<Vec<VersionEntry>, DataError> {
         let filter =
             DocumentFilter::parse(&doc.to_string()).expect("a document id is a valid filter");
         let versions = self.history().versions(Some(&filter))?;
@@ -349,7 +352,7 @@ impl Reader {
 
     /// The position of `spec` among `versions`: only a version of this document is accepted, so
     /// a request never reaches another object of the repository.
-    fn pick(versions: &[VersionEntry], spec: &str) -> Result<usize, DataError> {
+    pub(super) fn pick(versions: &[VersionEntry], spec: &str) -> Result<usize, DataError> {
         let spec = commit_spec(spec)?.to_ascii_lowercase();
         let found: Vec<usize> = versions
             .iter()

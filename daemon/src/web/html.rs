@@ -40,7 +40,7 @@ table.side{width:100%;table-layout:fixed}table.side td{vertical-align:top;white-
 table.side td.n{width:2.5rem;color:#999;text-align:right}tr.gap td{color:#999}\
 article.policy{border-left:3px solid #ddd;padding-left:1rem}table.trailers td{word-break:break-all}";
 
-fn layout(title: &str, body: &str) -> String {
+pub(super) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -50,17 +50,17 @@ fn layout(title: &str, body: &str) -> String {
     )
 }
 
-fn short(commit: &str) -> &str {
+pub(super) fn short(commit: &str) -> &str {
     &commit[..commit.len().min(10)]
 }
 
 /// The class of a version, as a badge.
-fn class_badge(class: &str) -> String {
+pub(super) fn class_badge(class: &str) -> String {
     format!("<span class=\"class {c}\">{c}</span>", c = escape(class))
 }
 
 /// Topics, each a link to the document's timeline filtered by it.
-fn topic_links(doc: &str, topics: &[String]) -> String {
+pub(super) fn topic_links(doc: &str, topics: &[String]) -> String {
     topics
         .iter()
         .map(|t| {

@@ -11,6 +11,8 @@ pub mod facts;
 pub mod html;
 mod markdown;
 mod metrics;
+mod provision_pages;
+pub mod provisions;
 mod routes;
 pub mod settings;
 mod side_by_side;
@@ -57,6 +59,8 @@ pub struct WebState {
     pub token: Option<String>,
     /// The facts of versions already computed (class, topics, dates), by commit.
     pub facts: Arc<facts::FactsCache>,
+    /// Replays of document histories (provision ids), per document at the last version asked.
+    pub replayer: Arc<crate::provisions::history::Replayer>,
 }
 
 impl WebState {
@@ -67,6 +71,7 @@ impl WebState {
             taxonomy,
             token,
             facts: Arc::default(),
+            replayer: Arc::default(),
         }
     }
 }

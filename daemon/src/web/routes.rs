@@ -26,6 +26,15 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/d/{platform}/{kind}", get(timeline))
         // A static segment wins over a parameter: `diff` is never taken for a commit.
         .route("/d/{platform}/{kind}/diff", get(diff))
+        .route("/d/{platform}/{kind}/provisions", get(provisions))
+        .route("/d/{platform}/{kind}/provision/{id}", get(provision))
+        .route("/compare", get(compare))
+        .route("/api/d/{platform}/{kind}/provisions", get(api_provisions))
+        .route(
+            "/api/d/{platform}/{kind}/provision/{id}",
+            get(api_provision),
+        )
+        .route("/api/compare", get(api_compare))
         .route("/d/{platform}/{kind}/{commit}", get(version))
         .route("/d/{platform}/{kind}/{commit}/raw", get(raw))
         .route("/api/documents", get(api_documents))
@@ -51,7 +60,7 @@ fn status_of(e: &DataError) -> StatusCode {
     match e {
         DataError::NotFound(_) => StatusCode::NOT_FOUND,
         DataError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        DataError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        DataError::Archive(_) | DataError::History(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -93,8 +102,8 @@ async fn answer<T: Send + 'static>(
             ([(header::CONTENT_TYPE, content_type)], render(value)).into_response()
         }
         Ok(Err(e)) => {
-            if let DataError::Archive(a) = &e {
-                tracing::error!(error = %a, "web view cannot read the archive");
+            if matches!(e, DataError::Archive(_) | DataError::History(_)) {
+                tracing::error!(error = %e, "web view cannot read the archive");
             }
             error(format, status_of(&e), &e.to_string())
         }
@@ -368,4 +377,107 @@ async fn raw(
             "internal error; see the server's log",
         ),
     }
+}
+
+async fn provisions_of(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind): (String, String),
+    query: Option<String>,
+) -> Response {
+    let (at, topic) = (
+        param(query.as_deref(), "at"),
+        param(query.as_deref(), "topic"),
+    );
+    answer(
+        state,
+        format,
+        move |r, s| {
+            let doc = document_id(&platform, &kind)?;
+            r.provisions(
+                &doc,
+                at.as_deref(),
+                topic.as_deref(),
+                &s.replayer,
+                &s.taxonomy,
+            )
+        },
+        move |page| match format {
+            Format::Html => super::provision_pages::provisions(&page),
+            Format::Json => json(&page),
+        },
+    )
+    .await
+}
+
+async fn provisions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    provisions_of(state, Format::Html, p, q).await
+}
+
+async fn api_provisions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    provisions_of(state, Format::Json, p, q).await
+}
+
+async fn provision_of(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind, id): (String, String, String),
+) -> Response {
+    answer(
+        state,
+        format,
+        move |r, s| r.provision_timeline(&document_id(&platform, &kind)?, &id, &s.taxonomy),
+        move |t| match format {
+            Format::Html => super::provision_pages::provision_timeline(&t),
+            Format::Json => json(&t),
+        },
+    )
+    .await
+}
+
+async fn provision(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    provision_of(state, Format::Html, p).await
+}
+
+async fn api_provision(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    provision_of(state, Format::Json, p).await
+}
+
+async fn compare_of(state: Arc<WebState>, format: Format, query: Option<String>) -> Response {
+    let topic = param(query.as_deref(), "topic");
+    answer(
+        state,
+        format,
+        move |r, s| match (&topic, format) {
+            (Some(t), _) => Ok((
+                s.taxonomy.clone(),
+                Some(r.compare(t, &s.replayer, &s.taxonomy)?),
+            )),
+            (None, Format::Html) => Ok((s.taxonomy.clone(), None)),
+            (None, Format::Json) => Err(DataError::BadRequest(
+                "give a topic: /api/compare?topic=TOPIC".to_owned(),
+            )),
+        },
+        move |(taxonomy, c)| match format {
+            Format::Html => super::provision_pages::compare(&taxonomy, c.as_ref()),
+            Format::Json => json(&c),
+        },
+    )
+    .await
+}
+
+async fn compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
+    compare_of(state, Format::Html, q).await
+}
+
+async fn api_compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
+    compare_of(state, Format::Json, q).await
 }
