@@ -797,6 +797,45 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
         .html()
         .contains("<select name=\"topic\">"));
 
+    // Atom feeds: every document, a platform, a document, a topic; entries link to the
+    // archived version pages.
+    let feed = |path: &str| {
+        let r = s.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(r.content_type(), "application/atom+xml; charset=utf-8");
+        feed_rs::parser::parse(r.body.as_bytes()).expect("a valid Atom feed")
+    };
+    let all = feed("/feed.xml");
+    // acme's two versions and zeta's one (its second fetch changed nothing).
+    assert_eq!(all.entries.len(), 3);
+    let newest = &all.entries[0];
+    assert!(
+        all.entries.iter().any(|e| e.links[0].href
+            == format!("/d/acme/terms-of-service/{}", acme[0])
+            && e.title.as_ref().is_some_and(
+                |t| t.content == "acme/terms-of-service: substantive (data-retention)"
+            )),
+        "{all:?}"
+    );
+    assert!(newest.links.iter().all(|l| !l.href.contains("token")));
+    assert_eq!(feed("/feed/zeta.xml").entries.len(), 1);
+    let one = feed("/feed/acme/terms-of-service.xml");
+    assert_eq!(one.entries.len(), 2);
+    assert!(one.entries[0]
+        .links
+        .iter()
+        .any(|l| l.href == format!("/d/acme/terms-of-service/diff?to={}", acme[0])));
+    // The first records touch both topics; only acme's update touched retention again.
+    assert_eq!(feed("/feed/topic/data-retention.xml").entries.len(), 3);
+    assert_eq!(feed("/feed/topic/model-training.xml").entries.len(), 2);
+    for (path, status) in [
+        ("/feed/topic/no-such-topic.xml", 404),
+        ("/feed/nobody.xml", 404),
+        ("/feed/acme/terms-of-service", 404),
+    ] {
+        assert_eq!(s.get(path, &[]).status, status, "{path}");
+    }
+
     // Refusals.
     for (path, status) in [
         ("/api/compare", 400),

@@ -8,6 +8,7 @@
 mod auth;
 pub mod data;
 pub mod facts;
+pub mod feeds;
 pub mod html;
 mod markdown;
 mod metrics;
@@ -59,6 +60,8 @@ pub struct WebState {
     pub token: Option<String>,
     /// The facts of versions already computed (class, topics, dates), by commit.
     pub facts: Arc<facts::FactsCache>,
+    /// Where people reach the view (`[web] public_url`): feed links are absolute under it.
+    pub public_url: Option<url::Url>,
     /// Replays of document histories (provision ids), per document at the last version asked.
     pub replayer: Arc<crate::provisions::history::Replayer>,
 }
@@ -71,6 +74,7 @@ impl WebState {
             taxonomy,
             token,
             facts: Arc::default(),
+            public_url: None,
             replayer: Arc::default(),
         }
     }

@@ -29,6 +29,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/d/{platform}/{kind}/provisions", get(provisions))
         .route("/d/{platform}/{kind}/provision/{id}", get(provision))
         .route("/compare", get(compare))
+        .route("/feed.xml", get(feed_all))
+        .route("/feed/{platform}", get(feed_platform))
+        .route("/feed/topic/{topic}", get(feed_topic))
+        .route("/feed/{platform}/{kind}", get(feed_document))
         .route("/api/d/{platform}/{kind}/provisions", get(api_provisions))
         .route(
             "/api/d/{platform}/{kind}/provision/{id}",
@@ -480,4 +484,74 @@ async fn compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
 
 async fn api_compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
     compare_of(state, Format::Json, q).await
+}
+
+/// A feed's last path segment without its `.xml`.
+fn xml_name(segment: &str) -> Result<&str, DataError> {
+    segment
+        .strip_suffix(".xml")
+        .ok_or_else(|| DataError::NotFound("feeds end in .xml".to_owned()))
+}
+
+async fn feed_of(
+    state: Arc<WebState>,
+    scope: impl FnOnce() -> Result<super::feeds::Scope, DataError> + Send + 'static,
+) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let scope = scope()?;
+        Reader::open(&state.archive)?.feed(
+            &scope,
+            &state.facts,
+            &state.taxonomy,
+            state.public_url.as_ref(),
+        )
+    })
+    .await;
+    match done {
+        Ok(Ok(xml)) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
+        Ok(Err(e)) => error(Format::Html, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Html,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
+}
+
+async fn feed_all(State(state): Shared) -> Response {
+    feed_of(state, || Ok(super::feeds::Scope::All)).await
+}
+
+async fn feed_platform(State(state): Shared, Path(platform): Path<String>) -> Response {
+    feed_of(state, move || {
+        let p = xml_name(&platform)?;
+        // A platform slug is a document id's first half.
+        document_id(p, "x")?;
+        Ok(super::feeds::Scope::Platform(p.to_owned()))
+    })
+    .await
+}
+
+async fn feed_document(
+    State(state): Shared,
+    Path((platform, kind)): Path<(String, String)>,
+) -> Response {
+    feed_of(state, move || {
+        Ok(super::feeds::Scope::Document(document_id(
+            &platform,
+            xml_name(&kind)?,
+        )?))
+    })
+    .await
+}
+
+async fn feed_topic(State(state): Shared, Path(topic): Path<String>) -> Response {
+    feed_of(state, move || {
+        Ok(super::feeds::Scope::Topic(xml_name(&topic)?.to_owned()))
+    })
+    .await
 }
