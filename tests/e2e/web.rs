@@ -852,3 +852,61 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
         assert_eq!(r.content_type(), "application/json", "{path}");
     }
 }
+
+#[test]
+fn events_and_alerts_link_to_the_archived_pages_under_public_url_never_with_the_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events.jsonl");
+    let feed_file = dir.path().join("alerts.xml");
+    let token = "sekrit-token-1234";
+    let f = recorded(&format!(
+        "\n[web]\npublic_url = \"https://terms.example.org/archive/\"\nauth_token = \"{token}\"\n\n\
+         [[sink]]\nname = \"all\"\ntype = \"jsonl\"\npath = \"{}\"\n\n\
+         [[sink]]\nname = \"feed\"\ntype = \"atom\"\npath = \"{}\"\n",
+        events.display(),
+        feed_file.display()
+    ));
+    // A third version; each version commit gave an event.
+    f.server.set("/p", Page::html(policy_page(0, 3, 1, 3_000)));
+    assert_eq!(f.check()["errors"].as_u64(), Some(0));
+    let acme = commits(&f, "acme/privacy-policy");
+    let written = std::fs::read_to_string(&events).expect("events written");
+    let event: serde_json::Value = written
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .find(|e| e["commit"] == acme[0].as_str())
+        .unwrap_or_else(|| panic!("no change event in {written}"));
+    assert_eq!(
+        event["version_url"],
+        format!(
+            "https://terms.example.org/archive/d/acme/privacy-policy/{}",
+            acme[0]
+        )
+        .as_str()
+    );
+    assert_eq!(
+        event["diff_url"],
+        format!(
+            "https://terms.example.org/archive/d/acme/privacy-policy/diff?to={}",
+            acme[0]
+        )
+        .as_str()
+    );
+    // The live page stays the source.
+    assert_eq!(event["url"], f.server.url("/p").as_str());
+    let alert = std::fs::read_to_string(&feed_file).expect("feed written");
+    assert!(alert.contains("Archived version"), "{alert}");
+    assert!(
+        alert.contains("https://terms.example.org/archive/d/acme/privacy-policy/"),
+        "{alert}"
+    );
+    for text in [&written, &alert] {
+        assert!(!text.contains(token), "the token leaked: {text}");
+    }
+    // The permalink's path answers on the view (with the token, which the link does not carry).
+    let s = Served::start(&f);
+    let path = format!("/d/acme/privacy-policy/{}", acme[0]);
+    assert_eq!(s.get(&path, &[]).status, 401);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(s.get(&path, &[("Authorization", &bearer)]).status, 200);
+}
