@@ -442,6 +442,41 @@ fn policy_markup_renders_as_inert_text() {
     }
 }
 
+/// Headless Chromium's screenshot of `path`, saved as `name` under the test run's folder in
+/// `target/`; checked to be a PNG of some size.
+fn screenshot(s: &Served, path: &str, name: &str) -> std::path::PathBuf {
+    let chromium = Path::new("/usr/bin/chromium");
+    ensure_package("chromium", || chromium.exists());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let out_path = dir.join(name);
+    let _ = std::fs::remove_file(&out_path);
+    let profile = tempfile::tempdir().expect("tempdir");
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,1100",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", out_path.display()))
+        .arg(format!("http://{}{path}", s.addr))
+        .output()
+        .expect("chromium runs");
+    let png = std::fs::read(&out_path).unwrap_or_default();
+    assert!(
+        out.status.success() && png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "no screenshot of {path}: {}",
+        stderr(&out)
+    );
+    out_path
+}
+
 #[test]
 fn paths_that_leave_the_archive_or_name_no_version_are_refused() {
     let f = recorded("");
@@ -796,6 +831,10 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
         .get("/compare", &[])
         .html()
         .contains("<select name=\"topic\">"));
+
+    // A screenshot of the diff page, as a browser draws it, kept with the test run's files.
+    let shot = screenshot(&s, "/d/acme/terms-of-service/diff", "web-diff.png");
+    println!("diff page screenshot: {}", shot.display());
 
     // Atom feeds: every document, a platform, a document, a topic; entries link to the
     // archived version pages.

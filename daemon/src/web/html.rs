@@ -37,7 +37,7 @@ del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:no
 .topic{display:inline-block;margin:.1rem;padding:0 .3rem;border-radius:.2rem;background:#f1e8fb;font-size:.9em}\
 .failing{color:#a00;font-weight:bold}.ok{color:#060}.held{color:#a60}\
 table.side{width:100%;table-layout:fixed}table.side td{vertical-align:top;white-space:pre-wrap;font-family:monospace;font-size:.85em}\
-table.side td.n{width:2.5rem;color:#999;text-align:right}tr.gap td{color:#999}\
+table.side .n{width:2.5rem;color:#999;text-align:right}tr.gap td{color:#999}\
 article.policy{border-left:3px solid #ddd;padding-left:1rem}table.trailers td{word-break:break-all}";
 
 pub(super) fn layout(title: &str, body: &str) -> String {
@@ -302,7 +302,14 @@ fn change_summary(doc: &str, set: &ChangeSet) -> String {
         );
     }
     let ranked = set.ranked();
-    out.push_str("<table class=\"provisions\"><tr><th>provision</th><th>change</th><th>class</th><th>topics</th><th>heading</th><th>text</th></tr>\n");
+    // Ids come with a replay of the history (the provisions pages); a diff of any two versions
+    // is computed without one.
+    let with_ids = ranked.iter().any(|p| !p.id.is_empty());
+    let _ = writeln!(
+        out,
+        "<table class=\"provisions\"><tr>{}<th>change</th><th>class</th><th>topics</th><th>heading</th><th>text</th></tr>",
+        if with_ids { "<th>provision</th>" } else { "" }
+    );
     for p in ranked.iter().take(DIFF_PROVISIONS) {
         let text = match (&p.before, &p.after) {
             (Some(b), Some(a)) if b != a => super::side_by_side::inline(b, a),
@@ -311,18 +318,18 @@ fn change_summary(doc: &str, set: &ChangeSet) -> String {
             (_, Some(t)) => escape(t).into_owned(),
             (None, None) => String::new(),
         };
-        let id = if p.id.is_empty() {
-            String::new()
-        } else {
+        let id = if with_ids {
             format!(
-                "<a href=\"/d/{d}/provision/{i}\"><code>{i}</code></a>",
+                "<td><a href=\"/d/{d}/provision/{i}\"><code>{i}</code></a></td>",
                 d = escape(doc),
                 i = escape(&p.id)
             )
+        } else {
+            String::new()
         };
         let _ = writeln!(
             out,
-            "<tr><td>{id}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{text}</td></tr>",
+            "<tr>{id}<td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{text}</td></tr>",
             p.change.as_str(),
             if p.moved { " (moved)" } else { "" },
             class_badge(p.class.as_str()),

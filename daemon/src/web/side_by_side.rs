@@ -67,7 +67,7 @@ pub fn render(old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let (olds, news) = (diff.old_slices(), diff.new_slices());
     let mut out = String::from(
-        "<table class=\"side\"><tr><th></th><th>before</th><th></th><th>after</th></tr>\n",
+        "<table class=\"side\"><tr><th class=\"n\"></th><th>before</th><th class=\"n\"></th><th>after</th></tr>\n",
     );
     for (i, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
         if i > 0 {
