@@ -506,3 +506,35 @@ impl Reader {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::Hold;
+
+    #[test]
+    fn check_status_reads_success_failures_and_a_held_text() {
+        let failing = DocState {
+            last_checked: Some(1_700_000_600),
+            last_success: Some(1_700_000_000),
+            failures: 3,
+            failing_since: Some(1_700_000_300),
+            hold: Some(Hold {
+                text_sha256: "00".into(),
+                reason: "text shrank to 10% of the previous version".into(),
+                since: 1_700_000_500,
+                snapshot: "abc".into(),
+            }),
+            ..DocState::default()
+        };
+        let s = CheckStatus::of(&failing);
+        assert_eq!(s.failures, 3);
+        assert_eq!(s.last_success.as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(s.failing_since.as_deref(), Some("2023-11-14T22:18:20Z"));
+        let held = s.held.expect("held");
+        assert_eq!(held.since, "2023-11-14T22:21:40Z");
+        assert!(held.reason.starts_with("text shrank"));
+        let ok = CheckStatus::of(&DocState::default());
+        assert!(ok.held.is_none() && ok.failing_since.is_none() && ok.failures == 0);
+    }
+}

@@ -173,7 +173,7 @@ impl Reader {
             .iter()
             .flat_map(|(d, vs)| vs.iter().enumerate().map(move |(i, v)| (v.time, d, i)))
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         let history = self.history();
         let mut entries = Vec::new();
         for (_, doc, i) in candidates {
