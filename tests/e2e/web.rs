@@ -659,6 +659,16 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
     }
     let acme = commits(&f, "acme/terms-of-service");
     assert_eq!(acme.len(), 2);
+    // zeta's page starts failing: its status says since when.
+    let mut down = chat_terms("zeta", 30);
+    down.status = 500;
+    f.server.set("/z.txt", down);
+    let out = f.run(&["check", "--json"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("\"errors\":1") || report.contains("\"errors\": 1"),
+        "{report}"
+    );
     let s = Served::start(&f);
 
     // `/`: the last change's class and topics, and the check status from the state file.
@@ -674,6 +684,12 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
     assert_eq!(a["last_change"]["provisions_modified"], 1, "{docs}");
     assert_eq!(a["status"]["failures"], 0, "{docs}");
     assert!(a["status"]["last_success"].is_string(), "{docs}");
+    let z = &docs["documents"][1]["status"];
+    assert_eq!(z["failures"], 1, "{docs}");
+    assert!(
+        z["failing_since"].is_string() && z["last_success"].is_string(),
+        "{docs}"
+    );
     assert_eq!(
         docs["documents"][1]["last_change"]["class"], "first",
         "{docs}"
@@ -684,6 +700,10 @@ fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
         "{home}"
     );
     assert!(home.contains("<span class=\"ok\">ok</span>"), "{home}");
+    assert!(
+        home.contains("<span class=\"failing\">failing (1 in a row, since "),
+        "{home}"
+    );
 
     // The timeline filtered by topic keeps the version whose change touched it.
     let all = s.get("/api/d/acme/terms-of-service", &[]).json();
