@@ -218,10 +218,13 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
             "{timeline}"
         );
     }
-    assert!(timeline.contains(&format!(
-        "/d/acme/privacy-policy/diff?from={}&amp;to={}",
-        acme[1], acme[0]
-    )));
+    assert!(timeline.contains(&format!("/d/acme/privacy-policy/diff?to={}", acme[0])));
+    // Each version's class (the first is the first record), and the topic filter.
+    assert!(
+        timeline.contains("<span class=\"class first\">first</span>"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("<select name=\"topic\">"), "{timeline}");
 
     for spec in [acme[1].as_str(), &acme[1][..8]] {
         let page = s.get(&format!("/d/acme/privacy-policy/{spec}"), &[]).html();
@@ -231,11 +234,36 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
         );
         assert!(page.contains("<th>Source-URL</th>"), "{page}");
         assert!(page.contains(&f.server.url("/p")), "{page}");
+        assert!(page.contains("<article class=\"policy\">"), "{page}");
     }
+    // The raw snapshot: the HTML as fetched, as plain text.
+    let raw = s.get(
+        &format!("/d/acme/privacy-policy/{}/raw?page=1", acme[1]),
+        &[],
+    );
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    assert_eq!(raw.content_type(), "text/plain; charset=utf-8");
+    assert!(
+        raw.body.contains("Revision 1") && raw.body.contains("<html"),
+        "{}",
+        raw.body
+    );
+    assert_eq!(
+        s.get(
+            &format!("/d/acme/privacy-policy/{}/raw?page=2", acme[1]),
+            &[]
+        )
+        .status,
+        404
+    );
 
     // The default diff is the last change; from/to pick any two versions.
     let last = s.get("/d/acme/privacy-policy/diff", &[]).html();
     assert!(last.contains("Revision <del>1</del><ins>2</ins>"), "{last}");
+    // The change summary on provisions on top, then side by side.
+    assert!(last.contains("<h2>Change summary</h2>"), "{last}");
+    assert!(last.contains("1 modified"), "{last}");
+    assert!(last.contains("<table class=\"side\">"), "{last}");
     let back = s
         .get(
             &format!(
@@ -287,6 +315,18 @@ fn every_route_answers_with_the_archive_and_leaves_it_untouched() {
     assert!(diff["word_diff"]
         .as_str()
         .is_some_and(|w| w.contains("Revision [-1-]{+2+}")));
+    assert_eq!(diff["provisions_total"], 1, "{diff}");
+    assert_eq!(diff["provisions"][0]["change"], "modified", "{diff}");
+    assert!(
+        diff["provisions"][0]["diff"]
+            .as_str()
+            .is_some_and(|w| w.contains("[-1-]{+2+}")),
+        "{diff}"
+    );
+    assert!(
+        diff["class"].is_string() && diff["topics"].is_array(),
+        "{diff}"
+    );
 
     let health = s.get("/healthz", &[]).json();
     assert_eq!(health["status"], "ok");
@@ -327,6 +367,19 @@ fn policy_markup_renders_as_inert_text() {
             .html(),
         s.get("/d/evil/terms-of-service/diff", &[]).html(),
     ];
+    // The version page renders the Markdown: the `javascript:` link's words stay, as text.
+    assert!(
+        pages[0].contains("<article class=\"policy\">"),
+        "{}",
+        pages[0]
+    );
+    assert!(pages[0].contains("See also the prize."), "{}", pages[0]);
+    // The raw snapshot is served as text under a sandbox, never as a page.
+    let raw = s.get(&format!("/d/evil/terms-of-service/{}/raw", evil[0]), &[]);
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.content_type(), "text/plain; charset=utf-8");
+    assert!(raw.headers["content-security-policy"].starts_with("sandbox"));
+    assert!(raw.body.contains(PAYLOAD[0]), "{}", raw.body);
     for html in &pages {
         for raw in [
             "<script",
@@ -357,6 +410,7 @@ fn policy_markup_renders_as_inert_text() {
     for path in [
         format!("/d/evil/terms-of-service/{}", evil[0]),
         "/d/evil/terms-of-service/diff".to_owned(),
+        format!("/d/evil/terms-of-service/{}/raw", evil[0]),
     ] {
         let out = Command::new("timeout")
             .arg("120")
@@ -386,6 +440,41 @@ fn policy_markup_renders_as_inert_text() {
             "{dom}"
         );
     }
+}
+
+/// Headless Chromium's screenshot of `path`, saved as `name` under the test run's folder in
+/// `target/`; checked to be a PNG of some size.
+fn screenshot(s: &Served, path: &str, name: &str) -> std::path::PathBuf {
+    let chromium = Path::new("/usr/bin/chromium");
+    ensure_package("chromium", || chromium.exists());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let out_path = dir.join(name);
+    let _ = std::fs::remove_file(&out_path);
+    let profile = tempfile::tempdir().expect("tempdir");
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,1100",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", out_path.display()))
+        .arg(format!("http://{}{path}", s.addr))
+        .output()
+        .expect("chromium runs");
+    let png = std::fs::read(&out_path).unwrap_or_default();
+    assert!(
+        out.status.success() && png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "no screenshot of {path}: {}",
+        stderr(&out)
+    );
+    out_path
 }
 
 #[test]
@@ -542,4 +631,341 @@ print(json.dumps(out))\n";
         (now - 600.0..=now + 1.0).contains(&checked),
         "{checked} vs {now}"
     );
+}
+
+/// A text policy with a training clause and a retention clause; `days` is the retention period.
+fn chat_terms(platform: &str, days: u32) -> Page {
+    let mut p = Page::html(format!(
+        "# {platform} terms\n\n## Training\n\nWe may use your chats to train our models.\n\n## Retention\n\nWe keep chats for {days} days.\n\n## Fees\n\nFees are billed monthly.\n"
+    ));
+    p.content_type = "text/plain; charset=utf-8".into();
+    p
+}
+
+#[test]
+fn provision_views_topic_filter_and_comparison_answer_as_html_and_json() {
+    let f = Fixture::new();
+    f.write_config(
+        &[
+            ("acme", "terms-of-service", "/a.txt"),
+            ("zeta", "terms-of-service", "/z.txt"),
+        ],
+        "",
+    );
+    for days in [30, 90] {
+        f.server.set("/a.txt", chat_terms("acme", days));
+        f.server.set("/z.txt", chat_terms("zeta", 30));
+        assert_eq!(f.check()["errors"].as_u64(), Some(0));
+    }
+    let acme = commits(&f, "acme/terms-of-service");
+    assert_eq!(acme.len(), 2);
+    // zeta's page starts failing: its status says since when.
+    let mut down = chat_terms("zeta", 30);
+    down.status = 500;
+    f.server.set("/z.txt", down);
+    let out = f.run(&["check", "--json"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("\"errors\":1") || report.contains("\"errors\": 1"),
+        "{report}"
+    );
+    let s = Served::start(&f);
+
+    // `/`: the last change's class and topics, and the check status from the state file.
+    let docs = s.get("/api/documents", &[]).json();
+    let a = &docs["documents"][0];
+    assert_eq!(a["id"], "acme/terms-of-service", "{docs}");
+    assert_eq!(a["last_change"]["class"], "substantive", "{docs}");
+    assert_eq!(
+        a["last_change"]["topics"],
+        serde_json::json!(["data-retention"]),
+        "{docs}"
+    );
+    assert_eq!(a["last_change"]["provisions_modified"], 1, "{docs}");
+    assert_eq!(a["status"]["failures"], 0, "{docs}");
+    assert!(a["status"]["last_success"].is_string(), "{docs}");
+    let z = &docs["documents"][1]["status"];
+    assert_eq!(z["failures"], 1, "{docs}");
+    assert!(
+        z["failing_since"].is_string() && z["last_success"].is_string(),
+        "{docs}"
+    );
+    assert_eq!(
+        docs["documents"][1]["last_change"]["class"], "first",
+        "{docs}"
+    );
+    let home = s.get("/", &[]).html();
+    assert!(
+        home.contains("?topic=data-retention\">data-retention</a>"),
+        "{home}"
+    );
+    assert!(home.contains("<span class=\"ok\">ok</span>"), "{home}");
+    assert!(
+        home.contains("<span class=\"failing\">failing (1 in a row, since "),
+        "{home}"
+    );
+
+    // The timeline filtered by topic keeps the version whose change touched it.
+    let all = s.get("/api/d/acme/terms-of-service", &[]).json();
+    assert_eq!(all["versions"].as_array().map(Vec::len), Some(2), "{all}");
+    // The first record brings every topic of its text; the update only retention.
+    assert_eq!(
+        all["topics"],
+        serde_json::json!(["model-training", "data-retention"]),
+        "{all}"
+    );
+    let filtered = s
+        .get("/api/d/acme/terms-of-service?topic=model-training", &[])
+        .json();
+    let listed: Vec<_> = filtered["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| v["commit"].clone())
+        .collect();
+    assert_eq!(listed, [serde_json::json!(acme[1])], "{filtered}");
+    let page = s
+        .get("/d/acme/terms-of-service?topic=model-training", &[])
+        .html();
+    assert!(
+        page.contains("1 version(s) touching <strong>model-training</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option selected>model-training</option>"),
+        "{page}"
+    );
+
+    // The provisions of the latest version, with ids; one clause's timeline.
+    let p = s.get("/api/d/acme/terms-of-service/provisions", &[]).json();
+    assert_eq!(p["commit"], acme[0].as_str(), "{p}");
+    let retention = p["provisions"]
+        .as_array()
+        .expect("provisions")
+        .iter()
+        .find(|x| x["text"] == "We keep chats for 90 days.")
+        .unwrap_or_else(|| panic!("no retention clause in {p}"));
+    assert_eq!(
+        retention["topics"],
+        serde_json::json!(["data-retention"]),
+        "{p}"
+    );
+    assert_eq!(
+        retention["heading_path"],
+        serde_json::json!(["acme terms", "Retention"]),
+        "{p}"
+    );
+    assert_eq!(retention["last_changed"]["commit"], acme[0].as_str(), "{p}");
+    assert_eq!(retention["first_seen"]["commit"], acme[1].as_str(), "{p}");
+    let id = retention["id"].as_str().expect("id");
+    let older = s
+        .get(
+            &format!("/api/d/acme/terms-of-service/provisions?at={}", acme[1]),
+            &[],
+        )
+        .json();
+    assert!(
+        older["provisions"]
+            .as_array()
+            .expect("provisions")
+            .iter()
+            .any(|x| x["id"] == id && x["text"] == "We keep chats for 30 days."),
+        "{older}"
+    );
+    let tagged = s
+        .get(
+            "/api/d/acme/terms-of-service/provisions?topic=model-training",
+            &[],
+        )
+        .json();
+    assert!(
+        tagged["provisions"]
+            .as_array()
+            .expect("provisions")
+            .iter()
+            .all(|x| x["topics"]
+                .as_array()
+                .is_some_and(|t| t.contains(&serde_json::json!("model-training")))),
+        "{tagged}"
+    );
+    let html = s.get("/d/acme/terms-of-service/provisions", &[]).html();
+    assert!(
+        html.contains(&format!("href=\"/d/acme/terms-of-service/provision/{id}\"")),
+        "{html}"
+    );
+
+    let t = s
+        .get(&format!("/api/d/acme/terms-of-service/provision/{id}"), &[])
+        .json();
+    let changes = t["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 2, "{t}");
+    assert_eq!(
+        (changes[0]["change"].as_str(), changes[1]["change"].as_str()),
+        (Some("added"), Some("modified")),
+        "{t}"
+    );
+    assert_eq!(changes[1]["before"], "We keep chats for 30 days.", "{t}");
+    assert_eq!(changes[1]["commit"], acme[0].as_str(), "{t}");
+    let html = s
+        .get(&format!("/d/acme/terms-of-service/provision/{id}"), &[])
+        .html();
+    assert!(
+        html.contains("We keep chats for <del>30</del><ins>90</ins> days."),
+        "{html}"
+    );
+
+    // The comparison: each platform's provisions tagged with the topic, nothing else.
+    let c = s.get("/api/compare?topic=model-training", &[]).json();
+    let platforms: Vec<_> = c["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| p["platform"].as_str().expect("slug").to_owned())
+        .collect();
+    assert_eq!(platforms, ["acme", "zeta"], "{c}");
+    let texts: Vec<_> = c["platforms"][0]["documents"][0]["provisions"]
+        .as_array()
+        .expect("provisions")
+        .iter()
+        .map(|p| p["text"].as_str().expect("text").to_owned())
+        .collect();
+    assert_eq!(texts, ["We may use your chats to train our models."], "{c}");
+    assert_eq!(
+        c["platforms"][0]["documents"][0]["commit"],
+        acme[0].as_str(),
+        "{c}"
+    );
+    assert_eq!(
+        c["platforms"][0]["documents"][0]["url"],
+        f.server.url("/a.txt").as_str(),
+        "{c}"
+    );
+    let html = s.get("/compare?topic=model-training", &[]).html();
+    assert!(
+        html.contains("<h2>zeta</h2>")
+            && html.contains("We may use your chats to train our models."),
+        "{html}"
+    );
+    assert!(!html.contains("Fees are billed monthly."), "{html}");
+    assert!(s
+        .get("/compare", &[])
+        .html()
+        .contains("<select name=\"topic\">"));
+
+    // A screenshot of the diff page, as a browser draws it, kept with the test run's files.
+    let shot = screenshot(&s, "/d/acme/terms-of-service/diff", "web-diff.png");
+    println!("diff page screenshot: {}", shot.display());
+
+    // Atom feeds: every document, a platform, a document, a topic; entries link to the
+    // archived version pages.
+    let feed = |path: &str| {
+        let r = s.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(r.content_type(), "application/atom+xml; charset=utf-8");
+        feed_rs::parser::parse(r.body.as_bytes()).expect("a valid Atom feed")
+    };
+    let all = feed("/feed.xml");
+    // acme's two versions and zeta's one (its second fetch changed nothing).
+    assert_eq!(all.entries.len(), 3);
+    let newest = &all.entries[0];
+    assert!(
+        all.entries.iter().any(|e| e.links[0].href
+            == format!("/d/acme/terms-of-service/{}", acme[0])
+            && e.title.as_ref().is_some_and(
+                |t| t.content == "acme/terms-of-service: substantive (data-retention)"
+            )),
+        "{all:?}"
+    );
+    assert!(newest.links.iter().all(|l| !l.href.contains("token")));
+    assert_eq!(feed("/feed/zeta.xml").entries.len(), 1);
+    let one = feed("/feed/acme/terms-of-service.xml");
+    assert_eq!(one.entries.len(), 2);
+    assert!(one.entries[0]
+        .links
+        .iter()
+        .any(|l| l.href == format!("/d/acme/terms-of-service/diff?to={}", acme[0])));
+    // The first records touch both topics; only acme's update touched retention again.
+    assert_eq!(feed("/feed/topic/data-retention.xml").entries.len(), 3);
+    assert_eq!(feed("/feed/topic/model-training.xml").entries.len(), 2);
+    for (path, status) in [
+        ("/feed/topic/no-such-topic.xml", 404),
+        ("/feed/nobody.xml", 404),
+        ("/feed/acme/terms-of-service", 404),
+    ] {
+        assert_eq!(s.get(path, &[]).status, status, "{path}");
+    }
+
+    // Refusals.
+    for (path, status) in [
+        ("/api/compare", 400),
+        ("/api/compare?topic=no-such-topic", 404),
+        ("/api/d/acme/terms-of-service/provision/..%2F..", 400),
+        ("/api/d/acme/terms-of-service/provision/pffffffff", 404),
+        (
+            "/api/d/acme/terms-of-service/provisions?topic=no-such-topic",
+            404,
+        ),
+    ] {
+        let r = s.get(path, &[]);
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+        assert_eq!(r.content_type(), "application/json", "{path}");
+    }
+}
+
+#[test]
+fn events_and_alerts_link_to_the_archived_pages_under_public_url_never_with_the_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events.jsonl");
+    let feed_file = dir.path().join("alerts.xml");
+    let token = "sekrit-token-1234";
+    let f = recorded(&format!(
+        "\n[web]\npublic_url = \"https://terms.example.org/archive/\"\nauth_token = \"{token}\"\n\n\
+         [[sink]]\nname = \"all\"\ntype = \"jsonl\"\npath = \"{}\"\n\n\
+         [[sink]]\nname = \"feed\"\ntype = \"atom\"\npath = \"{}\"\n",
+        events.display(),
+        feed_file.display()
+    ));
+    // A third version; each version commit gave an event.
+    f.server.set("/p", Page::html(policy_page(0, 3, 1, 3_000)));
+    assert_eq!(f.check()["errors"].as_u64(), Some(0));
+    let acme = commits(&f, "acme/privacy-policy");
+    let written = std::fs::read_to_string(&events).expect("events written");
+    let event: serde_json::Value = written
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .find(|e| e["commit"] == acme[0].as_str())
+        .unwrap_or_else(|| panic!("no change event in {written}"));
+    assert_eq!(
+        event["version_url"],
+        format!(
+            "https://terms.example.org/archive/d/acme/privacy-policy/{}",
+            acme[0]
+        )
+        .as_str()
+    );
+    assert_eq!(
+        event["diff_url"],
+        format!(
+            "https://terms.example.org/archive/d/acme/privacy-policy/diff?to={}",
+            acme[0]
+        )
+        .as_str()
+    );
+    // The live page stays the source.
+    assert_eq!(event["url"], f.server.url("/p").as_str());
+    let alert = std::fs::read_to_string(&feed_file).expect("feed written");
+    assert!(alert.contains("Archived version"), "{alert}");
+    assert!(
+        alert.contains("https://terms.example.org/archive/d/acme/privacy-policy/"),
+        "{alert}"
+    );
+    for text in [&written, &alert] {
+        assert!(!text.contains(token), "the token leaked: {text}");
+    }
+    // The permalink's path answers on the view (with the token, which the link does not carry).
+    let s = Served::start(&f);
+    let path = format!("/d/acme/privacy-policy/{}", acme[0]);
+    assert_eq!(s.get(&path, &[]).status, 401);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(s.get(&path, &[("Authorization", &bearer)]).status, 200);
 }

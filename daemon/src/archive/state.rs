@@ -29,6 +29,12 @@ pub struct DocState {
     /// Consecutive failed checks.
     #[serde(default)]
     pub failures: u32,
+    /// Unix time of the last successful check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success: Option<i64>,
+    /// Unix time of the first failure of the current run of failures (none after a success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<i64>,
     /// A plain fetch of this document met an empty selection that the browser filled: fetch it
     /// with the browser from now on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -22,6 +22,13 @@ impl Engine {
                 let before = st.failures;
                 st.last_checked = Some(now);
                 st.failures = if result.is_ok() { 0 } else { st.failures + 1 };
+                // What the web view shows: last success, and since when it fails.
+                if result.is_ok() {
+                    st.last_success = Some(now);
+                    st.failing_since = None;
+                } else if st.failing_since.is_none() {
+                    st.failing_since = Some(now);
+                }
                 (before, st.failures)
             }
             Err(_) => (0, 0),

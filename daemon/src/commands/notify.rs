@@ -28,6 +28,7 @@ pub(super) fn delivery(config: &Config) -> Delivery {
         titles,
         diff_max_bytes: config.events.diff_max_bytes,
         replayer: Default::default(),
+        public_url: config.web.public_url.clone(),
     };
     Delivery::new(config.archive.path.clone(), &config.sinks, ctx)
 }

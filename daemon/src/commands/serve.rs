@@ -32,12 +32,21 @@ fn web_state(
     web::check_exposure(addr, token.as_deref())?;
     // Fail now, with the archive's own message, rather than on every request.
     crate::archive::open_read_only(&config.archive.path)?;
-    Ok(WebState {
-        archive: config.archive.path.clone(),
-        taxonomy: config.taxonomy.clone(),
-        token,
-        liveness,
-    })
+    let mut state = WebState::new(config.archive.path.clone(), config.taxonomy.clone(), token);
+    state.liveness = liveness;
+    state.public_url = config.web.public_url.clone();
+    Ok(state)
+}
+
+/// Computes the facts of every version ahead, on a plain thread (not a blocking task: the
+/// runtime's shutdown would wait for it).
+fn warm_up(state: &WebState) -> Result<()> {
+    let warm = state.clone();
+    std::thread::Builder::new()
+        .name("web-warm-up".into())
+        .spawn(move || web::warm_up(&warm))
+        .context("cannot start the web view's warm-up thread")?;
+    Ok(())
 }
 
 /// Binds `addr` and says where the view is.
@@ -63,6 +72,7 @@ pub(super) fn serve(config: &Config, listen: Option<SocketAddr>) -> Result<()> {
         writeln!(out, "listening on http://{bound}/")?;
         out.flush()?;
         drop(out);
+        warm_up(&state)?;
         web::serve(listener, state, crate::scheduler::shutdown_signal()).await?;
         tracing::info!("web view stopped");
         Ok(())
@@ -92,6 +102,7 @@ pub(super) async fn start_in_daemon(
     writeln!(out, "listening on http://{bound}/")?;
     out.flush()?;
     drop(out);
+    warm_up(&state)?;
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(web::serve(listener, state, async move {
         let _ = stopped.changed().await;

@@ -131,6 +131,14 @@ pub struct Event {
     /// The date the version says it was last updated or released.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub updated_date: Option<String>,
+    /// The archived version on the web view, when `[web] public_url` is set (version events);
+    /// `url` stays the live page it was fetched from.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version_url: Option<String>,
+    /// The archived diff from the previous version on the web view (`document.changed`, when
+    /// `[web] public_url` is set).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub diff_url: Option<String>,
     /// Consecutive failed checks (availability events).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub failures: Option<u32>,
@@ -181,6 +189,14 @@ pub struct EventContext {
     /// Replays of document histories, for provision ids; shared so that consecutive events of
     /// one document replay only the new versions.
     pub replayer: Arc<Replayer>,
+    /// `[web] public_url`: version events link to the archived version and diff under it. The
+    /// web view's token is never put in these links.
+    pub public_url: Option<url::Url>,
+}
+
+/// A page of the web view under `base` (`/d/PLATFORM/KIND/...`).
+fn web_link(base: &url::Url, path: &str) -> String {
+    format!("{}{path}", base.as_str().trim_end_matches('/'))
 }
 
 fn blob_text(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Option<String> {
@@ -320,6 +336,15 @@ pub fn version_event(
         provisions_total: change.is_some().then_some(total),
         effective_date,
         updated_date,
+        version_url: ctx
+            .public_url
+            .as_ref()
+            .map(|b| web_link(b, &format!("/d/{doc}/{id}"))),
+        diff_url: ctx
+            .public_url
+            .as_ref()
+            .filter(|_| event_type == EventType::Changed)
+            .map(|b| web_link(b, &format!("/d/{doc}/diff?to={id}"))),
         failures: None,
         error: None,
     }))
@@ -354,6 +379,8 @@ pub fn availability_event(
         provisions_total: None,
         effective_date: None,
         updated_date: None,
+        version_url: None,
+        diff_url: None,
         commit: None,
         previous_commit: None,
         headline,

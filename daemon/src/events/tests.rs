@@ -44,6 +44,7 @@ fn events_are_rebuilt_from_git_alone() {
         titles: [("acme/privacy-policy".to_owned(), "ACME privacy".to_owned())].into(),
         diff_max_bytes: 10_000,
         replayer: Default::default(),
+        public_url: None,
     };
     let added = version_event(&repo, a1, &ctx)
         .expect("read")
@@ -126,6 +127,7 @@ fn schema_2_events_carry_provisions_with_ids_and_stated_dates() {
         titles: HashMap::new(),
         diff_max_bytes: 10_000,
         replayer: Default::default(),
+        public_url: None,
     };
     let added = version_event(&repo, a1, &ctx)
         .expect("read")

@@ -70,6 +70,13 @@ pub fn text(event: &Event) -> String {
             if let Some(commit) = &event.commit {
                 out.push_str(&format!("version {commit}, fetched {}\n", event.fetched_at));
             }
+            // The archived evidence, when the web view is published.
+            if let Some(u) = &event.version_url {
+                out.push_str(&format!("archived: {u}\n"));
+            }
+            if let Some(u) = &event.diff_url {
+                out.push_str(&format!("what changed: {u}\n"));
+            }
             for p in event.provisions.iter().take(20) {
                 out.push_str(&format!("  {:<8} {}", p.change.as_str(), p.heading()));
                 if !p.topics.is_empty() {
@@ -161,8 +168,13 @@ pub fn slack(event: &Event) -> Value {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&list.join("\n"), 3000)}}));
     }
     let mut context = format!("<{}|Source> · {}", event.url, event.fetched_at);
-    if let Some(c) = event.short_commit() {
-        context.push_str(&format!(" · version `{c}`"));
+    match (event.short_commit(), &event.version_url) {
+        (Some(c), Some(u)) => context.push_str(&format!(" · <{u}|archived version `{c}`>")),
+        (Some(c), None) => context.push_str(&format!(" · version `{c}`")),
+        _ => {}
+    }
+    if let Some(u) = &event.diff_url {
+        context.push_str(&format!(" · <{u}|what changed>"));
     }
     blocks.push(
         json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&context, 3000)}]}),
@@ -216,8 +228,20 @@ pub fn discord(event: &Event) -> Value {
         "fields": fields,
         "timestamp": event.fetched_at,
     });
-    if event.url.starts_with("http") {
-        embed["url"] = json!(event.url);
+    // The title links to the archived evidence when published, else to the live page (which
+    // stays a field).
+    match (&event.diff_url, &event.version_url) {
+        (Some(u), _) | (None, Some(u)) => {
+            embed["url"] = json!(u);
+            if event.url.starts_with("http") {
+                fields.push(
+                    json!({"name": "Source", "value": cut(&event.url, 1024), "inline": false}),
+                );
+                embed["fields"] = json!(fields);
+            }
+        }
+        _ if event.url.starts_with("http") => embed["url"] = json!(event.url),
+        _ => {}
     }
     json!({"content": cut(&event.headline, 2000), "embeds": [embed], "allowed_mentions": {"parse": []}})
 }
@@ -252,6 +276,19 @@ pub fn html(event: &Event) -> String {
         xml_escape(&event.document),
         xml_escape(&event.fetched_at)
     ));
+    if let Some(u) = &event.version_url {
+        out.push_str(&format!(
+            "<p><a href=\"{}\">Archived version</a>",
+            xml_escape(u)
+        ));
+        if let Some(d) = &event.diff_url {
+            out.push_str(&format!(
+                " · <a href=\"{}\">what changed</a>",
+                xml_escape(d)
+            ));
+        }
+        out.push_str("</p>\n");
+    }
     if !event.topics.is_empty() {
         out.push_str(&format!(
             "<p><b>Topics:</b> {}</p>\n",
@@ -346,5 +383,53 @@ mod tests {
             html(&sample()).contains("OpenAI &lt;privacy&gt;") || html(&sample()).contains("xxxx")
         );
         assert_eq!(xml_escape("a<b&\"c\u{1}"), "a&lt;b&amp;&quot;c");
+    }
+
+    #[test]
+    fn alerts_link_to_the_archived_version_and_keep_the_live_page_as_source() {
+        let mut e = sample();
+        e.event_type = EventType::Changed;
+        e.commit = Some("0123456789abcdef".into());
+        let version = "https://terms.example.org/d/openai/privacy-policy/0123456789abcdef";
+        let diff = "https://terms.example.org/d/openai/privacy-policy/diff?to=0123456789abcdef";
+        // Without a public URL, the live page only.
+        assert!(!text(&e).contains("terms.example.org"));
+        assert_eq!(discord(&e)["embeds"][0]["url"], "https://example.org/p");
+        e.version_url = Some(version.into());
+        e.diff_url = Some(diff.into());
+        let t = text(&e);
+        assert!(
+            t.contains(&format!("archived: {version}"))
+                && t.contains(&format!("what changed: {diff}")),
+            "{t}"
+        );
+        assert!(t.contains("https://example.org/p"), "{t}");
+        let s = slack(&e).to_string();
+        assert!(
+            s.contains(&format!("<{version}|archived version `0123456789`>")),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!("<{diff}|what changed>"))
+                && s.contains("<https://example.org/p|Source>"),
+            "{s}"
+        );
+        let d = discord(&e);
+        assert_eq!(d["embeds"][0]["url"], diff);
+        assert!(
+            d["embeds"][0]["fields"]
+                .to_string()
+                .contains("https://example.org/p"),
+            "{d}"
+        );
+        let h = html(&e);
+        assert!(
+            h.contains(&format!(
+                "<a href=\"{}\">Archived version</a>",
+                xml_escape(version)
+            )),
+            "{h}"
+        );
+        assert!(h.contains("href=\"https://example.org/p\""), "{h}");
     }
 }

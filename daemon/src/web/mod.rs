@@ -1,16 +1,24 @@
 //! The web view (`termtrail serve`): a read-only axum server over the archive. HTML pages
 //! rendered on the server (`html.rs`, every archive text escaped), the same data as JSON
-//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened read-only (`data.rs`); an optional
-//! bearer token (`auth.rs`); `/healthz` (`health.rs`); `settings.rs` `[web]`. The server never
-//! writes to the archive. `termtrail serve` runs it alone, `termtrail run` beside the daemon.
+//! (`routes.rs`) and `/metrics` (`metrics.rs`), read per request from the archive opened
+//! read-only (`data.rs`), with what the provisions work says of each version cached per commit
+//! (`facts.rs`); an optional bearer token (`auth.rs`); `/healthz` (`health.rs`); `settings.rs`
+//! `[web]`. The server never writes to the archive. `termtrail serve` runs it alone,
+//! `termtrail run` beside the daemon.
 
 mod auth;
 pub mod data;
+pub mod facts;
+pub mod feeds;
 pub mod health;
 pub mod html;
+mod markdown;
 mod metrics;
+mod provision_pages;
+pub mod provisions;
 mod routes;
 pub mod settings;
+mod side_by_side;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,6 +62,44 @@ pub struct WebState {
     pub token: Option<String>,
     /// Inside `termtrail run`: what `/healthz` reads of the daemon (None under `serve`).
     pub liveness: Option<Arc<health::Liveness>>,
+    /// The facts of versions already computed (class, topics, dates), by commit.
+    pub facts: Arc<facts::FactsCache>,
+    /// Where people reach the view (`[web] public_url`): feed links are absolute under it.
+    pub public_url: Option<url::Url>,
+    /// Replays of document histories (provision ids), per document at the last version asked.
+    pub replayer: Arc<crate::provisions::history::Replayer>,
+}
+
+impl WebState {
+    /// The state of a server over `archive`, with an empty cache.
+    pub fn new(archive: PathBuf, taxonomy: Taxonomy, token: Option<String>) -> Self {
+        Self {
+            archive,
+            taxonomy,
+            token,
+            liveness: None,
+            facts: Arc::default(),
+            public_url: None,
+            replayer: Arc::default(),
+        }
+    }
+}
+
+/// Computes the facts of every version of every document into the cache, so that the first
+/// visitor of a long timeline does not wait for them (one provision summary per version). Run on
+/// a blocking thread beside the server; a failure is logged, the pages compute what they need.
+pub fn warm_up(state: &WebState) {
+    let started = std::time::Instant::now();
+    let result =
+        data::Reader::open(&state.archive).and_then(|r| r.warm_up(&state.facts, &state.taxonomy));
+    match result {
+        Ok(n) => tracing::debug!(
+            versions = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "web view: version facts computed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "web view: cannot compute the version facts ahead"),
+    }
 }
 
 /// Refuses an address beyond loopback unless a token is set.

@@ -26,7 +26,21 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/d/{platform}/{kind}", get(timeline))
         // A static segment wins over a parameter: `diff` is never taken for a commit.
         .route("/d/{platform}/{kind}/diff", get(diff))
+        .route("/d/{platform}/{kind}/provisions", get(provisions))
+        .route("/d/{platform}/{kind}/provision/{id}", get(provision))
+        .route("/compare", get(compare))
+        .route("/feed.xml", get(feed_all))
+        .route("/feed/{platform}", get(feed_platform))
+        .route("/feed/topic/{topic}", get(feed_topic))
+        .route("/feed/{platform}/{kind}", get(feed_document))
+        .route("/api/d/{platform}/{kind}/provisions", get(api_provisions))
+        .route(
+            "/api/d/{platform}/{kind}/provision/{id}",
+            get(api_provision),
+        )
+        .route("/api/compare", get(api_compare))
         .route("/d/{platform}/{kind}/{commit}", get(version))
+        .route("/d/{platform}/{kind}/{commit}/raw", get(raw))
         .route("/api/documents", get(api_documents))
         .route("/api/d/{platform}/{kind}", get(api_versions))
         .route("/api/d/{platform}/{kind}/diff", get(api_diff))
@@ -50,7 +64,7 @@ fn status_of(e: &DataError) -> StatusCode {
     match e {
         DataError::NotFound(_) => StatusCode::NOT_FOUND,
         DataError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        DataError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        DataError::Archive(_) | DataError::History(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -92,8 +106,8 @@ async fn answer<T: Send + 'static>(
             ([(header::CONTENT_TYPE, content_type)], render(value)).into_response()
         }
         Ok(Err(e)) => {
-            if let DataError::Archive(a) = &e {
-                tracing::error!(error = %a, "web view cannot read the archive");
+            if matches!(e, DataError::Archive(_) | DataError::History(_)) {
+                tracing::error!(error = %e, "web view cannot read the archive");
             }
             error(format, status_of(&e), &e.to_string())
         }
@@ -183,53 +197,69 @@ async fn not_found() -> Response {
     error(Format::Html, StatusCode::NOT_FOUND, "no such page")
 }
 
-async fn home(State(state): Shared) -> Response {
-    answer(
-        state,
-        Format::Html,
-        |r, _| r.documents(),
-        |d| html::home(&d),
+/// The rows of `/` and `/api/documents`: the state file is read (never written) per request.
+fn home_rows(r: &Reader, s: &WebState) -> Result<Vec<super::data::HomeRow>, DataError> {
+    r.home(
+        &crate::archive::State::load(&s.archive),
+        &s.facts,
+        &s.taxonomy,
     )
-    .await
+}
+
+async fn home(State(state): Shared) -> Response {
+    answer(state, Format::Html, home_rows, |d| html::home(&d)).await
 }
 
 async fn api_documents(State(state): Shared) -> Response {
-    answer(
-        state,
-        Format::Json,
-        |r, _| r.documents(),
-        |d| json(&serde_json::json!({ "documents": d })),
-    )
+    answer(state, Format::Json, home_rows, |d| {
+        json(&serde_json::json!({ "documents": d }))
+    })
     .await
+}
+
+/// One parameter of a query (the first non-empty one named `name`).
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 async fn versions(
     state: Arc<WebState>,
     format: Format,
-    platform: String,
-    kind: String,
+    (platform, kind): (String, String),
+    query: Option<String>,
 ) -> Response {
+    let topic = param(query.as_deref(), "topic");
     answer(
         state,
         format,
-        move |r, _| {
+        move |r, s| {
             let doc = document_id(&platform, &kind)?;
-            Ok((doc.to_string(), r.versions(&doc)?))
+            r.timeline(&doc, &s.facts, &s.taxonomy, topic.as_deref())
         },
-        move |(doc, v)| match format {
-            Format::Html => html::timeline(&doc, &v),
-            Format::Json => json(&serde_json::json!({ "document": doc, "versions": v })),
+        move |t| match format {
+            Format::Html => html::timeline(&t),
+            Format::Json => json(&t),
         },
     )
     .await
 }
 
-async fn timeline(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
-    versions(state, Format::Html, p, k).await
+async fn timeline(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    versions(state, Format::Html, p, q).await
 }
 
-async fn api_versions(State(state): Shared, Path((p, k)): Path<(String, String)>) -> Response {
-    versions(state, Format::Json, p, k).await
+async fn api_versions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    versions(state, Format::Json, p, q).await
 }
 
 async fn one_version(
@@ -279,11 +309,17 @@ async fn diff_of(
                     &page.new_text,
                     crate::diff_view::Style::Plain,
                 );
+                let (provisions, total) = crate::events::provisions::listed(&page.changes);
                 json(&serde_json::json!({
                     "document": page.document,
                     "from": page.from,
                     "to": page.to,
                     "summary": page.summary,
+                    "class": page.changes.class,
+                    "cosmetic_reasons": page.changes.cosmetic_reasons,
+                    "topics": page.changes.topics,
+                    "provisions": provisions,
+                    "provisions_total": total,
                     "word_diff": words,
                 }))
             }
@@ -306,4 +342,238 @@ async fn api_diff(
     RawQuery(q): RawQuery,
 ) -> Response {
     diff_of(state, Format::Json, p, q).await
+}
+
+/// A snapshot page as fetched: never as live HTML. UTF-8 bytes are shown as plain text, anything
+/// else is a download; a sandboxing policy covers a browser that would sniff regardless.
+async fn raw(
+    State(state): Shared,
+    Path((platform, kind, commit)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let page = match param(q.as_deref(), "page").map(|p| p.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return error(
+                Format::Html,
+                StatusCode::BAD_REQUEST,
+                "page is a number from 1",
+            )
+        }
+    };
+    let done = tokio::task::spawn_blocking(move || {
+        Reader::open(&state.archive)?.raw(&document_id(&platform, &kind)?, &commit, page)
+    })
+    .await;
+    match done {
+        Ok(Ok(p)) => {
+            let text = std::str::from_utf8(&p.bytes).is_ok();
+            // The name is the archive's own file name (slug and extension); quoted anyway.
+            let disposition = format!(
+                "{}; filename=\"{}\"",
+                if text { "inline" } else { "attachment" },
+                p.name.replace(['"', '\\', '\r', '\n'], "_")
+            );
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        if text {
+                            "text/plain; charset=utf-8"
+                        } else {
+                            "application/octet-stream"
+                        }
+                        .to_owned(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'".to_owned(),
+                    ),
+                ],
+                p.bytes,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => error(Format::Html, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Html,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
+}
+
+async fn provisions_of(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind): (String, String),
+    query: Option<String>,
+) -> Response {
+    let (at, topic) = (
+        param(query.as_deref(), "at"),
+        param(query.as_deref(), "topic"),
+    );
+    answer(
+        state,
+        format,
+        move |r, s| {
+            let doc = document_id(&platform, &kind)?;
+            r.provisions(
+                &doc,
+                at.as_deref(),
+                topic.as_deref(),
+                &s.replayer,
+                &s.taxonomy,
+            )
+        },
+        move |page| match format {
+            Format::Html => super::provision_pages::provisions(&page),
+            Format::Json => json(&page),
+        },
+    )
+    .await
+}
+
+async fn provisions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    provisions_of(state, Format::Html, p, q).await
+}
+
+async fn api_provisions(
+    State(state): Shared,
+    Path(p): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    provisions_of(state, Format::Json, p, q).await
+}
+
+async fn provision_of(
+    state: Arc<WebState>,
+    format: Format,
+    (platform, kind, id): (String, String, String),
+) -> Response {
+    answer(
+        state,
+        format,
+        move |r, s| r.provision_timeline(&document_id(&platform, &kind)?, &id, &s.taxonomy),
+        move |t| match format {
+            Format::Html => super::provision_pages::provision_timeline(&t),
+            Format::Json => json(&t),
+        },
+    )
+    .await
+}
+
+async fn provision(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    provision_of(state, Format::Html, p).await
+}
+
+async fn api_provision(State(state): Shared, Path(p): Path<(String, String, String)>) -> Response {
+    provision_of(state, Format::Json, p).await
+}
+
+async fn compare_of(state: Arc<WebState>, format: Format, query: Option<String>) -> Response {
+    let topic = param(query.as_deref(), "topic");
+    answer(
+        state,
+        format,
+        move |r, s| match (&topic, format) {
+            (Some(t), _) => Ok((
+                s.taxonomy.clone(),
+                Some(r.compare(t, &s.replayer, &s.taxonomy)?),
+            )),
+            (None, Format::Html) => Ok((s.taxonomy.clone(), None)),
+            (None, Format::Json) => Err(DataError::BadRequest(
+                "give a topic: /api/compare?topic=TOPIC".to_owned(),
+            )),
+        },
+        move |(taxonomy, c)| match format {
+            Format::Html => super::provision_pages::compare(&taxonomy, c.as_ref()),
+            Format::Json => json(&c),
+        },
+    )
+    .await
+}
+
+async fn compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
+    compare_of(state, Format::Html, q).await
+}
+
+async fn api_compare(State(state): Shared, RawQuery(q): RawQuery) -> Response {
+    compare_of(state, Format::Json, q).await
+}
+
+/// A feed's last path segment without its `.xml`.
+fn xml_name(segment: &str) -> Result<&str, DataError> {
+    segment
+        .strip_suffix(".xml")
+        .ok_or_else(|| DataError::NotFound("feeds end in .xml".to_owned()))
+}
+
+async fn feed_of(
+    state: Arc<WebState>,
+    scope: impl FnOnce() -> Result<super::feeds::Scope, DataError> + Send + 'static,
+) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let scope = scope()?;
+        Reader::open(&state.archive)?.feed(
+            &scope,
+            &state.facts,
+            &state.taxonomy,
+            state.public_url.as_ref(),
+        )
+    })
+    .await;
+    match done {
+        Ok(Ok(xml)) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
+        Ok(Err(e)) => error(Format::Html, status_of(&e), &e.to_string()),
+        Err(_) => error(
+            Format::Html,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server's log",
+        ),
+    }
+}
+
+async fn feed_all(State(state): Shared) -> Response {
+    feed_of(state, || Ok(super::feeds::Scope::All)).await
+}
+
+async fn feed_platform(State(state): Shared, Path(platform): Path<String>) -> Response {
+    feed_of(state, move || {
+        let p = xml_name(&platform)?;
+        // A platform slug is a document id's first half.
+        document_id(p, "x")?;
+        Ok(super::feeds::Scope::Platform(p.to_owned()))
+    })
+    .await
+}
+
+async fn feed_document(
+    State(state): Shared,
+    Path((platform, kind)): Path<(String, String)>,
+) -> Response {
+    feed_of(state, move || {
+        Ok(super::feeds::Scope::Document(document_id(
+            &platform,
+            xml_name(&kind)?,
+        )?))
+    })
+    .await
+}
+
+async fn feed_topic(State(state): Shared, Path(topic): Path<String>) -> Response {
+    feed_of(state, move || {
+        Ok(super::feeds::Scope::Topic(xml_name(&topic)?.to_owned()))
+    })
+    .await
 }

@@ -72,6 +72,18 @@ pub fn validate(raw: &RawWeb, d: &mut Diagnostics<'_>) -> WebSettings {
     }
     if let Some(u) = &raw.public_url {
         web.public_url = d.http_url(u, "web.public_url");
+        // Events and alerts carry links under it: a token or password there would travel with
+        // every alert.
+        if let Some(url) = &web.public_url {
+            if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
+                d.push(
+                    Some(u.span()),
+                    "web.public_url",
+                    "must not carry a query or credentials (alerts link under it); give the bare address, and the token with [web] auth_token",
+                );
+                web.public_url = None;
+            }
+        }
     }
     if let Some(t) = &raw.auth_token {
         if t.get_ref().trim().is_empty() {
@@ -120,6 +132,8 @@ mod tests {
             "listen = \"localhost\"",
             "public_url = \"ftp://x/\"",
             "auth_token = \" \"",
+            "public_url = \"https://terms.example.org/?token=abc\"",
+            "public_url = \"https://user:pw@terms.example.org/\"",
         ] {
             assert_eq!(parse(bad).1, 1, "{bad}");
         }
