@@ -40,9 +40,11 @@ impl Archive {
     /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
     /// what a check needs to know before extracting. Writes nothing.
     pub fn probe(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Probe, ArchiveError> {
+        let version = self.version_blob(doc)?;
         Ok(Probe {
             unchanged: self.layout(doc, pages)?.unchanged,
-            has_version: self.has_version(doc)?,
+            has_version: version.is_some(),
+            version,
         })
     }
 

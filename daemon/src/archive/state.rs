@@ -43,6 +43,20 @@ pub struct DocState {
     /// The language declared by the page of the recorded version (`<html lang>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_language: Option<String>,
+    /// The fingerprint of the last fetch whose text was recorded or found equal to the recorded
+    /// one, with that text's blob: see `check/fingerprint.rs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<TextFingerprint>,
+}
+
+/// A fetch's fingerprint (`extract`'s, of all its pages, with the extractor id) and the blob of
+/// the text it was extracted to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TextFingerprint {
+    /// The fingerprint, hex.
+    pub pages: String,
+    /// The git blob id of the text, hex.
+    pub text: String,
 }
 
 /// All documents' state.
