@@ -24,6 +24,7 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
+use html5ever::LocalName;
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -262,6 +263,9 @@ impl FingerprintRules {
         let input = BufferQueue::default();
         input.push_back(StrTendril::from_slice(html));
         let _ = tokenizer.feed(&input);
+        if tokenizer.sink.walk.borrow().unsure {
+            return None;
+        }
         tokenizer.end();
         let walk = tokenizer.sink.walk.into_inner();
         walk.finish(base)
@@ -283,7 +287,7 @@ enum Namespace {
 
 /// One open element.
 struct Frame {
-    name: String,
+    name: LocalName,
     ns: Namespace,
     /// An SVG or MathML element whose content is parsed as HTML.
     integration: bool,
@@ -353,7 +357,12 @@ impl TokenSink for Sink<'_> {
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         let mut w = self.walk.borrow_mut();
         if w.unsure {
-            return TokenSinkResult::Continue;
+            // Pauses the tokenizer at the next tag (the only tokens it may pause at): the rest of
+            // the page cannot make a fingerprint.
+            return match token {
+                Token::TagToken(_) => TokenSinkResult::Script(()),
+                _ => TokenSinkResult::Continue,
+            };
         }
         match token {
             Token::CharacterTokens(t) => w.text(&t),
@@ -402,11 +411,11 @@ impl Walk<'_> {
     }
 
     fn top(&self) -> Option<&str> {
-        self.stack.last().map(|f| f.name.as_str())
+        self.stack.last().map(|f| &*f.name)
     }
 
     fn open(&self, name: &str) -> bool {
-        self.stack.iter().any(|f| f.name == name)
+        self.stack.iter().any(|f| &*f.name == name)
     }
 
     fn text(&mut self, t: &str) {
@@ -444,11 +453,11 @@ impl Walk<'_> {
                 _ => {}
             }
         }
-        let blank = u8::from(self.run_blank);
-        self.put(b"T");
-        self.put(&[blank]);
+        // Text outside the region changes no element's place (the cases where it would were
+        // refused above): only the region's is hashed.
         if self.run_hashed {
             let run = std::mem::take(&mut self.run);
+            self.put(b"T");
             self.put(run.as_bytes());
             self.run = run;
         }
@@ -512,7 +521,23 @@ impl Walk<'_> {
             "a" | "nobr" | "button" | "form" | "select" if self.open(name) => return true,
             "option" if top == Some("option") => return true,
             "optgroup" if matches!(top, Some("option" | "optgroup")) => return true,
-            "rb" | "rp" | "rt" | "rtc" if matches!(top, Some("rb" | "rp" | "rt" | "rtc")) => {
+            // Implied end tags are generated for these.
+            "rb" | "rp" | "rt" | "rtc"
+                if matches!(
+                    top,
+                    Some(
+                        "rb" | "rp"
+                            | "rt"
+                            | "rtc"
+                            | "dd"
+                            | "dt"
+                            | "li"
+                            | "option"
+                            | "optgroup"
+                            | "p"
+                    )
+                ) =>
+            {
                 return true
             }
             "li" | "dd" | "dt" => {
@@ -522,10 +547,10 @@ impl Walk<'_> {
                     (&["dd", "dt"], &["dl"])
                 };
                 for f in self.stack.iter().rev() {
-                    if same.contains(&f.name.as_str()) {
+                    if same.contains(&&*f.name) {
                         return true;
                     }
-                    if lists.contains(&f.name.as_str()) {
+                    if lists.contains(&&*f.name) {
                         break;
                     }
                 }
@@ -602,6 +627,11 @@ impl Walk<'_> {
             }
             Namespace::Html => false,
         };
+        if name == "base" && ns != Namespace::Html {
+            // Whether scraper takes it for the page's base is not known.
+            self.bail();
+            return TokenSinkResult::Continue;
+        }
         if name == "base" && self.base_href.is_none() {
             self.base_href = tag
                 .attrs
@@ -624,7 +654,7 @@ impl Walk<'_> {
         let (parent_removed, parent_hashed) =
             parent.map_or((false, false), |p| (p.removed, p.hashed));
         self.stack.push(Frame {
-            name: name.to_owned(),
+            name: tag.name.clone(),
             ns,
             integration,
             attrs,
