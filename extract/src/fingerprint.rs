@@ -242,6 +242,7 @@ impl FingerprintRules {
             hasher,
             run: String::new(),
             run_hashed: false,
+            run_watched: false,
             run_blank: true,
             in_run: false,
             links: Vec::new(),
@@ -292,7 +293,7 @@ struct Frame {
     /// An SVG or MathML element whose content is parsed as HTML.
     integration: bool,
     /// The attributes the selectors look at.
-    attrs: Vec<(String, String)>,
+    attrs: Vec<(LocalName, StrTendril)>,
     /// A `remove` rule matches it or an ancestor.
     removed: bool,
     /// Its content is written by the extraction: hashed in full.
@@ -306,8 +307,8 @@ impl css::Element for Frame {
     fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| &**v)
     }
     fn foreign(&self) -> bool {
         self.ns != Namespace::Html
@@ -331,6 +332,9 @@ struct Walk<'r> {
     /// The run of text being read (only when it is hashed).
     run: String,
     run_hashed: bool,
+    /// Whether the run's blankness matters to the tree builder where it is (tables, the head,
+    /// before the body): only then is it looked at.
+    run_watched: bool,
     run_blank: bool,
     in_run: bool,
     links: Vec<Link>,
@@ -423,9 +427,16 @@ impl Walk<'_> {
             self.in_run = true;
             self.run_blank = true;
             self.run_hashed = self.stack.last().is_some_and(|f| f.hashed);
+            self.run_watched = matches!(
+                self.top(),
+                Some("table" | "thead" | "tbody" | "tfoot" | "tr" | "colgroup" | "head" | "html")
+                    | None
+            );
             self.run.clear();
         }
-        self.run_blank &= is_blank(t);
+        if self.run_watched {
+            self.run_blank &= is_blank(t);
+        }
         if self.run_hashed {
             self.run.push_str(t);
         }
@@ -441,7 +452,7 @@ impl Walk<'_> {
             // Text after `</body>` goes into the body, which is part of the region.
             return self.bail();
         }
-        if !self.run_blank {
+        if self.run_watched && !self.run_blank {
             match self.top() {
                 // Foster-parented out of the table.
                 Some("table" | "thead" | "tbody" | "tfoot" | "tr" | "colgroup") => {
@@ -639,16 +650,11 @@ impl Walk<'_> {
                 .find(|a| &*a.name.local == "href")
                 .map(|a| a.value.to_string());
         }
-        let attrs = self
-            .rules
-            .attributes
+        let attrs = tag
+            .attrs
             .iter()
-            .filter_map(|n| {
-                tag.attrs
-                    .iter()
-                    .find(|a| &*a.name.local == n.as_str())
-                    .map(|a| (n.clone(), a.value.to_string()))
-            })
+            .filter(|a| self.rules.attributes.iter().any(|n| *n == *a.name.local))
+            .map(|a| (a.name.local.clone(), a.value.clone()))
             .collect();
         let parent = self.stack.last();
         let (parent_removed, parent_hashed) =

@@ -49,11 +49,16 @@ pub(super) fn vouches(state: &State, doc: &Document, pages: &str, version: Optio
     let Some(version) = version else {
         return false;
     };
-    state
-        .documents
-        .get(&doc.id.to_string())
-        .and_then(|d| d.fingerprint.as_ref())
-        .is_some_and(|f| f.pages == pages && f.text == version.to_string())
+    let Some(d) = state.documents.get(&doc.id.to_string()) else {
+        return false;
+    };
+    // A failure must be seen again, and a held text needs the next fetch extracted (the check
+    // asks for extraction then too; this does not rely on it).
+    d.failures == 0
+        && d.hold.is_none()
+        && d.fingerprint
+            .as_ref()
+            .is_some_and(|f| f.pages == pages && f.text == version.to_string())
 }
 
 /// What the state keeps after a fetch with fingerprint `pages` was extracted to `text` and
