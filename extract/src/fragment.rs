@@ -28,11 +28,33 @@ const KEPT_ATTRS: &[&str] = &["href", "src", "alt", "title", "colspan", "rowspan
 /// The base URL for relative links: the page's `<base href>` if it has one.
 pub(crate) fn document_base(doc: &Html, fetched_from: &Url) -> Url {
     let sel = Selector::parse("base[href]").expect("static selector is valid");
-    doc.select(&sel)
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|href| fetched_from.join(href).ok())
+    document_base_of(
+        doc.select(&sel).next().and_then(|b| b.value().attr("href")),
+        fetched_from,
+    )
+}
+
+/// The base URL of a page fetched from `fetched_from` whose first `<base>` with an `href` has
+/// `href`.
+pub(crate) fn document_base_of(href: Option<&str>, fetched_from: &Url) -> Url {
+    href.and_then(|href| fetched_from.join(href).ok())
         .unwrap_or_else(|| fetched_from.clone())
+}
+
+/// The `href` of an `<a>` as the extraction writes it: made absolute by the page's preparation
+/// (email-protection tokens dropped there too), then cleaned here.
+pub(crate) fn written_anchor_href(base: &Url, href: &str) -> String {
+    let prepared = crate::prepare::prepared_href(base, href).unwrap_or_else(|| href.to_owned());
+    let prepared = match crate::prepare::email_protection_target(&prepared) {
+        Some(kept) => kept.to_owned(),
+        None => prepared,
+    };
+    absolute(base, "href", &prepared)
+}
+
+/// An `href` or `src` (of an element other than `<a>`) as the extraction writes it.
+pub(crate) fn written_target(base: &Url, attr: &str, value: &str) -> String {
+    absolute(base, attr, value)
 }
 
 /// Writes the `<body>` (or the whole document when there is none).

@@ -20,6 +20,7 @@
 
 mod auto;
 mod dom;
+mod fingerprint;
 mod fragment;
 pub mod links;
 mod markdown;
@@ -35,6 +36,7 @@ mod selector_error;
 mod tracking;
 
 pub use dom::MAX_DEPTH;
+pub use fingerprint::Fingerprint;
 pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;
 pub use prepare::PROTECTED_EMAIL_TEXT;
@@ -87,22 +89,36 @@ pub enum ExtractError {
 pub struct Extractor {
     select: Vec<CompiledRule>,
     remove: Vec<CompiledRule>,
+    /// The rules in the fingerprint's terms, when it can vouch for them.
+    fingerprint: Option<fingerprint::FingerprintRules>,
 }
 
 impl Extractor {
     /// Compiles the rules. An empty `select` means zero-config extraction: boilerplate is removed
     /// and the element holding the page's prose is found automatically (see [`auto`]).
     pub fn new(select: &[RuleSpec], remove: &[RuleSpec]) -> Result<Self, RuleError> {
+        let select: Vec<CompiledRule> = select
+            .iter()
+            .map(CompiledRule::compile)
+            .collect::<Result<_, _>>()?;
+        let remove: Vec<CompiledRule> = remove
+            .iter()
+            .map(CompiledRule::compile)
+            .collect::<Result<_, _>>()?;
         Ok(Self {
-            select: select
-                .iter()
-                .map(CompiledRule::compile)
-                .collect::<Result<_, _>>()?,
-            remove: remove
-                .iter()
-                .map(CompiledRule::compile)
-                .collect::<Result<_, _>>()?,
+            fingerprint: fingerprint::FingerprintRules::compile(&select, &remove),
+            select,
+            remove,
         })
+    }
+
+    /// A fingerprint of the text [`Extractor::extract`] would give for `html` fetched from
+    /// `base`, taken without parsing the page into a DOM: pages with equal fingerprints give
+    /// equal texts. `None` when the rules or the page's markup leave the part of HTML where the
+    /// fingerprint can vouch for that (zero-config extraction, ranges, pseudo-classes, markup the
+    /// parser would rearrange): extract then. See the `fingerprint` module.
+    pub fn fingerprint(&self, html: &str, base: &Url) -> Option<Fingerprint> {
+        self.fingerprint.as_ref()?.fingerprint(html, base)
     }
 
     /// The CSS selectors of the `select` rules (a range's start), for waiting until a page

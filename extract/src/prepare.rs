@@ -49,19 +49,26 @@ fn absolute_links(doc: &mut Html, base: &Url) {
     let links = Selector::parse("a[href]").expect("static selector is valid");
     let rewrites: Vec<(NodeId, String)> = select_in(doc, &links)
         .into_iter()
-        .filter_map(|a| {
-            let href = a.value().attr("href")?;
-            if href.is_empty() || href.starts_with('#') {
-                return None;
-            }
-            // A target that is not a URL even relative to the page stays as written.
-            let absolute = base.join(href).ok()?;
-            (absolute.as_str() != href).then(|| (a.id(), absolute.to_string()))
-        })
+        .filter_map(|a| Some((a.id(), prepared_href(base, a.value().attr("href")?)?)))
         .collect();
     for (id, href) in rewrites {
         set_attr(doc, id, "href", &href);
     }
+}
+
+/// The new `href` of a link made absolute against `base`, or `None` when it stays as written.
+pub(crate) fn prepared_href(base: &Url, href: &str) -> Option<String> {
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    // A target that is not a URL even relative to the page stays as written.
+    let absolute = base.join(href).ok()?;
+    (absolute.as_str() != href).then(|| absolute.to_string())
+}
+
+/// The `href` an email-protected link keeps (its token dropped), if `href` is one.
+pub(crate) fn email_protection_target(href: &str) -> Option<&str> {
+    is_email_protection(href).then(|| href.split('#').next().unwrap_or_default())
 }
 
 fn drop_scripts(doc: &mut Html) {
@@ -79,11 +86,8 @@ fn clean_email_protection(doc: &mut Html) {
     let protected: Vec<(NodeId, String)> = select_in(doc, &links)
         .into_iter()
         .filter_map(|a| {
-            let href = a.value().attr("href")?;
-            is_email_protection(href).then(|| {
-                let kept = href.split('#').next().unwrap_or_default();
-                (a.id(), kept.to_owned())
-            })
+            let kept = email_protection_target(a.value().attr("href")?)?;
+            Some((a.id(), kept.to_owned()))
         })
         .collect();
     for (id, href) in protected {

@@ -193,6 +193,67 @@ fn noise_outside_the_selection_gives_no_version_and_keeps_a_snapshot_only_under_
     }
 }
 
+/// `check --json` with extraction made to panic (fail point `check.extracted`): a document
+/// that is extracted fails, one whose extraction is skipped does not.
+fn check_without_extraction(f: &Fixture) -> serde_json::Value {
+    let out = f.run_env(
+        &["check", "--json"],
+        &[("TERMTRAIL_FAILPOINTS", "check.extracted=panic")],
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn noise_only_fetches_skip_extraction_and_nothing_else_does() {
+    let f = setup(2, false);
+    f.check();
+    let state = f.archive().join("termtrail-state.json");
+    let first_state = std::fs::read(&state).expect("state file");
+    let snap0 = f.count("snapshots");
+    let serve = |noise: usize, p1_revision: usize| {
+        f.server
+            .set("/p0", Page::html(policy_page(0, 1, noise, 4_000)));
+        f.server
+            .set("/p1", Page::html(policy_page(1, p1_revision, noise, 4_000)));
+    };
+    // New bytes outside <main>: the fingerprint vouches for the recorded text; the snapshots
+    // are still recorded.
+    serve(77, 1);
+    let r = check_without_extraction(&f);
+    assert_eq!(
+        (r["unchanged"].as_u64(), r["errors"].as_u64()),
+        (Some(2), Some(0)),
+        "{r}"
+    );
+    assert_eq!(f.count("snapshots"), snap0 + 2);
+    // A policy edit is extracted (and fails here); the noise-only page is not.
+    serve(78, 2);
+    let r = check_without_extraction(&f);
+    assert_eq!(ids(&r, "error_ids"), ["p1/privacy-policy"], "{r}");
+    let r = f.check();
+    assert_eq!(ids(&r, "changed_ids"), ["p1/privacy-policy"], "{r}");
+    // A lost state file: everything is extracted again.
+    std::fs::remove_file(&state).expect("state file");
+    serve(79, 2);
+    let r = check_without_extraction(&f);
+    assert_eq!(r["errors"].as_u64(), Some(2), "{r}");
+    f.check();
+    // A stale state file (as a crash after the version commit leaves it) vouches for the first
+    // text, which `main` no longer holds: the page reverted to it is extracted, and recorded.
+    std::fs::write(&state, &first_state).expect("state file");
+    serve(80, 1);
+    let r = check_without_extraction(&f);
+    assert_eq!(ids(&r, "error_ids"), ["p1/privacy-policy"], "{r}");
+    let r = f.check();
+    assert_eq!(ids(&r, "changed_ids"), ["p1/privacy-policy"], "{r}");
+    f.fsck();
+}
+
 #[test]
 fn not_modified_responses_give_no_commit() {
     let f = setup(3, true);

@@ -43,8 +43,7 @@ pub use hold::{
 };
 pub use lock::{ArchiveLock, LockError};
 pub use settings::{ArchiveSettings, Retention};
-pub use state::NoiseFetch;
-pub use state::{DocState, State};
+pub use state::{DocState, NoiseFetch, State, TextFingerprint};
 pub use writer::{ArchiveHandle, RecordRequest, VersionRequest, WriterThread};
 
 /// The branch of extracted versions.
@@ -156,6 +155,8 @@ pub struct Probe {
     pub unchanged: bool,
     /// `main` already holds a version of the document.
     pub has_version: bool,
+    /// The blob of that version's text on `main`.
+    pub version: Option<git2::Oid>,
 }
 
 /// What recording one fetch did.

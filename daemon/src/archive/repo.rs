@@ -188,13 +188,18 @@ impl Archive {
 
     /// Whether `main` holds a version of `doc`.
     pub(super) fn has_version(&self, doc: &DocumentId) -> Result<bool, ArchiveError> {
+        Ok(self.version_blob(doc)?.is_some())
+    }
+
+    /// The blob of the current version of `doc` on `main`, if it has one.
+    pub(super) fn version_blob(&self, doc: &DocumentId) -> Result<Option<Oid>, ArchiveError> {
         let main = self.tip(MAIN)?;
         let tree = main
             .as_ref()
             .map(|c| c.tree())
             .transpose()
             .map_err(git("read tree"))?;
-        Ok(Self::blob_at(tree.as_ref(), &doc.version_path()).is_some())
+        Ok(Self::blob_at(tree.as_ref(), &doc.version_path()))
     }
 
     /// If the last version names a snapshot commit that `snapshots` does not reach yet, one

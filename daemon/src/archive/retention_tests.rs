@@ -73,6 +73,7 @@ fn fetch(a: &mut Archive, doc: &DocumentId, t: u64, bytes: &str, text: Option<&s
         "P",
         &[page(t, bytes)],
         version,
+        false,
         Prior::default(),
         |_, _| {},
     )

@@ -42,9 +42,11 @@ impl Archive {
     /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
     /// what a check needs to know before extracting. Writes nothing.
     pub fn probe(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Probe, ArchiveError> {
+        let version = self.version_blob(doc)?;
         Ok(Probe {
             unchanged: self.layout(doc, pages)?.unchanged,
-            has_version: self.has_version(doc)?,
+            has_version: version.is_some(),
+            version,
         })
     }
 
@@ -239,14 +241,16 @@ impl Archive {
         pages: &[SnapshotPage],
     ) -> Result<SnapshotResult, ArchiveError> {
         Ok(self
-            .record(doc, title, pages, None, Prior::default(), |_, _| {})?
+            .record(doc, title, pages, None, false, Prior::default(), |_, _| {})?
             .snapshot)
     }
 
     /// Records one fetch of `doc`: its snapshot, if any byte changed and the retention keeps it,
     /// and, when `version` is given, its text as a version, if the text changed and is not held
     /// back (`prior`: the hold from the previous fetch and the recorded version's page language).
-    /// `version.snapshot` is filled in here.
+    /// `version.snapshot` is filled in here. `vouched`: no `version` is given because the check
+    /// knows the text is the recorded version's (its fingerprint, `check/fingerprint.rs`), so the
+    /// fetch is noise, not a failed extraction.
     ///
     /// Under [`Retention::Versions`] a fetch whose text is the recorded version's writes nothing
     /// (`Recorded::noise` says so when its bytes differ from the kept ones); a version, a held
@@ -262,6 +266,7 @@ impl Archive {
         title: &str,
         pages: &[SnapshotPage],
         version: Option<VersionRequest>,
+        vouched: bool,
         prior: Prior<'_>,
         on_decided: impl FnOnce(&VersionRequest, &VersionResult),
     ) -> Result<Recorded, ArchiveError> {
@@ -271,7 +276,8 @@ impl Archive {
             .as_ref()
             .map(|req| self.judge_version(req, prior))
             .transpose()?;
-        let same_text = matches!(judged, Some(Judged::Settled(VersionResult::Unchanged)));
+        let same_text = (vouched && version.is_none())
+            || matches!(judged, Some(Judged::Settled(VersionResult::Unchanged)));
         let (prepared, noise) = if same_text && self.retention == Retention::Versions {
             if let Some(pending) = self.unpublished.take() {
                 self.publish_snapshot(pending)?;

@@ -54,6 +54,10 @@ pub struct DocState {
     /// Forgotten when a later fetch or a re-extraction is recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise: Option<NoiseFetch>,
+    /// The fingerprint of the last fetch whose text was recorded or found equal to the recorded
+    /// one, with that text's blob: see `check/fingerprint.rs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<TextFingerprint>,
 }
 
 /// A fetch whose text was the recorded version's, not kept on `snapshots`.
@@ -83,6 +87,16 @@ impl NoiseFetch {
     pub fn matches(&self, pages: &[super::SnapshotPage]) -> bool {
         Self::hashes(pages).is_some_and(|h| h == self.pages)
     }
+}
+
+/// A fetch's fingerprint (`extract`'s, of all its pages, with the extractor id) and the blob of
+/// the text it was extracted to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TextFingerprint {
+    /// The fingerprint, hex.
+    pub pages: String,
+    /// The git blob id of the text, hex.
+    pub text: String,
 }
 
 /// All documents' state.

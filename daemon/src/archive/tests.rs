@@ -356,6 +356,7 @@ async fn a_page_declaring_another_language_is_held_when_its_text_cannot_tell() {
             .into(),
             validators: Default::default(),
             version: Some(v),
+            vouched: false,
         }
     };
     let outcome = |r: Result<Recorded, ArchiveError>| match r.expect("recorded").version {

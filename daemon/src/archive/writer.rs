@@ -58,8 +58,12 @@ pub struct RecordRequest {
     /// The validators of a single-page fetch, stored once its bytes are on record.
     pub validators: Validators,
     /// The text, as a version request whose `snapshot` the writer fills in with the snapshot
-    /// commit it makes; `None` when extraction failed (the snapshot is kept all the same).
+    /// commit it makes; `None` when extraction failed (the snapshot is kept all the same) or
+    /// was not needed (`vouched`).
     pub version: Option<VersionRequest>,
+    /// No extraction: the check knows the text is the recorded version's (the fingerprint of
+    /// the fetch vouches for it), so the fetch is noise under the retention.
+    pub vouched: bool,
 }
 
 struct ProbeRequest {
@@ -324,15 +328,24 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                     pages,
                     validators,
                     version,
+                    vouched,
                 } = *req;
-                let result = archive.record(&doc, &title, &pages, version, prior, |v, result| {
-                    if note_version(&state, v, result) {
-                        // Saved before `snapshots` moves: once the held page is on record,
-                        // the next fetch of the same bytes would not be extracted, so the
-                        // hold must already be known.
-                        save_to(&dir, &state);
-                    }
-                });
+                let result = archive.record(
+                    &doc,
+                    &title,
+                    &pages,
+                    version,
+                    vouched,
+                    prior,
+                    |v, result| {
+                        if note_version(&state, v, result) {
+                            // Saved before `snapshots` moves: once the held page is on record,
+                            // the next fetch of the same bytes would not be extracted, so the
+                            // hold must already be known.
+                            save_to(&dir, &state);
+                        }
+                    },
+                );
                 if let Ok(recorded) = &result {
                     // Validators are stored only once the bytes they vouch for are committed, or
                     // noted as noise (their text is the recorded version): a 304 must never stand

@@ -3,12 +3,13 @@
 //! people (availability alerts, sink wake-ups) is decided above it.
 //!
 //! `cycle.rs` one check and a cycle; `fetch.rs` fetching with the browser fallback;
-//! `extract.rs` text from pages; `record.rs` handing a fetch to the archive writer;
+//! `extract.rs` text from pages; `fingerprint.rs` skipping the extraction of noise-only fetches; `record.rs` handing a fetch to the archive writer;
 //! `reextract.rs` rules changes; `report.rs` outcomes and errors; `settings.rs` `[extraction]`.
 
 mod cycle;
 mod extract;
 mod fetch;
+mod fingerprint;
 mod record;
 mod reextract;
 mod report;

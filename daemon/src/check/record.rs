@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::extract::snapshot_extension;
 use super::{outcome_of, CheckError, Engine, Outcome};
-use crate::archive::{RecordRequest, SnapshotMeta, SnapshotPage, VersionRequest};
+use crate::archive::{RecordRequest, SnapshotMeta, SnapshotPage, VersionRequest, VersionResult};
 use crate::document::Document;
 use crate::fetch::{Fetched, Validators};
 
@@ -66,12 +66,45 @@ impl Engine {
         if probe.unchanged && probe.has_version && !must_extract {
             return Ok((Outcome::Unchanged, false));
         }
+        // New bytes: the same fingerprint as the fetch of the recorded text means the same text
+        // (see `fingerprint.rs`); only the snapshot is recorded then.
+        let fingerprint = {
+            let (d, p) = (doc.clone(), snapshot_pages.clone());
+            tokio::task::spawn_blocking(move || super::fingerprint::fingerprint(&d, &p))
+                .await
+                .map_err(|e| CheckError::Crashed(e.to_string()))?
+        };
+        let vouched = !must_extract
+            && fingerprint.as_deref().is_some_and(|f| {
+                self.archive
+                    .state()
+                    .lock()
+                    .is_ok_and(|s| super::fingerprint::vouches(&s, doc, f, probe.version))
+            });
+        if vouched {
+            let recorded = self
+                .archive
+                .record(RecordRequest {
+                    doc: doc.id.clone(),
+                    title: doc.title.clone(),
+                    pages: snapshot_pages,
+                    validators,
+                    version: None,
+                    vouched: true,
+                })
+                .await?;
+            return Ok((Outcome::Unchanged, recorded.snapshot.changed));
+        }
         // For the language hold when the text alone does not tell its language.
         let page_language = pages
             .first()
             .and_then(|p| crate::archive::declared_language(&p.body));
         let extracted = self.extract(doc, pages, false).await;
         crate::failpoint::hit("check.extracted");
+        let text_fingerprint = match (&extracted, fingerprint) {
+            (Ok((text, _)), Some(f)) => super::fingerprint::recorded(f, text),
+            _ => None,
+        };
         let (version, extract_error) = match extracted {
             Ok((text, plugin_summary)) => (
                 Some(VersionRequest {
@@ -100,10 +133,18 @@ impl Engine {
                 pages: snapshot_pages,
                 validators,
                 version,
+                vouched: false,
             })
             .await?;
         if let Some(e) = extract_error {
             return Err(e);
+        }
+        if let (Some(result), Ok(mut s)) = (&recorded.version, self.archive.state().lock()) {
+            // A held text is not the recorded one: nothing to vouch for until it is decided.
+            s.doc_mut(&doc.id).fingerprint = match result {
+                VersionResult::Held(_) => None,
+                _ => text_fingerprint,
+            };
         }
         let outcome = recorded.version.map_or(Outcome::Unchanged, outcome_of);
         Ok((outcome, recorded.snapshot.changed))

@@ -61,6 +61,7 @@ fn record_round(a: &mut Archive, docs: usize, round: u64) {
             "P",
             &[page],
             Some(version),
+            false,
             Prior::default(),
             |_, _| {},
         )

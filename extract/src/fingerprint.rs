@@ -1,0 +1,786 @@
+//! A cheap fingerprint of the text a page's CSS `select` / `remove` rules extract, taken while
+//! html5ever's tokenizer streams the page (no DOM, no Markdown): two pages with the same
+//! fingerprint give the same text, so a fetch whose bytes changed only outside the policy region
+//! (nonces, tracking parameters, ads, timestamps) need not be extracted.
+//!
+//! What is hashed: the structure of the whole page (every tag's name, which rules match it,
+//! whether each run of text outside the region is blank), and, inside the region, the text and the
+//! attributes the extraction keeps (link targets as the extraction writes them, after the same
+//! clean-up). Scripts, comments, and the text and other attributes outside the region are not.
+//!
+//! The tokens are the ones html5ever's tree builder sees (same tokenizer, same raw-text switches),
+//! and the stack of open elements is followed as the markup writes it; wherever the tree builder
+//! could build something else (implied end tags, misnesting, foster parenting in tables, content
+//! after `</body>`, nesting near [`crate::MAX_DEPTH`], ...) there is no fingerprint (`None`), and
+//! neither for rules outside the subset of [`css`] or ranges: the caller extracts then.
+
+mod css;
+
+use std::cell::RefCell;
+use std::fmt;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::LocalName;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::rule::{CompiledRule, RuleSpec};
+use css::{Mode, SelectorList};
+
+/// Names the hashing scheme: a change to what is hashed must change it, so that no fingerprint
+/// stored by an older build is ever compared with a newer one.
+const SCHEME: &str = "termtrail-fingerprint/1";
+
+/// Deeper than this the parse may be bounded (see [`crate::MAX_DEPTH`]); real pages stay far
+/// below.
+const MAX_STACK: usize = crate::MAX_DEPTH / 2;
+
+/// Elements whose content the extraction never writes (`fragment::DROPPED`).
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "canvas", "link", "meta", "head",
+    "object", "embed", "audio", "video", "picture", "source",
+];
+
+/// Attributes the extraction writes (`fragment::KEPT_ATTRS`).
+const KEPT_ATTRS: &[&str] = &["href", "src", "alt", "title", "colspan", "rowspan", "start"];
+
+/// Elements with no end tag: never on the stack.
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "img", "input", "keygen",
+    "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// Start tags that close an open `p` (HTML's "in body" rules).
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "listing",
+    "form",
+    "li",
+    "dd",
+    "dt",
+    "plaintext",
+    "table",
+    "hr",
+    "xmp",
+];
+
+/// Start tags that leave `svg` / `math` content (HTML's "in foreign content" rules).
+const BREAKS_OUT: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "strike",
+    "sub",
+    "sup",
+    "table",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "font",
+];
+
+/// Elements the tree builder puts in `<head>` while it is open.
+const HEAD_CONTENT: &[&str] = &[
+    "base", "basefont", "bgsound", "link", "meta", "title", "noscript", "noframes", "style",
+    "script",
+];
+
+/// Elements whose content the tree builder rearranges or keeps apart: never fingerprinted.
+const REFUSED: &[&str] = &["template", "frameset", "frame", "image", "plaintext"];
+
+/// What the extraction of a page is sure to give the same text for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+/// A document's rules as the fingerprint matches them, compiled once per document.
+#[derive(Debug, Clone)]
+pub(crate) struct FingerprintRules {
+    select: Vec<SelectorList>,
+    remove: Vec<SelectorList>,
+    /// The attributes the selectors look at: kept for every open element.
+    attributes: Vec<String>,
+    /// Hash of the scheme and the rules.
+    id: [u8; 32],
+}
+
+impl FingerprintRules {
+    /// The rules in the fingerprint's terms, or `None` when they leave its subset: zero-config
+    /// extraction, ranges, selectors [`css`] does not support, more than 64 `select` rules.
+    pub(crate) fn compile(select: &[CompiledRule], remove: &[CompiledRule]) -> Option<Self> {
+        if select.is_empty() || select.len() > 64 {
+            return None;
+        }
+        let css = |rules: &[CompiledRule]| -> Option<Vec<SelectorList>> {
+            rules
+                .iter()
+                .map(|r| match r.spec() {
+                    RuleSpec::Css(css) => SelectorList::parse(css),
+                    RuleSpec::Range(_) => None,
+                })
+                .collect()
+        };
+        let (select_lists, remove_lists) = (css(select)?, css(remove)?);
+        let mut attributes: Vec<String> = select_lists
+            .iter()
+            .chain(&remove_lists)
+            .flat_map(|l| l.attributes().map(str::to_owned))
+            .collect();
+        attributes.sort();
+        attributes.dedup();
+        let mut h = Sha256::new();
+        put(&mut h, SCHEME.as_bytes());
+        for (list, rules) in [("select", select), ("remove", remove)] {
+            put(&mut h, list.as_bytes());
+            for r in rules {
+                put(&mut h, format!("{:?}", r.spec()).as_bytes());
+            }
+        }
+        Some(Self {
+            select: select_lists,
+            remove: remove_lists,
+            attributes,
+            id: h.finalize().into(),
+        })
+    }
+
+    /// The fingerprint of `html` fetched from `base`, or `None` when the page's markup leaves
+    /// the part of HTML where the fingerprint is sure (see the module documentation).
+    pub(crate) fn fingerprint(&self, html: &str, base: &Url) -> Option<Fingerprint> {
+        // The extraction parses this scan's output: it must be the page itself.
+        if matches!(
+            crate::nesting::bound_nesting(html, crate::MAX_DEPTH),
+            std::borrow::Cow::Owned(_)
+        ) {
+            return None;
+        }
+        let mut hasher = Sha256::new();
+        put(&mut hasher, &self.id);
+        let walk = Walk {
+            rules: self,
+            stack: Vec::new(),
+            hasher,
+            run: String::new(),
+            run_hashed: false,
+            run_watched: false,
+            run_blank: true,
+            in_run: false,
+            links: Vec::new(),
+            base_href: None,
+            unsure: false,
+            any_selected: false,
+            started: false,
+            head_seen: false,
+            body_seen: false,
+            implied_body: false,
+            body_closed: None,
+        };
+        let tokenizer = Tokenizer::new(
+            Sink {
+                walk: RefCell::new(walk),
+            },
+            TokenizerOpts::default(),
+        );
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(html));
+        let _ = tokenizer.feed(&input);
+        if tokenizer.sink.walk.borrow().unsure {
+            return None;
+        }
+        tokenizer.end();
+        let walk = tokenizer.sink.walk.into_inner();
+        walk.finish(base)
+    }
+}
+
+/// Writes one length-prefixed field, so that no two sequences of fields hash alike.
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Namespace {
+    Html,
+    Svg,
+    Math,
+}
+
+/// One open element.
+struct Frame {
+    name: LocalName,
+    ns: Namespace,
+    /// An SVG or MathML element whose content is parsed as HTML.
+    integration: bool,
+    /// The attributes the selectors look at.
+    attrs: Vec<(LocalName, StrTendril)>,
+    /// A `remove` rule matches it or an ancestor.
+    removed: bool,
+    /// Its content is written by the extraction: hashed in full.
+    hashed: bool,
+}
+
+impl css::Element for Frame {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| &**v)
+    }
+    fn foreign(&self) -> bool {
+        self.ns != Namespace::Html
+    }
+}
+
+/// A link target in the region, resolved once the page's `<base href>` is known.
+struct Link {
+    /// An `<a href>`: made absolute (and stripped of email-protection tokens) by the page's
+    /// preparation before the fragment writer cleans it.
+    anchor: bool,
+    attr: &'static str,
+    value: String,
+}
+
+/// The walk over the tokens.
+struct Walk<'r> {
+    rules: &'r FingerprintRules,
+    stack: Vec<Frame>,
+    hasher: Sha256,
+    /// The run of text being read (only when it is hashed).
+    run: String,
+    run_hashed: bool,
+    /// Whether the run's blankness matters to the tree builder where it is (tables, the head,
+    /// before the body): only then is it looked at.
+    run_watched: bool,
+    run_blank: bool,
+    in_run: bool,
+    links: Vec<Link>,
+    base_href: Option<String>,
+    /// Something the fingerprint cannot vouch for was seen.
+    unsure: bool,
+    any_selected: bool,
+    started: bool,
+    head_seen: bool,
+    body_seen: bool,
+    /// Body content came before any `<body>` tag: the tree builder made one.
+    implied_body: bool,
+    /// `</body>` (or `</html>`) was seen; whether that body was in the region.
+    body_closed: Option<bool>,
+}
+
+struct Sink<'r> {
+    walk: RefCell<Walk<'r>>,
+}
+
+impl TokenSink for Sink<'_> {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut w = self.walk.borrow_mut();
+        if w.unsure {
+            // Pauses the tokenizer at the next tag (the only tokens it may pause at): the rest of
+            // the page cannot make a fingerprint.
+            return match token {
+                Token::TagToken(_) => TokenSinkResult::Script(()),
+                _ => TokenSinkResult::Continue,
+            };
+        }
+        match token {
+            Token::CharacterTokens(t) => w.text(&t),
+            Token::NullCharacterToken => w.text("\0"),
+            Token::TagToken(tag) => match tag.kind {
+                TagKind::StartTag => return w.start(&tag),
+                TagKind::EndTag => w.end(&tag),
+            },
+            Token::DoctypeToken(d) => {
+                w.end_run();
+                w.put(b"D");
+                for part in [&d.name, &d.public_id, &d.system_id] {
+                    w.put(&[u8::from(part.is_some())]);
+                    w.put(part.as_deref().unwrap_or_default().as_bytes());
+                }
+                w.put(&[u8::from(d.force_quirks)]);
+            }
+            // Comments are never written, and split no text the extraction writes.
+            Token::CommentToken(_) | Token::ParseError(_) => {}
+            Token::EOFToken => w.end_run(),
+        }
+        TokenSinkResult::Continue
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.walk
+            .borrow()
+            .stack
+            .last()
+            .is_some_and(|f| f.ns != Namespace::Html)
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+}
+
+impl Walk<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        put(&mut self.hasher, bytes);
+    }
+
+    fn bail(&mut self) {
+        self.unsure = true;
+    }
+
+    fn top(&self) -> Option<&str> {
+        self.stack.last().map(|f| &*f.name)
+    }
+
+    fn open(&self, name: &str) -> bool {
+        self.stack.iter().any(|f| &*f.name == name)
+    }
+
+    fn text(&mut self, t: &str) {
+        if !self.in_run {
+            self.in_run = true;
+            self.run_blank = true;
+            self.run_hashed = self.stack.last().is_some_and(|f| f.hashed);
+            self.run_watched = matches!(
+                self.top(),
+                Some("table" | "thead" | "tbody" | "tfoot" | "tr" | "colgroup" | "head" | "html")
+                    | None
+            );
+            self.run.clear();
+        }
+        if self.run_watched {
+            self.run_blank &= is_blank(t);
+        }
+        if self.run_hashed {
+            self.run.push_str(t);
+        }
+    }
+
+    /// Hashes the run of text just read, and follows what the tree builder does with it.
+    fn end_run(&mut self) {
+        if !self.in_run {
+            return;
+        }
+        self.in_run = false;
+        if self.body_closed == Some(true) {
+            // Text after `</body>` goes into the body, which is part of the region.
+            return self.bail();
+        }
+        if self.run_watched && !self.run_blank {
+            match self.top() {
+                // Foster-parented out of the table.
+                Some("table" | "thead" | "tbody" | "tfoot" | "tr" | "colgroup") => {
+                    return self.bail()
+                }
+                // Moved into a body the tree builder makes.
+                Some("head") => return self.bail(),
+                Some("html") | None if !self.body_seen => self.implied_body = true,
+                _ => {}
+            }
+        }
+        // Text outside the region changes no element's place (the cases where it would were
+        // refused above): only the region's is hashed.
+        if self.run_hashed {
+            let run = std::mem::take(&mut self.run);
+            self.put(b"T");
+            self.put(run.as_bytes());
+            self.run = run;
+        }
+    }
+
+    /// Whether the tree builder would do with start tag `name` something other than open it
+    /// where the markup puts it.
+    fn rearranged(&self, name: &str) -> bool {
+        if REFUSED.contains(&name) || self.stack.len() >= MAX_STACK {
+            return true;
+        }
+        let top = self.top();
+        let in_table = |t: Option<&str>| {
+            matches!(
+                t,
+                Some("table" | "thead" | "tbody" | "tfoot" | "tr" | "colgroup")
+            )
+        };
+        if in_table(top) {
+            let allowed = match top {
+                Some("table") => &["caption", "colgroup", "thead", "tbody", "tfoot"][..],
+                Some("thead" | "tbody" | "tfoot") => &["tr"][..],
+                Some("tr") => &["td", "th"][..],
+                _ => &["col"][..],
+            };
+            if !allowed.contains(&name) && !matches!(name, "script" | "style") {
+                return true;
+            }
+        }
+        let needs_parent: Option<&[&str]> = match name {
+            "td" | "th" => Some(&["tr"]),
+            "tr" => Some(&["thead", "tbody", "tfoot"]),
+            "thead" | "tbody" | "tfoot" | "caption" | "colgroup" => Some(&["table"]),
+            "col" => Some(&["colgroup"]),
+            _ => None,
+        };
+        if needs_parent.is_some_and(|p| !top.is_some_and(|t| p.contains(&t))) {
+            return true;
+        }
+        if self.open("select") {
+            let ok = match name {
+                "option" => matches!(top, Some("select" | "optgroup")),
+                "optgroup" => top == Some("select"),
+                "script" => true,
+                _ => false,
+            };
+            if !ok {
+                return true;
+            }
+        }
+        let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        match name {
+            "html" => return self.started,
+            "head" => return self.head_seen || self.implied_body || top != Some("html"),
+            "body" => {
+                return self.body_seen
+                    || self.implied_body
+                    || !matches!(top, Some("html") | None)
+                    || self.stack.len() > 1
+            }
+            "a" | "nobr" | "button" | "form" | "select" if self.open(name) => return true,
+            "option" if top == Some("option") => return true,
+            "optgroup" if matches!(top, Some("option" | "optgroup")) => return true,
+            // Implied end tags are generated for these.
+            "rb" | "rp" | "rt" | "rtc"
+                if matches!(
+                    top,
+                    Some(
+                        "rb" | "rp"
+                            | "rt"
+                            | "rtc"
+                            | "dd"
+                            | "dt"
+                            | "li"
+                            | "option"
+                            | "optgroup"
+                            | "p"
+                    )
+                ) =>
+            {
+                return true
+            }
+            "li" | "dd" | "dt" => {
+                let (same, lists): (&[&str], &[&str]) = if name == "li" {
+                    (&["li"], &["ul", "ol", "menu"])
+                } else {
+                    (&["dd", "dt"], &["dl"])
+                };
+                for f in self.stack.iter().rev() {
+                    if same.contains(&&*f.name) {
+                        return true;
+                    }
+                    if lists.contains(&&*f.name) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if heading(name) && top.is_some_and(heading) {
+            return true;
+        }
+        CLOSES_P.contains(&name) && self.open("p")
+    }
+
+    fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+        self.end_run();
+        let name: &str = &tag.name;
+        if self.body_closed.is_some() {
+            self.bail();
+            return TokenSinkResult::Continue;
+        }
+        let parent_ns = self.stack.last().map_or(Namespace::Html, |f| f.ns);
+        let parent_integration = self.stack.last().is_some_and(|f| f.integration);
+        let ns = match parent_ns {
+            Namespace::Html => match name {
+                "svg" => Namespace::Svg,
+                "math" => Namespace::Math,
+                _ => Namespace::Html,
+            },
+            _ if parent_integration => {
+                // HTML content inside SVG or MathML: not followed.
+                self.bail();
+                return TokenSinkResult::Continue;
+            }
+            _ if BREAKS_OUT.contains(&name) => {
+                self.bail();
+                return TokenSinkResult::Continue;
+            }
+            Namespace::Math if name == "svg" => Namespace::Svg,
+            ns => ns,
+        };
+        if parent_ns == Namespace::Html {
+            if self.top() == Some("head") && !HEAD_CONTENT.contains(&name) && name != "head" {
+                // The tree builder closes the head.
+                self.stack.pop();
+                if name != "body" {
+                    self.implied_body = true;
+                }
+            }
+            if self.rearranged(name) {
+                self.bail();
+                return TokenSinkResult::Continue;
+            }
+            if name == "html" && !self.stack.is_empty() {
+                self.bail();
+                return TokenSinkResult::Continue;
+            }
+            if matches!(self.top(), Some("html") | None)
+                && !self.body_seen
+                && !HEAD_CONTENT.contains(&name)
+                && !matches!(name, "html" | "head" | "body")
+            {
+                self.implied_body = true;
+            }
+        } else if self.stack.len() >= MAX_STACK {
+            self.bail();
+            return TokenSinkResult::Continue;
+        }
+        self.started = true;
+        self.head_seen |= name == "head";
+        self.body_seen |= name == "body";
+        let integration = match ns {
+            Namespace::Svg => matches!(name, "foreignobject" | "desc" | "title"),
+            Namespace::Math => {
+                matches!(name, "mi" | "mo" | "mn" | "ms" | "mtext" | "annotation-xml")
+            }
+            Namespace::Html => false,
+        };
+        if name == "base" && ns != Namespace::Html {
+            // Whether scraper takes it for the page's base is not known.
+            self.bail();
+            return TokenSinkResult::Continue;
+        }
+        if name == "base" && self.base_href.is_none() {
+            self.base_href = tag
+                .attrs
+                .iter()
+                .find(|a| &*a.name.local == "href")
+                .map(|a| a.value.to_string());
+        }
+        let attrs = tag
+            .attrs
+            .iter()
+            .filter(|a| self.rules.attributes.iter().any(|n| *n == *a.name.local))
+            .map(|a| (a.name.local.clone(), a.value.clone()))
+            .collect();
+        let parent = self.stack.last();
+        let (parent_removed, parent_hashed) =
+            parent.map_or((false, false), |p| (p.removed, p.hashed));
+        self.stack.push(Frame {
+            name: tag.name.clone(),
+            ns,
+            integration,
+            attrs,
+            removed: parent_removed,
+            hashed: false,
+        });
+        // Which rules match: where the loose and strict readings differ, scraper's answer is
+        // not known.
+        let mut removed = parent_removed;
+        if !removed {
+            let strict = self
+                .rules
+                .remove
+                .iter()
+                .any(|r| r.matches(&self.stack, Mode::Strict));
+            let loose = self
+                .rules
+                .remove
+                .iter()
+                .any(|r| r.matches(&self.stack, Mode::Loose));
+            if strict != loose {
+                self.bail();
+                return TokenSinkResult::Continue;
+            }
+            removed = strict;
+        }
+        let mut selected = 0u64;
+        if !removed {
+            for (i, r) in self.rules.select.iter().enumerate() {
+                let strict = r.matches(&self.stack, Mode::Strict);
+                if strict != r.matches(&self.stack, Mode::Loose) {
+                    self.bail();
+                    return TokenSinkResult::Continue;
+                }
+                selected |= u64::from(strict) << i;
+            }
+        }
+        let hashed = !removed && (selected != 0 || (parent_hashed && !DROPPED.contains(&name)));
+        self.any_selected |= selected != 0;
+        let frame = self.stack.last_mut().expect("pushed above");
+        frame.removed = removed;
+        frame.hashed = hashed;
+        self.put(b"S");
+        self.put(name.as_bytes());
+        self.put(&[u8::from(tag.self_closing), u8::from(removed)]);
+        self.put(&selected.to_le_bytes());
+        if hashed {
+            for a in &tag.attrs {
+                let attr: &str = &a.name.local;
+                let Some(&kept) = KEPT_ATTRS.iter().find(|&&k| k == attr) else {
+                    continue;
+                };
+                self.put(kept.as_bytes());
+                if matches!(kept, "href" | "src") {
+                    // Resolved at the end, against the page's base.
+                    self.links.push(Link {
+                        anchor: name == "a" && kept == "href",
+                        attr: kept,
+                        value: a.value.to_string(),
+                    });
+                } else {
+                    self.put(a.value.as_bytes());
+                }
+            }
+        }
+        let stays_open = match ns {
+            Namespace::Html => !VOID.contains(&name),
+            // `<path/>` closes itself in SVG and MathML.
+            _ => !tag.self_closing,
+        };
+        if !stays_open {
+            self.stack.pop();
+            return TokenSinkResult::Continue;
+        }
+        if ns != Namespace::Html {
+            return TokenSinkResult::Continue;
+        }
+        match name {
+            "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            _ => TokenSinkResult::Continue,
+        }
+    }
+
+    fn end(&mut self, tag: &Tag) {
+        self.end_run();
+        let name: &str = &tag.name;
+        if self.top() != Some(name) {
+            // An end tag the tree builder resolves its own way (implied or misnested).
+            return self.bail();
+        }
+        let frame = self.stack.pop().expect("top exists");
+        if matches!(name, "body" | "html") {
+            self.body_closed = Some(self.body_closed.unwrap_or(false) || frame.hashed);
+        }
+        self.put(b"E");
+        self.put(name.as_bytes());
+    }
+
+    fn finish(mut self, base: &Url) -> Option<Fingerprint> {
+        self.end_run();
+        if self.unsure || !self.any_selected {
+            return None;
+        }
+        let base = crate::fragment::document_base_of(self.base_href.as_deref(), base);
+        let links = std::mem::take(&mut self.links);
+        for link in links {
+            let written = if link.anchor {
+                crate::fragment::written_anchor_href(&base, &link.value)
+            } else {
+                crate::fragment::written_target(&base, link.attr, &link.value)
+            };
+            self.put(written.as_bytes());
+        }
+        Some(Fingerprint(self.hasher.finalize().into()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
