@@ -12,6 +12,7 @@ use termtrail::summary::Taxonomy;
 use termtrail::web::data::{document_id, Reader};
 use termtrail::web::facts::FactsCache;
 use termtrail::web::html;
+use termtrail::web::provisions::TimelineCache;
 
 const VERSIONS: usize = 1_000;
 
@@ -161,5 +162,46 @@ fn main() {
             .diff(&doc, None, None, &taxonomy)
             .expect("diff");
         html::diff(&d).len()
+    });
+    // The provision views replay the history (provision ids); the server keeps the replay per
+    // document at its latest version, and every clause timeline from one replay.
+    let replayer = termtrail::provisions::history::Replayer::default();
+    let timelines = TimelineCache::default();
+    let start = Instant::now();
+    let page = Reader::open(path)
+        .expect("open")
+        .provisions(&doc, None, None, &replayer, &taxonomy)
+        .expect("provisions");
+    println!(
+        "{:<32} once  {:>7.1} ms",
+        "/d/P/K/provisions (cold replay)",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    // The clause edited most often: the first section's clause.
+    let id = page.provisions[2].id.clone();
+    time("/api/d/P/K/provisions", || {
+        let p = Reader::open(path)
+            .expect("open")
+            .provisions(&doc, None, None, &replayer, &taxonomy)
+            .expect("provisions");
+        serde_json::to_string(&p).expect("json").len()
+    });
+    let start = Instant::now();
+    let t = Reader::open(path)
+        .expect("open")
+        .provision_timeline(&doc, &id, &timelines, &taxonomy)
+        .expect("timeline");
+    println!(
+        "{:<32} once  {:>7.1} ms ({} changes of {id})",
+        "/d/P/K/provision/ID (cold)",
+        start.elapsed().as_secs_f64() * 1e3,
+        t.changes.len()
+    );
+    time("/api/d/P/K/provision/ID", || {
+        let t = Reader::open(path)
+            .expect("open")
+            .provision_timeline(&doc, &id, &timelines, &taxonomy)
+            .expect("timeline");
+        serde_json::to_string(&t).expect("json").len()
     });
 }

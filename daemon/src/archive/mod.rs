@@ -43,6 +43,7 @@ pub use hold::{
 };
 pub use lock::{ArchiveLock, LockError};
 pub use settings::{ArchiveSettings, Retention};
+pub use snapshot::FetchText;
 pub use state::{DocState, NoiseFetch, State, TextFingerprint};
 pub use writer::{ArchiveHandle, RecordRequest, VersionRequest, WriterThread};
 

@@ -72,8 +72,10 @@ fn fetch(a: &mut Archive, doc: &DocumentId, t: u64, bytes: &str, text: Option<&s
         doc,
         "P",
         &[page(t, bytes)],
-        version,
-        false,
+        match version {
+            Some(v) => FetchText::Extracted(Box::new(v)),
+            None => FetchText::Failed,
+        },
         Prior::default(),
         |_, _| {},
     )

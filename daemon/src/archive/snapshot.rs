@@ -38,6 +38,17 @@ struct Layout<'r> {
     unchanged: bool,
 }
 
+/// What the check knows of the text of a fetch it hands to [`Archive::record`].
+#[derive(Debug)]
+pub enum FetchText {
+    /// Extracted: judged, and committed as a version when new.
+    Extracted(Box<VersionRequest>),
+    /// Extraction failed: the page is kept all the same (the evidence of what was served).
+    Failed,
+    /// Not extracted: the fingerprint of the pages vouches that the text is the recorded one.
+    Vouched,
+}
+
 impl Archive {
     /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
     /// what a check needs to know before extracting. Writes nothing.
@@ -241,16 +252,22 @@ impl Archive {
         pages: &[SnapshotPage],
     ) -> Result<SnapshotResult, ArchiveError> {
         Ok(self
-            .record(doc, title, pages, None, false, Prior::default(), |_, _| {})?
+            .record(
+                doc,
+                title,
+                pages,
+                FetchText::Failed,
+                Prior::default(),
+                |_, _| {},
+            )?
             .snapshot)
     }
 
     /// Records one fetch of `doc`: its snapshot, if any byte changed and the retention keeps it,
     /// and, when `version` is given, its text as a version, if the text changed and is not held
     /// back (`prior`: the hold from the previous fetch and the recorded version's page language).
-    /// `version.snapshot` is filled in here. `vouched`: no `version` is given because the check
-    /// knows the text is the recorded version's (its fingerprint, `check/fingerprint.rs`), so the
-    /// fetch is noise, not a failed extraction.
+    /// `version.snapshot` is filled in here. [`FetchText::Vouched`]: the check knows the text is
+    /// the recorded version's (its fingerprint, `check/fingerprint.rs`): noise, not a failure.
     ///
     /// Under [`Retention::Versions`] a fetch whose text is the recorded version's writes nothing
     /// (`Recorded::noise` says so when its bytes differ from the kept ones); a version, a held
@@ -265,19 +282,23 @@ impl Archive {
         doc: &DocumentId,
         title: &str,
         pages: &[SnapshotPage],
-        version: Option<VersionRequest>,
-        vouched: bool,
+        text: FetchText,
         prior: Prior<'_>,
         on_decided: impl FnOnce(&VersionRequest, &VersionResult),
     ) -> Result<Recorded, ArchiveError> {
+        let vouched = matches!(text, FetchText::Vouched);
+        let version = match text {
+            FetchText::Extracted(v) => Some(*v),
+            FetchText::Failed | FetchText::Vouched => None,
+        };
         let has_version = self.has_version(doc)?;
         // The text is judged first (no write): whether it is new decides whether the page is kept.
         let judged = version
             .as_ref()
             .map(|req| self.judge_version(req, prior))
             .transpose()?;
-        let same_text = (vouched && version.is_none())
-            || matches!(judged, Some(Judged::Settled(VersionResult::Unchanged)));
+        let same_text =
+            vouched || matches!(judged, Some(Judged::Settled(VersionResult::Unchanged)));
         let (prepared, noise) = if same_text && self.retention == Retention::Versions {
             if let Some(pending) = self.unpublished.take() {
                 self.publish_snapshot(pending)?;

@@ -14,8 +14,8 @@ use tokio::sync::oneshot;
 
 use super::pack::Packer;
 use super::{
-    Archive, ArchiveError, Hold, NoiseFetch, Prior, Probe, Recorded, SnapshotPage, State,
-    VersionResult,
+    Archive, ArchiveError, FetchText, Hold, NoiseFetch, Prior, Probe, Recorded, SnapshotPage,
+    State, VersionResult,
 };
 use crate::document::DocumentId;
 use crate::validators::Validators;
@@ -330,22 +330,19 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                     version,
                     vouched,
                 } = *req;
-                let result = archive.record(
-                    &doc,
-                    &title,
-                    &pages,
-                    version,
-                    vouched,
-                    prior,
-                    |v, result| {
-                        if note_version(&state, v, result) {
-                            // Saved before `snapshots` moves: once the held page is on record,
-                            // the next fetch of the same bytes would not be extracted, so the
-                            // hold must already be known.
-                            save_to(&dir, &state);
-                        }
-                    },
-                );
+                let text = match (version, vouched) {
+                    (Some(v), _) => FetchText::Extracted(Box::new(v)),
+                    (None, true) => FetchText::Vouched,
+                    (None, false) => FetchText::Failed,
+                };
+                let result = archive.record(&doc, &title, &pages, text, prior, |v, result| {
+                    if note_version(&state, v, result) {
+                        // Saved before `snapshots` moves: once the held page is on record,
+                        // the next fetch of the same bytes would not be extracted, so the
+                        // hold must already be known.
+                        save_to(&dir, &state);
+                    }
+                });
                 if let Ok(recorded) = &result {
                     // Validators are stored only once the bytes they vouch for are committed, or
                     // noted as noise (their text is the recorded version): a 304 must never stand

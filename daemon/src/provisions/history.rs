@@ -229,20 +229,37 @@ pub fn timeline(
     id: &str,
     taxonomy: &Taxonomy,
 ) -> Result<Vec<TimelineEntry>, HistoryError> {
-    let mut lineage = Lineage::new(&doc.to_string());
-    let mut out = Vec::new();
-    for v in versions(repo, doc)? {
-        let set = lineage
-            .advance(&v.commit.to_string(), v.time, &v.text, Some(taxonomy))
-            .expect("a taxonomy was given");
-        for p in set.provisions {
-            if p.id.starts_with(id) || p.split_from.as_deref().is_some_and(|s| s == id) {
-                out.push(TimelineEntry {
+    Ok(Timelines::of_document(repo, doc, taxonomy)?.of(id))
+}
+
+/// Every change of every provision of one document, oldest first: all the clause timelines of
+/// its history from one replay, for a server that answers many of them.
+#[derive(Debug, Clone, Default)]
+pub struct Timelines {
+    /// (id, the id it was split from, the change), in history order.
+    changes: Vec<(String, Option<String>, TimelineEntry)>,
+}
+
+impl Timelines {
+    /// Replays the history of `doc`, keeping each provision change.
+    pub fn of_document(
+        repo: &Repository,
+        doc: &DocumentId,
+        taxonomy: &Taxonomy,
+    ) -> Result<Self, HistoryError> {
+        let mut lineage = Lineage::new(&doc.to_string());
+        let mut changes = Vec::new();
+        for v in versions(repo, doc)? {
+            let set = lineage
+                .advance(&v.commit.to_string(), v.time, &v.text, Some(taxonomy))
+                .expect("a taxonomy was given");
+            let date = crate::time_fmt::rfc3339(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(v.time.max(0) as u64),
+            );
+            for p in set.provisions {
+                let entry = TimelineEntry {
                     commit: v.commit.to_string(),
-                    date: crate::time_fmt::rfc3339(
-                        std::time::UNIX_EPOCH
-                            + std::time::Duration::from_secs(v.time.max(0) as u64),
-                    ),
+                    date: date.clone(),
                     change: p.change,
                     class: p.class,
                     topics: p.topics,
@@ -250,11 +267,22 @@ pub fn timeline(
                     before: p.before,
                     after: p.after,
                     diff: p.diff,
-                });
+                };
+                changes.push((p.id, p.split_from, entry));
             }
         }
+        Ok(Self { changes })
     }
-    Ok(out)
+
+    /// The timeline of provision `id` (an id or a unique prefix of one; a piece split from it
+    /// counts), oldest first.
+    pub fn of(&self, id: &str) -> Vec<TimelineEntry> {
+        self.changes
+            .iter()
+            .filter(|(p, split_from, _)| p.starts_with(id) || split_from.as_deref() == Some(id))
+            .map(|(_, _, e)| e.clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]

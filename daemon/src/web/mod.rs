@@ -68,6 +68,8 @@ pub struct WebState {
     pub public_url: Option<url::Url>,
     /// Replays of document histories (provision ids), per document at the last version asked.
     pub replayer: Arc<crate::provisions::history::Replayer>,
+    /// Every clause timeline of a document, per document at its latest version.
+    pub timelines: Arc<provisions::TimelineCache>,
 }
 
 impl WebState {
@@ -81,12 +83,13 @@ impl WebState {
             facts: Arc::default(),
             public_url: None,
             replayer: Arc::default(),
+            timelines: Arc::default(),
         }
     }
 }
 
-/// Computes the facts of every version of every document into the cache, so that the first
-/// visitor of a long timeline does not wait for them (one provision summary per version). Run on
+/// Computes the facts of every version of every document, then every clause timeline, into the
+/// caches, so that the first visitor of a long history does not wait for them. Run on
 /// a blocking thread beside the server; a failure is logged, the pages compute what they need.
 pub fn warm_up(state: &WebState) {
     let started = std::time::Instant::now();
@@ -99,6 +102,18 @@ pub fn warm_up(state: &WebState) {
             "web view: version facts computed"
         ),
         Err(e) => tracing::warn!(error = %e, "web view: cannot compute the version facts ahead"),
+    }
+    // Then every clause timeline, so that a clause's page is a lookup from the first visit.
+    let started = std::time::Instant::now();
+    let result = data::Reader::open(&state.archive)
+        .and_then(|r| r.warm_timelines(&state.timelines, &state.replayer, &state.taxonomy));
+    match result {
+        Ok(n) => tracing::debug!(
+            documents = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "web view: clause timelines computed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "web view: cannot compute the clause timelines ahead"),
     }
 }
 

@@ -5,7 +5,8 @@
 //! Replays of a document's history are kept by the server's [`Replayer`] (per document, at the
 //! last version asked), so a second request over the same version costs no replay.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use super::data::{DataError, Reader};
 use crate::archive::message::{trailer, SOURCE_URL};
 use crate::archive::VersionEntry;
 use crate::document::DocumentId;
-use crate::provisions::history::{self, HistoryError, Replayer, TimelineEntry};
+use crate::provisions::history::{HistoryError, Replayer, TimelineEntry, Timelines};
 use crate::provisions::report::{self, Comparison, ProvisionView};
 use crate::summary::Taxonomy;
 use crate::time_fmt::{from_unix, rfc3339};
@@ -46,6 +47,38 @@ pub struct ProvisionTimeline {
     pub id: String,
     /// Every version that changed it, oldest first.
     pub changes: Vec<TimelineEntry>,
+}
+
+/// Every clause timeline of a document, from one replay of its history, kept by the server per
+/// document while its latest version stays the same: a clause's page then costs a lookup.
+#[derive(Debug, Default)]
+pub struct TimelineCache {
+    by_doc: Mutex<HashMap<DocumentId, (git2::Oid, Arc<Timelines>)>>,
+}
+
+impl TimelineCache {
+    /// The timelines of `doc` whose latest version is `head`, replayed when not known yet.
+    fn get(
+        &self,
+        reader: &Reader,
+        doc: &DocumentId,
+        head: git2::Oid,
+        taxonomy: &Taxonomy,
+    ) -> Result<Arc<Timelines>, DataError> {
+        let known = self.by_doc.lock().ok().and_then(|m| {
+            m.get(doc)
+                .filter(|(h, _)| *h == head)
+                .map(|(_, t)| t.clone())
+        });
+        if let Some(t) = known {
+            return Ok(t);
+        }
+        let t = Arc::new(Timelines::of_document(&reader.repo, doc, taxonomy)?);
+        if let Ok(mut m) = self.by_doc.lock() {
+            m.insert(doc.clone(), (head, t.clone()));
+        }
+        Ok(t)
+    }
 }
 
 /// A provision id as written in a path: `p` and hexadecimal digits (a prefix is enough).
@@ -108,11 +141,12 @@ impl Reader {
         &self,
         doc: &DocumentId,
         id: &str,
+        cache: &TimelineCache,
         taxonomy: &Taxonomy,
     ) -> Result<ProvisionTimeline, DataError> {
         let id = provision_id(id)?;
-        self.entries(doc)?;
-        let changes = history::timeline(&self.repo, doc, id, taxonomy)?;
+        let head = self.entries(doc)?[0].commit;
+        let changes = cache.get(self, doc, head, taxonomy)?.of(id);
         if changes.is_empty() {
             return Err(DataError::NotFound(format!(
                 "no provision {id} in the history of {doc}; see /d/{doc}/provisions"
@@ -123,6 +157,27 @@ impl Reader {
             id: id.to_owned(),
             changes,
         })
+    }
+
+    /// Replays every document's history into `cache` and `replayer` at its latest version (see
+    /// [`super::warm_up`]); the number of documents.
+    pub fn warm_timelines(
+        &self,
+        cache: &TimelineCache,
+        replayer: &Replayer,
+        taxonomy: &Taxonomy,
+    ) -> Result<usize, DataError> {
+        let mut latest: BTreeMap<DocumentId, git2::Oid> = BTreeMap::new();
+        for v in self.history().versions(None)? {
+            if let Some(doc) = v.doc.clone() {
+                latest.entry(doc).or_insert(v.commit);
+            }
+        }
+        for (doc, head) in &latest {
+            cache.get(self, doc, *head, taxonomy)?;
+            replayer.at(&self.repo, doc, Some(*head), None)?;
+        }
+        Ok(latest.len())
     }
 
     /// The latest version's provisions tagged `topic`, per platform and document of the archive.

@@ -460,7 +460,14 @@ async fn provision_of(
     answer(
         state,
         format,
-        move |r, s| r.provision_timeline(&document_id(&platform, &kind)?, &id, &s.taxonomy),
+        move |r, s| {
+            r.provision_timeline(
+                &document_id(&platform, &kind)?,
+                &id,
+                &s.timelines,
+                &s.taxonomy,
+            )
+        },
         move |t| match format {
             Format::Html => super::provision_pages::provision_timeline(&t),
             Format::Json => json(&t),

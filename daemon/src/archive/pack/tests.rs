@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use super::super::{
-    Archive, ArchiveSettings, HoldPolicy, Prior, Retention, SnapshotMeta, SnapshotPage,
+    Archive, ArchiveSettings, FetchText, HoldPolicy, Prior, Retention, SnapshotMeta, SnapshotPage,
     VersionRequest,
 };
 use super::*;
@@ -60,8 +60,7 @@ fn record_round(a: &mut Archive, docs: usize, round: u64) {
             &doc,
             "P",
             &[page],
-            Some(version),
-            false,
+            FetchText::Extracted(Box::new(version)),
             Prior::default(),
             |_, _| {},
         )
