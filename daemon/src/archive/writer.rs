@@ -7,7 +7,7 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use git2::Oid;
 use tokio::sync::oneshot;
@@ -281,23 +281,37 @@ fn wrote_objects(recorded: &Recorded) -> bool {
         )
 }
 
+/// The least time between two saves of the state file while requests keep coming.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
 fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State>>) {
     let mut dirty = false;
+    let mut last_save = Instant::now();
     let mut packer = Packer::new(archive.dir(), archive.pack_after());
     loop {
-        // Save the state whenever the queue runs dry, not after every write.
+        // Save the state when the queue runs dry, at most once per `SAVE_EVERY`: a cycle of
+        // noise-only fetches leaves the queue dry after almost every request, and each save
+        // rewrites the whole file (every document), which made the cycle quadratic. The state is
+        // a cache: what a crash takes from it is re-learned (a hold is saved at once, above).
         let req = match rx.try_recv() {
             Ok(r) => r,
-            Err(mpsc::TryRecvError::Empty) => {
-                if dirty {
-                    save(&archive, &state);
-                    dirty = false;
-                }
-                match rx.recv() {
+            Err(mpsc::TryRecvError::Empty) if dirty => {
+                let wait = SAVE_EVERY.saturating_sub(last_save.elapsed());
+                match rx.recv_timeout(wait) {
                     Ok(r) => r,
-                    Err(_) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        save(&archive, &state);
+                        dirty = false;
+                        last_save = Instant::now();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
+            Err(mpsc::TryRecvError::Empty) => match rx.recv() {
+                Ok(r) => r,
+                Err(_) => break,
+            },
             Err(mpsc::TryRecvError::Disconnected) => break,
         };
         match req {
@@ -376,6 +390,7 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
             Request::SaveState(reply) => {
                 save(&archive, &state);
                 dirty = false;
+                last_save = Instant::now();
                 let _ = reply.send(());
                 // A cycle (or a batch of checks) has ended: pack in the background if due.
                 packer.maybe_start();

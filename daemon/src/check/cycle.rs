@@ -10,6 +10,8 @@ use crate::document::Document;
 impl Engine {
     /// Checks one document; never fails: errors are in the report.
     pub async fn check(&self, doc: &Document) -> DocReport {
+        // Closed only when the engine is dropped, which cannot happen while `self` is borrowed.
+        let _slot = self.in_flight.acquire().await.ok();
         // A panic is one document's failure, counted and reported like any other.
         let result = std::panic::AssertUnwindSafe(self.try_check(doc))
             .catch_unwind()

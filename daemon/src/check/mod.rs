@@ -50,6 +50,10 @@ pub struct Engine {
     /// Extractions are CPU-bound: running more at once than there are cores only multiplies the
     /// parsed pages held in memory.
     extract_slots: Arc<tokio::sync::Semaphore>,
+    /// Documents between their fetch and their record: a cycle fetches faster than the writer
+    /// records, and every page waiting for it is held in memory, so the cycle's memory would
+    /// grow with the number of documents without this bound.
+    in_flight: Arc<tokio::sync::Semaphore>,
     /// The repository, for read-only access (re-extraction reads the latest snapshot).
     archive_path: std::path::PathBuf,
     /// Headless Chromium, started on first use.
@@ -65,6 +69,10 @@ pub struct Engine {
     /// `[plugins] timeout`: the longest one plugin call may take.
     plugin_timeout: Duration,
 }
+
+/// How many documents at most are checked at once, fetched pages included (their pages are in
+/// memory until recorded); the per-host limits apply within it.
+pub const IN_FLIGHT: usize = 64;
 
 /// What the engine is built from: the settings of the parts it drives.
 #[derive(Debug, Clone)]
@@ -110,6 +118,7 @@ impl Engine {
                 fetcher,
                 archive,
                 extract_slots,
+                in_flight: Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
                 archive_path,
                 renderer: Renderer::new(config.browser.clone()),
                 plugins,
