@@ -135,6 +135,20 @@ pub struct SnapshotPage {
     pub ext: String,
     /// The raw bytes.
     pub bytes: Vec<u8>,
+    /// Their git blob id, computed once (the probe, the noise note and the record all ask for
+    /// it; SHA-1 with collision detection is the writer's largest cost on a noise-only fetch).
+    pub blob_id: std::sync::OnceLock<Oid>,
+}
+
+impl SnapshotPage {
+    /// The git blob id of the bytes (`git hash-object`).
+    pub fn blob_id(&self) -> Result<Oid, git2::Error> {
+        if let Some(id) = self.blob_id.get() {
+            return Ok(*id);
+        }
+        let id = Oid::hash_object(git2::ObjectType::Blob, &self.bytes)?;
+        Ok(*self.blob_id.get_or_init(|| id))
+    }
 }
 
 /// What recording a snapshot did.

@@ -47,6 +47,7 @@ fn page(t: u64, bytes: &str) -> SnapshotPage {
         },
         ext: "html".into(),
         bytes: bytes.as_bytes().to_vec(),
+        blob_id: Default::default(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! `PLATFORM/KIND/N.EXT`), and the recording of one fetch: snapshot, then version, then the
 //! `snapshots` ref (see the module comment of `archive`).
 
-use git2::{ObjectType, Oid, Tree};
+use git2::{Oid, Tree};
 
 use super::settings::Retention;
 use super::version::Judged;
@@ -77,6 +77,7 @@ impl Archive {
                 meta: meta.clone(),
                 ext: ext.to_owned(),
                 bytes: bytes.to_vec(),
+                blob_id: Default::default(),
             }],
         )
     }
@@ -118,7 +119,7 @@ impl Archive {
         let mut unchanged = true;
         for (i, p) in pages.iter().enumerate() {
             let path = path_of(i, &p.ext);
-            let id = Oid::hash_object(ObjectType::Blob, &p.bytes).map_err(git("hash snapshot"))?;
+            let id = p.blob_id().map_err(git("hash snapshot"))?;
             unchanged &= Self::blob_at(tree.as_ref(), &path) == Some(id);
         }
         // The same file names as before (a page more or less, or a new extension, is a change).

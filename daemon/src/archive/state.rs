@@ -75,11 +75,7 @@ impl NoiseFetch {
     pub fn hashes(pages: &[super::SnapshotPage]) -> Option<Vec<String>> {
         pages
             .iter()
-            .map(|p| {
-                git2::Oid::hash_object(git2::ObjectType::Blob, &p.bytes)
-                    .ok()
-                    .map(|id| format!("{id}.{}", p.ext))
-            })
+            .map(|p| p.blob_id().ok().map(|id| format!("{id}.{}", p.ext)))
             .collect()
     }
 

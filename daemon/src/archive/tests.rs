@@ -231,6 +231,7 @@ fn open_moves_snapshots_to_the_snapshot_of_a_version_left_ahead_of_it() {
         meta: meta(t),
         ext: "html".into(),
         bytes: body.to_vec(),
+        blob_id: Default::default(),
     };
     let mut a = Archive::open(&s).expect("created");
     let s1 = a
@@ -352,6 +353,7 @@ async fn a_page_declaring_another_language_is_held_when_its_text_cannot_tell() {
                 meta: meta(t),
                 ext: "html".into(),
                 bytes: page.into_bytes(),
+                blob_id: Default::default(),
             }]
             .into(),
             validators: Default::default(),

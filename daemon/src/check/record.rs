@@ -50,6 +50,7 @@ impl Engine {
                 },
                 ext: snapshot_extension(f.content_type.as_deref()).to_owned(),
                 bytes: f.body.clone(),
+                blob_id: Default::default(),
             })
             .collect();
         // Conditional requests are made for single-page documents only.

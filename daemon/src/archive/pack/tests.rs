@@ -43,6 +43,7 @@ fn record_round(a: &mut Archive, docs: usize, round: u64) {
             },
             ext: "html".into(),
             bytes: format!("<main>policy {i} revision {round}</main>").into_bytes(),
+            blob_id: Default::default(),
         };
         let version = VersionRequest {
             doc: doc.clone(),
