@@ -13,8 +13,13 @@
 //! could build something else (implied end tags, misnesting, foster parenting in tables, content
 //! after `</body>`, nesting near [`crate::MAX_DEPTH`], ...) there is no fingerprint (`None`), and
 //! neither for rules outside the subset of [`css`] or ranges: the caller extracts then.
+//!
+//! (Over 600 lines on purpose: the walk is one state machine whose tree-construction cases must
+//! be read together; its element lists are in `tables.rs`, the selectors in `css.rs`, the tests
+//! in `tests.rs`.)
 
 mod css;
+mod tables;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -30,6 +35,7 @@ use url::Url;
 
 use crate::rule::{CompiledRule, RuleSpec};
 use css::{Mode, SelectorList};
+use tables::{BREAKS_OUT, CLOSES_P, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
 
 /// Names the hashing scheme: a change to what is hashed must change it, so that no fingerprint
 /// stored by an older build is ever compared with a newer one.
@@ -38,124 +44,6 @@ const SCHEME: &str = "termtrail-fingerprint/1";
 /// Deeper than this the parse may be bounded (see [`crate::MAX_DEPTH`]); real pages stay far
 /// below.
 const MAX_STACK: usize = crate::MAX_DEPTH / 2;
-
-/// Elements whose content the extraction never writes (`fragment::DROPPED`).
-const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "iframe", "canvas", "link", "meta", "head",
-    "object", "embed", "audio", "video", "picture", "source",
-];
-
-/// Attributes the extraction writes (`fragment::KEPT_ATTRS`).
-const KEPT_ATTRS: &[&str] = &["href", "src", "alt", "title", "colspan", "rowspan", "start"];
-
-/// Elements with no end tag: never on the stack.
-const VOID: &[&str] = &[
-    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "img", "input", "keygen",
-    "link", "meta", "param", "source", "track", "wbr",
-];
-
-/// Start tags that close an open `p` (HTML's "in body" rules).
-const CLOSES_P: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "center",
-    "details",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "header",
-    "hgroup",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "search",
-    "section",
-    "summary",
-    "ul",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "listing",
-    "form",
-    "li",
-    "dd",
-    "dt",
-    "plaintext",
-    "table",
-    "hr",
-    "xmp",
-];
-
-/// Start tags that leave `svg` / `math` content (HTML's "in foreign content" rules).
-const BREAKS_OUT: &[&str] = &[
-    "b",
-    "big",
-    "blockquote",
-    "body",
-    "br",
-    "center",
-    "code",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "embed",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "hr",
-    "i",
-    "img",
-    "li",
-    "listing",
-    "menu",
-    "meta",
-    "nobr",
-    "ol",
-    "p",
-    "pre",
-    "ruby",
-    "s",
-    "small",
-    "span",
-    "strong",
-    "strike",
-    "sub",
-    "sup",
-    "table",
-    "tt",
-    "u",
-    "ul",
-    "var",
-    "font",
-];
-
-/// Elements the tree builder puts in `<head>` while it is open.
-const HEAD_CONTENT: &[&str] = &[
-    "base", "basefont", "bgsound", "link", "meta", "title", "noscript", "noframes", "style",
-    "script",
-];
-
-/// Elements whose content the tree builder rearranges or keeps apart: never fingerprinted.
-const REFUSED: &[&str] = &["template", "frameset", "frame", "image", "plaintext"];
 
 /// What the extraction of a page is sure to give the same text for.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
