@@ -35,7 +35,9 @@ use url::Url;
 
 use crate::rule::{CompiledRule, RuleSpec};
 use css::{Mode, SelectorList};
-use tables::{BREAKS_OUT, CLOSES_P, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
+// Start tags that close an open `p`: the same list the nesting scan follows.
+use crate::nesting::kinds::CLOSES_P;
+use tables::{BREAKS_OUT, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
 
 /// Names the hashing scheme: a change to what is hashed must change it, so that no fingerprint
 /// stored by an older build is ever compared with a newer one.

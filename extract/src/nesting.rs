@@ -14,7 +14,7 @@
 //! so a hostile page cannot slip past the cap; what still lies deeper after parsing is flattened
 //! by the caller.
 
-mod kinds;
+pub(crate) mod kinds;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -7,7 +7,10 @@
 /// version), `extract`, `summarize` (the change of the "last updated" line) and the exports of
 /// `termtrail_plugin_api::export_plugin!`.
 ///
-/// ```ignore
+/// An example (not compiled here: it needs a plugin crate around it; every crate of `plugins/`
+/// is one):
+///
+/// ```text
 /// termtrail_extract::platform_plugin! {
 ///     /// The plugin.
 ///     pub struct Acme;

@@ -14,7 +14,7 @@ const RAW_TEXT: &[&str] = &[
 ];
 
 /// Start tags that close an open `<p>` (HTML's "close a p element").
-const CLOSES_P: &[&str] = &[
+pub(crate) const CLOSES_P: &[&str] = &[
     "address",
     "article",
     "aside",
