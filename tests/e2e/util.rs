@@ -175,3 +175,41 @@ pub fn ensure_package(package: &str, present: impl Fn() -> bool) {
         "{package} is needed by this test and could not be installed; run: apt-get install -y {package}"
     );
 }
+
+/// `text` read by the Prometheus project's own parser (Debian's python3-prometheus-client):
+/// each sample as `name|label=value...` with its value, and each family's type.
+pub fn parse_metrics(
+    text: &str,
+) -> (
+    std::collections::BTreeMap<String, f64>,
+    std::collections::BTreeMap<String, String>,
+) {
+    use std::io::Write;
+    // Debian's python3, not another python3 first on the PATH.
+    const DEBIAN_PYTHON: &str = "/usr/bin/python3";
+    let parser = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+samples, families = {}, {}\nfor fam in p(sys.stdin.read()):\n    families[fam.name] = fam.type\n    for s in fam.samples:\n        samples[s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))] = s.value\n\
+print(json.dumps([samples, families]))\n";
+    let works = || {
+        std::process::Command::new(DEBIAN_PYTHON)
+            .args(["-c", "import prometheus_client"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    ensure_package("python3-prometheus-client", works);
+    let mut py = std::process::Command::new(DEBIAN_PYTHON)
+        .args(["-c", parser])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    py.stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(text.as_bytes())
+        .expect("write metrics");
+    let out = py.wait_with_output().expect("parser finishes");
+    assert!(out.status.success(), "{}\n{text}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("parser JSON")
+}

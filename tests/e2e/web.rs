@@ -566,34 +566,8 @@ fn metrics_parse_as_prometheus_text_and_count_the_archive() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.content_type(), "text/plain; version=0.0.4; charset=utf-8");
 
-    // Read by the Prometheus project's own client library parser, as Debian packages it (for
-    // Debian's python3, not another python3 first on the PATH).
-    const DEBIAN_PYTHON: &str = "/usr/bin/python3";
-    let parser = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
-out = {}\nfor fam in p(sys.stdin.read()):\n    for s in fam.samples:\n        out[s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))] = s.value\n\
-print(json.dumps(out))\n";
-    let works = || {
-        Command::new(DEBIAN_PYTHON)
-            .args(["-c", "import prometheus_client"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    ensure_package("python3-prometheus-client", works);
-    let mut py = Command::new(DEBIAN_PYTHON)
-        .args(["-c", parser])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    py.stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(r.body.as_bytes())
-        .expect("write metrics");
-    let out = py.wait_with_output().expect("parser finishes");
-    assert!(out.status.success(), "{}\n{}", stderr(&out), r.body);
-    let m: BTreeMap<String, f64> = serde_json::from_slice(&out.stdout).expect("parser JSON");
+    // Read by the Prometheus project's own client library parser, as Debian packages it.
+    let (m, _) = parse_metrics(&r.body);
     let last_version = f.git(&[
         "log",
         "-1",

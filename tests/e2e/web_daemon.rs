@@ -3,7 +3,6 @@
 //! twice the interval, while the archive refuses writes, and (under `serve`) when the archive
 //! cannot be read; the server stops with the daemon. `/metrics` after a cycle inside `run`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -213,37 +212,6 @@ fn serve_answers_503_when_the_archive_cannot_be_read() {
     std::fs::rename(f.path().join("moved"), f.archive()).expect("rename back");
     assert_eq!(health(addr).0, 200);
     sigterm(&mut child);
-}
-
-/// `text` read by the Prometheus project's own parser (Debian's python3-prometheus-client):
-/// each sample as `name|label=value...` with its value, and each family's type.
-fn parse_metrics(text: &str) -> (BTreeMap<String, f64>, BTreeMap<String, String>) {
-    const DEBIAN_PYTHON: &str = "/usr/bin/python3";
-    let parser = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
-samples, families = {}, {}\nfor fam in p(sys.stdin.read()):\n    families[fam.name] = fam.type\n    for s in fam.samples:\n        samples[s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))] = s.value\n\
-print(json.dumps([samples, families]))\n";
-    let works = || {
-        Command::new(DEBIAN_PYTHON)
-            .args(["-c", "import prometheus_client"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    ensure_package("python3-prometheus-client", works);
-    let mut py = Command::new(DEBIAN_PYTHON)
-        .args(["-c", parser])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    py.stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(text.as_bytes())
-        .expect("write metrics");
-    let out = py.wait_with_output().expect("parser finishes");
-    assert!(out.status.success(), "{}\n{text}", stderr(&out));
-    serde_json::from_slice(&out.stdout).expect("parser JSON")
 }
 
 #[test]
