@@ -14,6 +14,8 @@
 //! Run: `cargo bench -p termtrail --bench archive_growth` (`TERMTRAIL_BENCH_DOCS` sets the number of
 //! documents, `TERMTRAIL_BENCH_CYCLES` the cycles of the `versions` run).
 
+#[path = "common/noisy.rs"]
+mod noisy;
 #[path = "common/rusage.rs"]
 mod rusage;
 #[path = "../../tests/e2e/server.rs"]
@@ -21,42 +23,13 @@ mod rusage;
 mod server;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{header, Uri};
-use axum::response::Response;
+use noisy::serve;
 use rusage::run_check;
-use server::policy_page;
 use termtrail::archive::pack;
-
-fn page_size(i: usize) -> usize {
-    30_000 + (i * 7919) % 30_000
-}
-
-/// Serves `/pN`: document N's page with a new nonce at every request.
-async fn serve(State(nonce): State<Arc<AtomicU64>>, uri: Uri) -> Response {
-    let doc = uri
-        .path()
-        .strip_prefix("/p")
-        .and_then(|n| n.parse::<usize>().ok());
-    match doc {
-        Some(i) => {
-            let noise = nonce.fetch_add(1, Ordering::Relaxed) as usize;
-            Response::builder()
-                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-                .body(Body::from(policy_page(i, 1, noise, page_size(i))))
-                .expect("valid response")
-        }
-        None => Response::builder()
-            .status(404)
-            .body(Body::from("not found"))
-            .expect("valid response"),
-    }
-}
 
 fn config(port: u16, docs: usize, archive: &str) -> String {
     let mut toml = format!(
@@ -124,9 +97,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    // Seven digits from the start: a nonce that gained a digit would lengthen the page's head, and
-    // `policy_page` would then fit one section fewer into the same size, a real text change.
-    let nonce = Arc::new(AtomicU64::new(1_000_000));
+    let nonce = Arc::new(AtomicU64::new(1));
     let app = axum::Router::new().fallback(serve).with_state(nonce);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -12,21 +12,19 @@
 //! sets the document counts, `TERMTRAIL_BENCH_REPS` the repetitions of each, default 3 for 200
 //! documents and 1 above).
 
+#[path = "common/noisy.rs"]
+mod noisy;
 #[path = "common/rusage.rs"]
 mod rusage;
 #[path = "../../tests/e2e/server.rs"]
 #[allow(dead_code)]
 mod server;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{header, Uri};
-use axum::response::Response;
+use noisy::serve;
 use rusage::run_check;
-use server::policy_page;
 
 /// Servers (ports) the documents are spread over.
 const SERVERS: usize = 4;
@@ -40,31 +38,6 @@ const KINDS: [&str; 6] = [
     "trackers-policy",
     "developer-terms",
 ];
-
-fn page_size(i: usize) -> usize {
-    30_000 + (i * 7919) % 30_000
-}
-
-/// Serves `/pN`: document N's page with a new nonce at every request.
-async fn serve(State(nonce): State<Arc<AtomicU64>>, uri: Uri) -> Response {
-    let doc = uri
-        .path()
-        .strip_prefix("/p")
-        .and_then(|n| n.parse::<usize>().ok());
-    match doc {
-        Some(i) => {
-            let noise = nonce.fetch_add(1, Ordering::Relaxed) as usize;
-            Response::builder()
-                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-                .body(Body::from(policy_page(i, 1, noise, page_size(i))))
-                .expect("valid response")
-        }
-        None => Response::builder()
-            .status(404)
-            .body(Body::from("not found"))
-            .expect("valid response"),
-    }
-}
 
 fn config(ports: &[u16], docs: usize) -> String {
     let mut toml = String::from("[archive]\npath = \"archive\"\n\n[fetch]\n");
