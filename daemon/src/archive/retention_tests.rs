@@ -2,10 +2,10 @@
 //! `versions` a noise fetch writes nothing while versions, failed extractions and held texts keep
 //! their exact page; under `all` every change of bytes is kept.
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::archive::testing::git_cli;
 use crate::document::DocumentId;
 
 fn settings(dir: &Path, snapshots: Retention) -> ArchiveSettings {
@@ -18,21 +18,6 @@ fn settings(dir: &Path, snapshots: Retention) -> ArchiveSettings {
         snapshots,
         pack_after: 0,
     }
-}
-
-fn git_cli(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 fn page(t: u64, bytes: &str) -> SnapshotPage {

@@ -1,5 +1,5 @@
 //! For unit tests elsewhere: version commits written straight into a bare repository, shaped as
-//! the archive writes them, without the writer thread.
+//! the archive writes them, without the writer thread; the git CLI run on a repository.
 
 use git2::{Oid, Repository};
 
@@ -41,4 +41,20 @@ pub fn commit_version(repo: &Repository, doc: &str, text: &str, time: i64, extra
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     repo.commit(Some(super::MAIN), &sig, &sig, &msg, &tree, &parents)
         .expect("commit")
+}
+
+/// `git -C DIR ARGS...` with the real git CLI; its stdout (the test fails if git does).
+pub fn git_cli(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
 }

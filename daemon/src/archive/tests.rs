@@ -1,11 +1,11 @@
 //! The archive writer against the real `git` CLI: commits only on change, the ref order of a
 //! fetch, start-up repairs, and values that cannot forge a trailer.
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use super::message::Trailers;
 use super::*;
+use crate::archive::testing::git_cli;
 use crate::document::DocumentId;
 
 impl Archive {
@@ -27,21 +27,6 @@ fn settings(dir: &Path) -> ArchiveSettings {
         snapshots: Retention::Versions,
         pack_after: 0,
     }
-}
-
-fn git_cli(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 fn meta(t: u64) -> SnapshotMeta {

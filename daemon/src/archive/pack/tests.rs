@@ -2,7 +2,6 @@
 //! copies and superseded packs are deleted, an object no ref reaches stays loose, and git finds
 //! the archive whole.
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use super::super::{
@@ -10,22 +9,8 @@ use super::super::{
     VersionRequest,
 };
 use super::*;
+use crate::archive::testing::git_cli;
 use crate::document::DocumentId;
-
-fn git_cli(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
 
 /// Records `docs` documents at time `t`, each with a page and a text naming `round`.
 fn record_round(a: &mut Archive, docs: usize, round: u64) {
