@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // First, before any thread: spares every command libgit2's reading of the CA bundle.
+    termtrail::archive::tls::start_git_deferring_ca_bundle();
     let cli = termtrail::cli::Cli::parse();
     match termtrail::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

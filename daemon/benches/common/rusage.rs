@@ -11,13 +11,34 @@ pub struct Sample {
     pub max_rss_kb: i64,
 }
 
-/// Runs `termtrail check` and reads its rusage with `wait4`.
+/// Runs `termtrail check` and reads its rusage with `wait4`. With `TERMTRAIL_BENCH_PERF=FILE` set,
+/// the run is profiled into FILE instead (each run overwrites it: the last one is kept).
 #[allow(clippy::zombie_processes)]
 pub fn run_check(dir: &Path, config: &Path) -> Sample {
     let start = Instant::now();
     // Reaped below with wait4 (for its rusage), which clippy cannot see.
     #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_termtrail"))
+    let mut command = match std::env::var_os("TERMTRAIL_BENCH_PERF") {
+        // Profiling only: the measured run under `perf record`, whose own CPU then counts too.
+        Some(out) => {
+            let mut perf = Command::new("perf");
+            perf.args([
+                "record",
+                "-q",
+                "-F",
+                "2999",
+                "--call-graph",
+                "dwarf,16384",
+                "-o",
+            ])
+            .arg(out)
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_termtrail"));
+            perf
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_termtrail")),
+    };
+    let child = command
         .current_dir(dir)
         .arg("--config")
         .arg(config)

@@ -27,6 +27,7 @@ mod repo;
 pub mod settings;
 mod snapshot;
 mod state;
+pub mod tls;
 mod trailers;
 mod version;
 mod writer;

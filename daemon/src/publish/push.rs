@@ -203,6 +203,11 @@ pub fn push(
         remote: remote.name.clone(),
         source,
     })?;
+    if url.starts_with("https://") {
+        // Deferred at start-up (archive/tls.rs): loaded now, before the first HTTPS push.
+        crate::archive::tls::load_ca_bundle()
+            .map_err(git(remote, "load the system's CA certificates"))?;
+    }
     let mut handle = repo
         .remote_anonymous(&url)
         .map_err(git(remote, "open the remote"))?;

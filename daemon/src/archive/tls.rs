@@ -1,0 +1,46 @@
+//! libgit2's TLS set-up without its start-up cost. libgit2 (built with HTTPS for `[archive]
+//! push`) reads and parses the whole system CA bundle the first time any git2 function runs:
+//! 60–90 ms of CPU in every `termtrail` process, most of a no-change `check` of 200 pages, though
+//! only an HTTPS push ever uses it. So the binary starts libgit2 with the bundle deferred, and a
+//! push to an `https://` remote loads it first ([`load_ca_bundle`]).
+
+use std::sync::OnceLock;
+
+/// The variable OpenSSL reads for its default CA bundle.
+const CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// Starts libgit2 without loading the CA bundle. Call it first in `main`, before any thread
+/// exists: it sets an environment variable for the span of libgit2's one-time set-up. A user's
+/// own `SSL_CERT_FILE` is left alone (and loaded, as they asked).
+pub fn start_git_deferring_ca_bundle() {
+    if std::env::var_os(CERT_FILE).is_some() {
+        return;
+    }
+    // Only `main` calls this, before it starts any thread: nothing reads the environment
+    // concurrently. OpenSSL finds no certificate in the empty file and goes on (it clears that
+    // error); the certificate folder lookup it also sets up reads files only when asked.
+    std::env::set_var(CERT_FILE, "/dev/null");
+    // Any git2 constructor runs libgit2's set-up, once per process.
+    drop(git2::Config::new());
+    std::env::remove_var(CERT_FILE);
+}
+
+/// Loads the system CA bundle into libgit2, once per process: before an HTTPS push. Idempotent
+/// and cheap after the first call. An error names what failed; a missing bundle is not one
+/// (libgit2 then verifies with the certificate folder alone, and the push reports a failure).
+pub fn load_ca_bundle() -> Result<(), git2::Error> {
+    static LOADED: OnceLock<Result<(), (git2::ErrorCode, git2::ErrorClass, String)>> =
+        OnceLock::new();
+    let outcome = LOADED.get_or_init(|| {
+        let Some(file) = openssl_probe::probe().cert_file else {
+            return Ok(());
+        };
+        // SAFETY: sets a libgit2 global option; libgit2 guards its TLS context itself, and a
+        // push waits for this (OnceLock) before it starts.
+        unsafe { git2::opts::set_ssl_cert_file(file) }
+            .map_err(|e| (e.code(), e.class(), e.message().to_owned()))
+    });
+    outcome
+        .clone()
+        .map_err(|(code, class, message)| git2::Error::new(code, class, message))
+}
