@@ -19,6 +19,7 @@
 //! in `tests.rs`.)
 
 mod css;
+mod fields;
 mod tables;
 
 use std::cell::RefCell;
@@ -35,6 +36,7 @@ use url::Url;
 
 use crate::rule::{CompiledRule, RuleSpec};
 use css::{Mode, SelectorList};
+use fields::Fields;
 // Start tags that close an open `p`: the same list the nesting scan follows.
 use crate::nesting::kinds::CLOSES_P;
 use tables::{BREAKS_OUT, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
@@ -124,8 +126,8 @@ impl FingerprintRules {
         ) {
             return None;
         }
-        let mut hasher = Sha256::new();
-        put(&mut hasher, &self.id);
+        let mut hasher = Fields::new();
+        hasher.put(&self.id);
         let walk = Walk {
             rules: self,
             stack: Vec::new(),
@@ -218,7 +220,7 @@ struct Link {
 struct Walk<'r> {
     rules: &'r FingerprintRules,
     stack: Vec<Frame>,
-    hasher: Sha256,
+    hasher: Fields,
     /// The run of text being read (only when it is hashed).
     run: String,
     run_hashed: bool,
@@ -297,7 +299,7 @@ fn is_blank(s: &str) -> bool {
 
 impl Walk<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        put(&mut self.hasher, bytes);
+        self.hasher.put(bytes);
     }
 
     fn bail(&mut self) {
@@ -668,7 +670,7 @@ impl Walk<'_> {
             };
             self.put(written.as_bytes());
         }
-        Some(Fingerprint(self.hasher.finalize().into()))
+        Some(Fingerprint(self.hasher.finish()))
     }
 }
 

@@ -17,16 +17,42 @@
 pub(crate) mod kinds;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use kinds::Kind;
 
+/// The names the scan asks about by name, at fixed small numbers (spares a look-up per tag).
+const FIXED: [&str; 9] = ["table", "p", "li", "dd", "dt", "td", "th", "tr", "option"];
+const TABLE: usize = 0;
+const P: usize = 1;
+const LI: usize = 2;
+const DD: usize = 3;
+const DT: usize = 4;
+const TD: usize = 5;
+const TH: usize = 6;
+const TR: usize = 7;
+const OPTION: usize = 8;
+
 /// Tag names seen so far, each with its [`Kind`], by small number.
-#[derive(Default)]
 struct Names {
-    ids: HashMap<String, usize>,
+    ids: FxHashMap<String, usize>,
     names: Vec<String>,
     kinds: Vec<Kind>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        let mut names = Self {
+            ids: FxHashMap::default(),
+            names: Vec::new(),
+            kinds: Vec::new(),
+        };
+        for name in FIXED {
+            names.id(name);
+        }
+        names
+    }
 }
 
 impl Names {
@@ -71,8 +97,8 @@ impl OpenElements {
         self.counts.get(id).is_some_and(|&n| n > 0)
     }
 
-    fn open_named(&mut self, name: &str) -> Option<usize> {
-        let id = self.names.id(name);
+    /// `id` (one of the [`FIXED`] names) when such an element is open.
+    fn open_fixed(&self, id: usize) -> Option<usize> {
         self.is_open(id).then_some(id)
     }
 
@@ -124,47 +150,45 @@ impl OpenElements {
             return Some(len);
         }
         let kind = self.names.kind(id);
-        let name = self.names.name(id).to_owned();
-        let table = self.open_named("table");
+        let table = self.open_fixed(TABLE);
         if kind.table_part && table.is_none() {
             return None;
         }
+        let name = self.names.name(id);
         if name == "form" && self.is_open(id) {
             return None;
         }
         let mut cut = len;
         if kind.closes_p {
-            if let Some(p) = self.open_named("p") {
+            if let Some(p) = self.open_fixed(P) {
                 if let Some(i) = self.find(|x| x == p, |_, k, n| k.button_scope(n)) {
                     cut = i;
                 }
             }
         }
         let table_scope = |_: usize, _: Kind, n: &str| matches!(n, "table" | "html" | "template");
-        let same = match name.as_str() {
+        let same = match self.names.name(id) {
             "li" => self
-                .open_named("li")
+                .open_fixed(LI)
                 .and_then(|li| self.find(|x| x == li, |_, k, n| k.list_item_barrier(n))),
             "dd" | "dt" => {
-                let dd = self.names.id("dd");
-                let dt = self.names.id("dt");
+                let (dd, dt) = (DD, DT);
                 (self.is_open(dd) || self.is_open(dt))
                     .then(|| self.find(|x| x == dd || x == dt, |_, k, n| k.list_item_barrier(n)))
                     .flatten()
             }
             "td" | "th" => {
-                let td = self.names.id("td");
-                let th = self.names.id("th");
+                let (td, th) = (TD, TH);
                 self.find(|x| x == td || x == th, table_scope)
             }
             "tr" => self
-                .open_named("tr")
+                .open_fixed(TR)
                 .and_then(|tr| self.find(|x| x == tr, table_scope)),
             "tbody" | "thead" | "tfoot" | "caption" | "colgroup" => table
                 .and_then(|t| self.find(|x| x == t, |_, _, n| matches!(n, "html" | "template")))
                 .map(|i| i + 1),
             "option" | "optgroup" => {
-                let option = self.names.id("option");
+                let option = OPTION;
                 (self.stack.last() == Some(&option)).then(|| len - 1)
             }
             "a" | "nobr" => self
@@ -279,10 +303,7 @@ fn tag_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
 }
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
 /// The index just past the end tag that closes a raw-text element `name` whose content starts
@@ -337,7 +358,7 @@ pub(crate) fn bound_nesting(html: &str, max: usize) -> Cow<'_, str> {
     let mut name = String::new();
     while let Some(lt) = b
         .get(i..)
-        .and_then(|rest| rest.iter().position(|&c| c == b'<'))
+        .and_then(|rest| memchr::memchr(b'<', rest))
         .map(|p| p + i)
     {
         i = lt + 1;

@@ -11,6 +11,13 @@ pub struct Sample {
     pub max_rss_kb: i64,
 }
 
+/// The binary measured: this build's, or `TERMTRAIL_BENCH_BIN` (another build, to compare two
+/// builds in turns on the same machine and load).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("TERMTRAIL_BENCH_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_termtrail").into())
+}
+
 /// Runs `termtrail check` and reads its rusage with `wait4`. With `TERMTRAIL_BENCH_PERF=FILE` set,
 /// the run is profiled into FILE instead (each run overwrites it: the last one is kept).
 #[allow(clippy::zombie_processes)]
@@ -33,10 +40,10 @@ pub fn run_check(dir: &Path, config: &Path) -> Sample {
             ])
             .arg(out)
             .arg("--")
-            .arg(env!("CARGO_BIN_EXE_termtrail"));
+            .arg(binary());
             perf
         }
-        None => Command::new(env!("CARGO_BIN_EXE_termtrail")),
+        None => Command::new(binary()),
     };
     let child = command
         .current_dir(dir)

@@ -10,19 +10,20 @@ use std::sync::OnceLock;
 const CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// Starts libgit2 without loading the CA bundle. Call it first in `main`, before any thread
-/// exists: it sets an environment variable for the span of libgit2's one-time set-up. A user's
-/// own `SSL_CERT_FILE` is left alone (and loaded, as they asked).
+/// exists: it sets an environment variable for the span of libgit2's one-time set-up, then puts
+/// back what was there, so a user's own `SSL_CERT_FILE` is the one [`load_ca_bundle`] loads.
 pub fn start_git_deferring_ca_bundle() {
-    if std::env::var_os(CERT_FILE).is_some() {
-        return;
-    }
+    let user_choice = std::env::var_os(CERT_FILE);
     // Only `main` calls this, before it starts any thread: nothing reads the environment
     // concurrently. OpenSSL finds no certificate in the empty file and goes on (it clears that
     // error); the certificate folder lookup it also sets up reads files only when asked.
     std::env::set_var(CERT_FILE, "/dev/null");
     // Any git2 constructor runs libgit2's set-up, once per process.
     drop(git2::Config::new());
-    std::env::remove_var(CERT_FILE);
+    match user_choice {
+        Some(value) => std::env::set_var(CERT_FILE, value),
+        None => std::env::remove_var(CERT_FILE),
+    }
 }
 
 /// Loads the system CA bundle into libgit2, once per process: before an HTTPS push. Idempotent
@@ -43,4 +44,19 @@ pub fn load_ca_bundle() -> Result<(), git2::Error> {
     outcome
         .clone()
         .map_err(|(code, class, message)| git2::Error::new(code, class, message))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The bundle found on this machine loads into libgit2, and asking again is answered by the
+    /// first load.
+    #[test]
+    fn the_system_bundle_loads_once() {
+        assert!(
+            openssl_probe::probe().cert_file.is_some(),
+            "this test needs a CA bundle (Debian's ca-certificates)"
+        );
+        super::load_ca_bundle().expect("first load");
+        super::load_ca_bundle().expect("second load");
+    }
 }

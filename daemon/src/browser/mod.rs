@@ -260,10 +260,18 @@ pub fn looks_like_challenge(body: &[u8]) -> bool {
         "awswaf",
         "Enable JavaScript and cookies to continue",
     ];
+    // All markers in one pass over the bytes (this runs on every fetch); they are ASCII, so a
+    // match in the bytes is a match in the text whatever its encoding errors.
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            // Leftmost-first lets the search use its vectorised prefilter; any match will do.
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(MARKERS)
+                .expect("a few short literal markers build")
+        });
     // Challenge pages are small; a real policy that mentions these words is not.
-    let head = &body[..body.len().min(64 * 1024)];
-    let text = String::from_utf8_lossy(head);
-    body.len() < 256 * 1024 && MARKERS.iter().any(|m| text.contains(m))
+    body.len() < 256 * 1024 && FINDER.is_match(&body[..body.len().min(64 * 1024)])
 }
 
 #[cfg(test)]

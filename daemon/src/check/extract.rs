@@ -86,7 +86,7 @@ pub fn extract_page(
     } else {
         let text = decode(&fetched.body, ct);
         check_text(&fetched.body, &text, ct)?;
-        Some(text)
+        Some(text.into_owned())
     };
     if let Some(plugin) = plugin_of(doc, plugins) {
         let plugin = plugin?;

@@ -47,8 +47,8 @@ pub struct Engine {
     pub fetcher: Arc<Fetcher>,
     /// The git side.
     pub archive: ArchiveHandle,
-    /// Extractions are CPU-bound: running more at once than there are cores only multiplies the
-    /// parsed pages held in memory.
+    /// Extractions and fingerprints are CPU-bound: running more at once than there are cores
+    /// only multiplies the threads and the parsed pages held in memory.
     extract_slots: Arc<tokio::sync::Semaphore>,
     /// Documents between their fetch and their record: a cycle fetches faster than the writer
     /// records, and every page waiting for it is held in memory, so the cycle's memory would

@@ -32,12 +32,13 @@ impl Engine {
     pub async fn record_pages(
         &self,
         doc: &Document,
-        pages: Vec<Fetched>,
+        mut pages: Vec<Fetched>,
         must_extract: bool,
     ) -> Result<(Outcome, bool), CheckError> {
         let fetched_at = pages.first().map_or_else(SystemTime::now, |p| p.fetched_at);
+        // The bodies move to the snapshot pages; they are copied back only if extracted.
         let snapshot_pages: Arc<[SnapshotPage]> = pages
-            .iter()
+            .iter_mut()
             .zip(&doc.sources)
             .map(|(f, s)| SnapshotPage {
                 meta: SnapshotMeta {
@@ -49,7 +50,7 @@ impl Engine {
                     fetcher: f.fetcher.clone(),
                 },
                 ext: snapshot_extension(f.content_type.as_deref()).to_owned(),
-                bytes: f.body.clone(),
+                bytes: std::mem::take(&mut f.body),
                 blob_id: Default::default(),
             })
             .collect();
@@ -70,6 +71,13 @@ impl Engine {
         // New bytes: the same fingerprint as the fetch of the recorded text means the same text
         // (see `fingerprint.rs`); only the snapshot is recorded then.
         let fingerprint = {
+            // CPU-bound like an extraction, and as many as the cores at once: more would only
+            // start more threads (each with its stack and allocator arena) to share them.
+            let _slot = self
+                .extract_slots
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
             let (d, p) = (doc.clone(), snapshot_pages.clone());
             tokio::task::spawn_blocking(move || super::fingerprint::fingerprint(&d, &p))
                 .await
@@ -97,6 +105,9 @@ impl Engine {
             return Ok((Outcome::Unchanged, recorded.snapshot.changed));
         }
         // For the language hold when the text alone does not tell its language.
+        for (f, s) in pages.iter_mut().zip(snapshot_pages.iter()) {
+            f.body = s.bytes.clone();
+        }
         let page_language = pages
             .first()
             .and_then(|p| crate::archive::declared_language(&p.body));

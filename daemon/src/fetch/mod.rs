@@ -465,7 +465,10 @@ impl Fetcher {
         };
         let final_url = resp.url().clone();
         let fetched_at = SystemTime::now();
-        let mut body = Vec::new();
+        // Sized from the announced length (within the limit) so the body is not copied as it
+        // grows; a compressed response announces no length and grows as before.
+        let announced = resp.content_length().unwrap_or(0).min(limit);
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(AttemptError::Fatal(FetchError::TooLarge { limit }));

@@ -86,17 +86,7 @@ pub fn check_text(body: &[u8], text: &str, content_type: Option<&str>) -> Result
             content_type.unwrap_or("no content type").to_owned(),
         ));
     }
-    let mut chars = 0usize;
-    let mut bad = 0usize;
-    let mut visible = false;
-    for c in text.chars() {
-        chars += 1;
-        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')) {
-            bad += 1;
-        } else if !c.is_whitespace() && c != '\u{FEFF}' {
-            visible = true;
-        }
-    }
+    let (chars, bad, visible) = census(text);
     if !visible {
         return Err(NotText::Empty(body.len()));
     }
@@ -106,6 +96,30 @@ pub fn check_text(body: &[u8], text: &str, content_type: Option<&str>) -> Result
         });
     }
     Ok(())
+}
+
+/// The characters of `text`: how many, how many are replacement or control characters (other
+/// than tab, line feed, carriage return and form feed), and whether one is visible. This runs on
+/// every fetch, so each count is one pass the compiler can vectorise: control characters are
+/// U+0000–U+001F, U+007F (one byte each) and U+0080–U+009F (`C2 80`–`C2 9F` in UTF-8), and the
+/// replacement character is `EF BF BD`.
+fn census(text: &str) -> (usize, usize, bool) {
+    let bytes = text.as_bytes();
+    let chars = text.chars().count();
+    let ascii_controls = bytes
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f)
+        .count();
+    let c1_controls = memchr::memchr_iter(0xC2, bytes)
+        .filter(|&i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+        .count();
+    let replacements = memchr::memmem::find_iter(bytes, "\u{FFFD}".as_bytes()).count();
+    // Printable ASCII other than the space is visible; only a page with none is read in full.
+    let visible = bytes.iter().any(|&b| b > b' ' && b < 0x7f)
+        || text
+            .chars()
+            .any(|c| !(c == '\u{FFFD}' || c.is_control() || c.is_whitespace() || c == '\u{FEFF}'));
+    (chars, ascii_controls + c1_controls + replacements, visible)
 }
 
 #[cfg(test)]
@@ -128,6 +142,41 @@ mod tests {
 
     fn verdict(body: &[u8], ct: &str) -> Result<(), NotText> {
         check_text(body, &decode(body, Some(ct)), Some(ct))
+    }
+
+    /// The byte-wise census agrees with reading every character, on ASCII controls, whitespace
+    /// of every kind, replacement characters, a BOM and mixed scripts.
+    #[test]
+    fn census_counts_as_the_chars_do() {
+        let slow = |text: &str| {
+            let (mut chars, mut bad, mut visible) = (0, 0, false);
+            for c in text.chars() {
+                chars += 1;
+                if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+                {
+                    bad += 1;
+                } else if !c.is_whitespace() && c != '\u{FEFF}' {
+                    visible = true;
+                }
+            }
+            (chars, bad, visible)
+        };
+        let mut all_ascii = String::new();
+        for b in 0u8..0x80 {
+            all_ascii.push(char::from(b));
+        }
+        for text in [
+            "",
+            " \t\n\r\x0c",
+            "\x0b\x1c\x1f\x7f\0",
+            all_ascii.as_str(),
+            "\u{FEFF}\u{A0}\u{2003}\u{3000}\u{85}",
+            "\u{FFFD}\u{FFFD} ok",
+            "Datenschutzerklärung — 隐私政策 \u{1F512}",
+            "\u{9f}\u{80}x",
+        ] {
+            assert_eq!(census(text), slow(text), "{text:?}");
+        }
     }
 
     #[test]

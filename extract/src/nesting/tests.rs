@@ -24,3 +24,21 @@ fn deep_markup_is_cut_and_shallow_markup_kept() {
     let hidden = "<script><div><div><div></script><!-- <div><div> --><i title='<div><div>'>x</i>";
     assert!(matches!(bound_nesting(hidden, 5), Cow::Borrowed(_)));
 }
+
+#[test]
+fn fixed_names_have_their_numbers() {
+    let names = super::Names::default();
+    for (id, name) in [
+        (super::TABLE, "table"),
+        (super::P, "p"),
+        (super::LI, "li"),
+        (super::DD, "dd"),
+        (super::DT, "dt"),
+        (super::TD, "td"),
+        (super::TH, "th"),
+        (super::TR, "tr"),
+        (super::OPTION, "option"),
+    ] {
+        assert_eq!(names.name(id), name);
+    }
+}
