@@ -19,7 +19,8 @@ fn binary() -> std::ffi::OsString {
 }
 
 /// Runs `termtrail check` and reads its rusage with `wait4`. With `TERMTRAIL_BENCH_PERF=FILE` set,
-/// the run is profiled into FILE instead (each run overwrites it: the last one is kept).
+/// the run is profiled into FILE instead (each run overwrites it: the last one is kept); with
+/// `TERMTRAIL_BENCH_WRAP="tool args"`, it runs under that tool.
 #[allow(clippy::zombie_processes)]
 pub fn run_check(dir: &Path, config: &Path) -> Sample {
     let start = Instant::now();
@@ -43,7 +44,17 @@ pub fn run_check(dir: &Path, config: &Path) -> Sample {
             .arg(binary());
             perf
         }
-        None => Command::new(binary()),
+        // Any other tool (`valgrind --tool=massif ...`): the words of TERMTRAIL_BENCH_WRAP
+        // before the binary.
+        None => match std::env::var("TERMTRAIL_BENCH_WRAP") {
+            Ok(wrap) if !wrap.trim().is_empty() => {
+                let mut words = wrap.split_whitespace();
+                let mut tool = Command::new(words.next().expect("not empty"));
+                tool.args(words).arg(binary());
+                tool
+            }
+            _ => Command::new(binary()),
+        },
     };
     let child = command
         .current_dir(dir)
