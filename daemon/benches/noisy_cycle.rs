@@ -28,6 +28,8 @@
 //! out, `TERMTRAIL_BENCH_URLWATCH_MAX` the largest count urlwatch is run at (default 2000: it
 //! takes about 10 ms of CPU per page).
 
+#[path = "common/documents.rs"]
+mod documents;
 #[path = "common/hosts.rs"]
 mod hosts;
 #[path = "common/noisy.rs"]
@@ -48,6 +50,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::Response;
 
+use documents::{config, url};
 use hosts::{host_key, loopback_hosts};
 use rusage::{run_check, Sample};
 use urlwatch::Urlwatch;
@@ -55,16 +58,6 @@ use urlwatch::Urlwatch;
 /// Servers (ports) the documents are spread over. Connections are kept alive, at most 8 per host
 /// name, so a few ports serve 10,000 documents.
 const SERVERS: usize = 4;
-
-/// The kinds of a platform's documents (Open Terms Archive's terms types).
-const KINDS: [&str; 6] = [
-    "privacy-policy",
-    "terms-of-service",
-    "acceptable-use-policy",
-    "commercial-terms",
-    "trackers-policy",
-    "developer-terms",
-];
 
 /// The noisy fixture, counting the requests per `Host` name (port left out).
 struct Fixture {
@@ -95,31 +88,6 @@ async fn counted(State(f): State<Arc<Fixture>>, headers: HeaderMap, uri: Uri) ->
         .entry(name.to_ascii_lowercase())
         .or_default() += 1;
     noisy::serve(State(f.nonce.clone()), uri).await
-}
-
-/// Document `i`'s URL: the host names in turn, and the ports in turn.
-fn url(hosts: &[String], ports: &[u16], i: usize) -> String {
-    let host = &hosts[i % hosts.len()];
-    let port = ports[(i / hosts.len()) % ports.len()];
-    format!("http://{host}:{port}/p{i}")
-}
-
-fn config(hosts: &[String], ports: &[u16], docs: usize) -> String {
-    // The per-host limits set in `[fetch]`, which every host inherits: a `[fetch.hosts."HOST"]`
-    // table cannot name an IPv6 address (its key has colons).
-    let mut toml = String::from(
-        "[archive]\npath = \"archive\"\n\n[fetch]\nper_host_concurrency = 8\nper_host_delay = \"0s\"\n",
-    );
-    for i in 0..docs {
-        // Several kinds per platform, as a platform has several documents.
-        toml.push_str(&format!(
-            "\n[[document]]\nplatform = \"p{}\"\nkind = \"{}\"\nurl = \"{}\"\nselect = [\"main\"]\nremove = [\".ad\"]\n",
-            i / KINDS.len(),
-            KINDS[i % KINDS.len()],
-            url(hosts, ports, i)
-        ));
-    }
-    toml
 }
 
 fn median(mut samples: Vec<Sample>) -> Sample {
@@ -203,7 +171,7 @@ fn main() {
         for _ in 0..reps {
             let dir = tempfile::tempdir().expect("tempdir");
             let cfg = dir.path().join("termtrail.toml");
-            std::fs::write(&cfg, config(&hosts, &ports, n)).expect("write config");
+            std::fs::write(&cfg, config("", &hosts, &ports, n)).expect("write config");
             fixture.by_host.lock().expect("no panic").clear();
             firsts.push(run_check(dir.path(), &cfg));
             let by_host = fixture.by_host.lock().expect("no panic").clone();
