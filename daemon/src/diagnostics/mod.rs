@@ -192,10 +192,21 @@ mod tests {
     /// for files with and without a final newline or any newline.
     #[test]
     fn indexed_lines_agree_with_counting() {
-        for src in ["", "a", "\n", "a\nb", "a\nb\n", "\n\n[[document]]\nurl = \"x\"\n\n"] {
+        for src in [
+            "",
+            "a",
+            "\n",
+            "a\nb",
+            "a\nb\n",
+            "\n\n[[document]]\nurl = \"x\"\n\n",
+        ] {
             let diag = Diagnostics::new(src);
             for offset in 0..src.len() + 3 {
-                assert_eq!(diag.line(offset), line_of(src, offset), "{src:?} at {offset}");
+                assert_eq!(
+                    diag.line(offset),
+                    line_of(src, offset),
+                    "{src:?} at {offset}"
+                );
             }
         }
     }
