@@ -17,6 +17,7 @@ pub mod events;
 pub mod failpoint;
 pub mod fetch;
 pub mod import;
+pub mod memory;
 pub mod migrate;
 pub mod pdf;
 pub mod plugin;

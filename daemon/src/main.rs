@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // First, before any thread: spares every command libgit2's reading of the CA bundle.
-    termtrail::archive::tls::start_git_deferring_ca_bundle();
+    // First, before any thread: libgit2's process-wide settings (archive/libgit2.rs).
+    termtrail::archive::libgit2::start();
     let cli = termtrail::cli::Cli::parse();
     match termtrail::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

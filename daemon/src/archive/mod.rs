@@ -19,6 +19,7 @@
 
 mod history;
 mod hold;
+pub mod libgit2;
 mod lock;
 pub mod message;
 pub mod pack;
@@ -27,7 +28,6 @@ mod repo;
 pub mod settings;
 mod snapshot;
 mod state;
-pub mod tls;
 mod trailers;
 mod version;
 mod writer;

@@ -204,8 +204,8 @@ pub fn push(
         source,
     })?;
     if url.starts_with("https://") {
-        // Deferred at start-up (archive/tls.rs): loaded now, before the first HTTPS push.
-        crate::archive::tls::load_ca_bundle()
+        // Deferred at start-up (archive/libgit2.rs): loaded now, before the first HTTPS push.
+        crate::archive::libgit2::load_ca_bundle()
             .map_err(git(remote, "load the system's CA certificates"))?;
     }
     let mut handle = repo

@@ -108,6 +108,7 @@ pub async fn run(
                 }
                 if running.is_empty() {
                     engine.archive.save_state().await;
+                    crate::memory::release_freed();
                 }
             }
         }
