@@ -17,17 +17,32 @@ const CERT_FILE: &str = "SSL_CERT_FILE";
 /// The largest tree kept in libgit2's cache: a root tree of about 25,000 platforms.
 const TREE_CACHE_LIMIT: usize = 1 << 20;
 
+/// The most libgit2's object cache holds in all, as it counts (raw object sizes; parsed trees
+/// take about twice that). Its default, 256 MiB, let the first cycle of 10,000 documents, which
+/// writes a new root tree per version, grow past 1 GB of RSS; with this bound the cache evicts
+/// instead, which costs that first cycle CPU (see docs/benchmarks.md).
+const CACHE_MAX: usize = 32 << 20;
+
 /// Starts libgit2 with the settings above. Call it first in `main`, before any thread exists: it
 /// sets an environment variable for the span of libgit2's one-time set-up, then puts back what
 /// was there, so a user's own `SSL_CERT_FILE` is the one [`load_ca_bundle`] loads.
 pub fn start() {
     start_deferring_ca_bundle();
-    // SAFETY: a process-wide option, set before any thread uses libgit2.
-    let cached =
-        unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, TREE_CACHE_LIMIT) };
-    if let Err(e) = cached {
+    // SAFETY: process-wide options, set before any thread uses libgit2; the size is passed as
+    // the `ssize_t` libgit2 reads for this option.
+    let cached = unsafe {
+        git2::opts::set_cache_object_limit(git2::ObjectType::Tree, TREE_CACHE_LIMIT).map(|()| {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as libc::c_int,
+                CACHE_MAX as libc::ssize_t,
+            )
+        })
+    };
+    match cached {
+        Ok(0) => {}
         // Only slower: say so and go on.
-        eprintln!("warning: libgit2's object cache keeps its defaults: {e}");
+        Ok(code) => eprintln!("warning: libgit2's cache keeps its default size (error {code})"),
+        Err(e) => eprintln!("warning: libgit2's object cache keeps its defaults: {e}"),
     }
 }
 
