@@ -95,10 +95,12 @@ fn median(mut samples: Vec<Sample>) -> Sample {
     samples.swap_remove(samples.len() / 2)
 }
 
-fn row(n: usize, program: &str, reps: usize, first: f64, s: &Sample) {
+fn row(n: usize, program: &str, reps: usize, first: &Sample, s: &Sample) {
     let cpu = s.cpu.as_secs_f64();
     println!(
-        "| {n} | {program} | {reps} | {first:.2} s | {cpu:.2} s | {:.2} ms | {:.1} MB | {:.1} s |",
+        "| {n} | {program} | {reps} | {:.2} s, {:.1} MB | {cpu:.2} s | {:.2} ms | {:.1} MB | {:.1} s |",
+        first.cpu.as_secs_f64(),
+        first.max_rss_kb as f64 / 1024.0,
         cpu * 1000.0 / n as f64,
         s.max_rss_kb as f64 / 1024.0,
         s.wall.as_secs_f64()
@@ -161,7 +163,7 @@ fn main() {
         hosts.len(),
         hosts.join(", ")
     );
-    println!("| documents | program | runs | first cycle CPU | no-change CPU (user+sys) | CPU per document | peak RSS | wall |");
+    println!("| documents | program | runs | first cycle CPU, peak RSS | no-change CPU (user+sys) | CPU per document | peak RSS | wall |");
     println!("|---|---|---|---|---|---|---|---|");
     let mut notes = vec![];
     for &n in &counts {
@@ -190,9 +192,9 @@ fn main() {
                 "termtrail fetched every page once"
             );
         }
-        let first = median(firsts).cpu.as_secs_f64();
+        let first = median(firsts);
         let tt = median(samples);
-        row(n, "termtrail", reps, first, &tt);
+        row(n, "termtrail", reps, &first, &tt);
 
         let Some(uw) = &urlwatch else { continue };
         if n > urlwatch_max {
@@ -214,13 +216,13 @@ fn main() {
                 "urlwatch fetched every page once"
             );
         }
-        let first = median(firsts).cpu.as_secs_f64();
+        let first = median(firsts);
         let u = median(samples);
         row(
             n,
             &format!("urlwatch {}", urlwatch::VERSION),
             reps,
-            first,
+            &first,
             &u,
         );
         println!(

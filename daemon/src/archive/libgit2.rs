@@ -1,52 +1,22 @@
-//! libgit2's process-wide settings, made once at start ([`start`]):
+//! libgit2's process-wide set-up, made once at start ([`start`]): TLS without its start-up cost.
 //!
-//! - TLS without its start-up cost. libgit2 (built with HTTPS for `[archive] push`) reads and
-//!   parses the whole system CA bundle the first time any git2 function runs: 60–90 ms of CPU in
-//!   every `termtrail` process, most of a no-change `check` of 200 pages, though only an HTTPS
-//!   push ever uses it. So libgit2 starts with the bundle deferred, and a push to an `https://`
-//!   remote loads it first ([`load_ca_bundle`]).
-//! - Trees kept in libgit2's object cache whatever their size. By default it keeps none of over
-//!   4 KiB, and the root tree of an archive of a thousand documents is larger: every probe read
-//!   and parsed it again, so a cycle cost N² in the number of documents.
+//! libgit2 (built with HTTPS for `[archive] push`) reads and parses the whole system CA bundle
+//! the first time any git2 function runs: 60–90 ms of CPU in every `termtrail` process, most of a
+//! no-change `check` of 200 pages, though only an HTTPS push ever uses it. So libgit2 starts with
+//! the bundle deferred, and a push to an `https://` remote loads it first ([`load_ca_bundle`]).
+//!
+//! libgit2's object cache keeps its defaults (no tree over 4 KiB): the large trees, the branches'
+//! root trees, are indexed by the archive itself (`archive/roots.rs`).
 
 use std::sync::OnceLock;
 
 /// The variable OpenSSL reads for its default CA bundle.
 const CERT_FILE: &str = "SSL_CERT_FILE";
 
-/// The largest tree kept in libgit2's cache: a root tree of about 25,000 platforms.
-const TREE_CACHE_LIMIT: usize = 1 << 20;
-
-/// The most libgit2's object cache holds in all, as it counts (raw object sizes; parsed trees
-/// take about twice that). Its default, 256 MiB, let the first cycle of 10,000 documents, which
-/// writes a new root tree per version, grow past 1 GB of RSS; with this bound the cache evicts
-/// instead, which costs that first cycle CPU (see docs/benchmarks.md).
-const CACHE_MAX: usize = 32 << 20;
-
-/// Starts libgit2 with the settings above. Call it first in `main`, before any thread exists: it
+/// Starts libgit2 with the CA bundle deferred. Call it first in `main`, before any thread exists: it
 /// sets an environment variable for the span of libgit2's one-time set-up, then puts back what
 /// was there, so a user's own `SSL_CERT_FILE` is the one [`load_ca_bundle`] loads.
 pub fn start() {
-    start_deferring_ca_bundle();
-    // SAFETY: process-wide options, set before any thread uses libgit2; the size is passed as
-    // the `ssize_t` libgit2 reads for this option.
-    let cached = unsafe {
-        git2::opts::set_cache_object_limit(git2::ObjectType::Tree, TREE_CACHE_LIMIT).map(|()| {
-            libgit2_sys::git_libgit2_opts(
-                libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as libc::c_int,
-                CACHE_MAX as libc::ssize_t,
-            )
-        })
-    };
-    match cached {
-        Ok(0) => {}
-        // Only slower: say so and go on.
-        Ok(code) => eprintln!("warning: libgit2's cache keeps its default size (error {code})"),
-        Err(e) => eprintln!("warning: libgit2's object cache keeps its defaults: {e}"),
-    }
-}
-
-fn start_deferring_ca_bundle() {
     let user_choice = std::env::var_os(CERT_FILE);
     // Only `main` calls this, before it starts any thread: nothing reads the environment
     // concurrently. OpenSSL finds no certificate in the empty file and goes on (it clears that

@@ -25,6 +25,7 @@ pub mod message;
 pub mod pack;
 mod recovery;
 mod repo;
+mod roots;
 pub mod settings;
 mod snapshot;
 mod state;
@@ -214,6 +215,8 @@ pub struct Archive {
     /// A snapshot whose version is on `main` but whose ref move failed: published before any
     /// other snapshot, or it could never be a fast-forward again.
     unpublished: Option<snapshot::PendingSnapshot>,
+    /// The root trees' folders, parsed once (see [`roots`]).
+    roots: roots::Roots,
     _lock: ArchiveLock,
 }
 

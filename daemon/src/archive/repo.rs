@@ -88,6 +88,7 @@ impl Archive {
             retention: settings.snapshots,
             pack_after: settings.pack_after,
             unpublished: None,
+            roots: Default::default(),
             _lock: lock,
         };
         archive.publish_orphaned_snapshot()?;
@@ -117,18 +118,15 @@ impl Archive {
         (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
     }
 
-    /// The tree of `base` with the blob at `dir/file` set to `blob`.
+    /// The tree of root `base` with the blob at `dir/file` set to `blob`.
     pub(super) fn tree_with(
         &self,
-        base: Option<&Tree<'_>>,
+        base: Option<Oid>,
         dir: &str,
         file: &str,
         blob: Oid,
     ) -> Result<Oid, ArchiveError> {
-        let sub = base
-            .and_then(|t| t.get_name(dir))
-            .and_then(|e| e.to_object(&self.repo).ok())
-            .and_then(|o| o.into_tree().ok());
+        let sub = base.map(|r| self.folder(r, dir)).transpose()?.flatten();
         let mut sb = self
             .repo
             .treebuilder(sub.as_ref())
@@ -136,10 +134,30 @@ impl Archive {
         sb.insert(file, blob, 0o100_644)
             .map_err(git("build tree"))?;
         let sub_id = sb.write().map_err(git("write tree"))?;
-        let mut rb = self.repo.treebuilder(base).map_err(git("build tree"))?;
-        rb.insert(dir, sub_id, 0o040_000)
+        self.root_with(base, dir, sub_id)
+    }
+
+    /// The tree of root `base` with folder `dir` set to tree `folder`; indexed in
+    /// [`Archive::folder`]'s cache as it is written.
+    pub(super) fn root_with(
+        &self,
+        base: Option<Oid>,
+        dir: &str,
+        folder: Oid,
+    ) -> Result<Oid, ArchiveError> {
+        let base_tree = base
+            .map(|id| self.repo.find_tree(id))
+            .transpose()
+            .map_err(git("read tree"))?;
+        let mut rb = self
+            .repo
+            .treebuilder(base_tree.as_ref())
             .map_err(git("build tree"))?;
-        rb.write().map_err(git("write tree"))
+        rb.insert(dir, folder, 0o040_000)
+            .map_err(git("build tree"))?;
+        let id = rb.write().map_err(git("write tree"))?;
+        self.roots.derived(base, id, dir, folder);
+        Ok(id)
     }
 
     /// Writes a commit object (no ref moves).
@@ -193,13 +211,8 @@ impl Archive {
 
     /// The blob of the current version of `doc` on `main`, if it has one.
     pub(super) fn version_blob(&self, doc: &DocumentId) -> Result<Option<Oid>, ArchiveError> {
-        let main = self.tip(MAIN)?;
-        let tree = main
-            .as_ref()
-            .map(|c| c.tree())
-            .transpose()
-            .map_err(git("read tree"))?;
-        Ok(Self::blob_at(tree.as_ref(), &doc.version_path()))
+        let (_, root) = self.root_of(MAIN)?;
+        self.blob_in(root, &doc.version_path())
     }
 
     /// If the last version names a snapshot commit that `snapshots` does not reach yet, one

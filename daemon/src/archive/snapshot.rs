@@ -28,7 +28,8 @@ pub(super) struct PendingSnapshot {
 /// Where a fetch's pages go in the tip of `snapshots` (see [`Archive::layout`]).
 struct Layout<'r> {
     tip: Option<git2::Commit<'r>>,
-    tree: Option<Tree<'r>>,
+    /// The root tree of the tip.
+    root: Option<Oid>,
     platform_tree: Option<Tree<'r>>,
     /// The document's entries in its platform folder now.
     old_entries: Vec<String>,
@@ -84,26 +85,20 @@ impl Archive {
 
     /// Where the pages of `doc` go in the tip of `snapshots`, and whether they are already there.
     fn layout(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Layout<'_>, ArchiveError> {
-        let tip = self.tip(SNAPSHOTS)?;
-        let tree = tip
-            .as_ref()
-            .map(|c| c.tree())
-            .transpose()
-            .map_err(git("read tree"))?;
+        let (tip, root) = self.root_of(SNAPSHOTS)?;
         let single = pages.len() == 1;
-        let path_of = |i: usize, ext: &str| {
+        let name_of = |i: usize, ext: &str| {
             if single {
-                doc.snapshot_path(ext)
+                format!("{}.{ext}", doc.kind())
             } else {
-                format!("{}/{}/{}.{ext}", doc.platform(), doc.kind(), i + 1)
+                format!("{}/{}.{ext}", doc.kind(), i + 1)
             }
         };
         // What the platform folder holds for this document now, and what it would hold.
-        let platform_tree = tree
-            .as_ref()
-            .and_then(|t| t.get_name(doc.platform()))
-            .and_then(|e| e.to_object(&self.repo).ok())
-            .and_then(|o| o.into_tree().ok());
+        let platform_tree = root
+            .map(|r| self.folder(r, doc.platform()))
+            .transpose()?
+            .flatten();
         let mine = |name: &str| {
             name == doc.kind()
                 || name
@@ -118,9 +113,9 @@ impl Archive {
             .collect();
         let mut unchanged = true;
         for (i, p) in pages.iter().enumerate() {
-            let path = path_of(i, &p.ext);
+            let name = name_of(i, &p.ext);
             let id = p.blob_id().map_err(git("hash snapshot"))?;
-            unchanged &= Self::blob_at(tree.as_ref(), &path) == Some(id);
+            unchanged &= Self::blob_at(platform_tree.as_ref(), &name) == Some(id);
         }
         // The same file names as before (a page more or less, or a new extension, is a change).
         let expected_entries: Vec<String> = if single {
@@ -140,7 +135,7 @@ impl Archive {
         }
         Ok(Layout {
             tip,
-            tree,
+            root,
             platform_tree,
             old_entries,
             expected_entries,
@@ -162,7 +157,7 @@ impl Archive {
         }
         let Layout {
             tip,
-            tree,
+            root,
             platform_tree,
             old_entries,
             expected_entries,
@@ -201,13 +196,7 @@ impl Archive {
                 .map_err(git("build tree"))?;
         }
         let platform_id = pb.write().map_err(git("write tree"))?;
-        let mut rb = self
-            .repo
-            .treebuilder(tree.as_ref())
-            .map_err(git("build tree"))?;
-        rb.insert(doc.platform(), platform_id, 0o040_000)
-            .map_err(git("build tree"))?;
-        let tree_id = rb.write().map_err(git("write tree"))?;
+        let tree_id = self.root_with(root, doc.platform(), platform_id)?;
 
         let first = &pages[0].meta;
         let msg = message::snapshot(doc, title, old_entries.is_empty(), pages);

@@ -378,3 +378,82 @@ async fn a_page_declaring_another_language_is_held_when_its_text_cannot_tell() {
     drop(handle);
     writer.close();
 }
+
+/// What the archive finds through its index of root trees (`roots.rs`) is what `git` reads from
+/// the branch tips, after each write, across platforms, and in an archive opened again.
+#[test]
+fn indexed_root_trees_agree_with_git() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let docs: Vec<DocumentId> = [
+        "openai/privacy-policy",
+        "openai/terms",
+        "xai/terms",
+        "mistral/privacy-policy",
+    ]
+    .iter()
+    .map(|d| DocumentId::parse(d).expect("id"))
+    .collect();
+    let git_blob = |rev: &str| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&s.path)
+            .args(["rev-parse", "--verify", "--quiet", rev])
+            .output()
+            .expect("git runs");
+        out.status
+            .success()
+            .then(|| Oid::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("oid"))
+    };
+    let page = |round: u64, i: usize| SnapshotPage {
+        meta: meta(1_700_000_000 + round),
+        ext: "html".into(),
+        bytes: format!("<p>{i} in round {round}</p>").into_bytes(),
+        blob_id: Default::default(),
+    };
+    let mut latest: Vec<Option<u64>> = vec![None; docs.len()];
+    for round in 0..4u64 {
+        let mut a = Archive::open(&s).expect("opens");
+        // Each round writes some documents (not all), so lookups meet both fresh and old folders.
+        for (i, doc) in docs.iter().enumerate() {
+            if (i as u64 + round) % 3 == 2 {
+                continue;
+            }
+            let snap = a
+                .record_pages(doc, &doc.default_title(), &[page(round, i)])
+                .expect("snapshot");
+            a.record_version_nohold(&version(
+                doc,
+                snap.commit,
+                1_700_000_000 + round,
+                &format!("{i} {round}\n"),
+            ))
+            .expect("version");
+            latest[i] = Some(round);
+            for (j, other) in docs.iter().enumerate() {
+                let on_main = git_blob(&format!("refs/heads/main:{}", other.version_path()));
+                assert_eq!(
+                    a.version_blob(other).expect("reads"),
+                    on_main,
+                    "{other} after writing {doc}"
+                );
+                let on_snapshots = git_blob(&format!(
+                    "refs/heads/snapshots:{}",
+                    other.snapshot_path("html")
+                ));
+                assert_eq!(
+                    on_snapshots.is_some(),
+                    latest[j].is_some(),
+                    "{other} on snapshots"
+                );
+                if let Some(r) = latest[j] {
+                    let probe = a.probe(other, &[page(r, j)]).expect("probe");
+                    assert!(probe.unchanged, "{other}: its last bytes are on record");
+                    assert_eq!(probe.version, on_main);
+                    assert!(!a.probe(other, &[page(r + 1, j)]).expect("probe").unchanged);
+                }
+            }
+        }
+    }
+    git_cli(&s.path, &["fsck", "--strict"]);
+}

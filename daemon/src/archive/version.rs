@@ -44,13 +44,8 @@ impl Archive {
         req: &VersionRequest,
         prior: Prior<'_>,
     ) -> Result<Judged, ArchiveError> {
-        let tip = self.tip(MAIN)?;
-        let tree = tip
-            .as_ref()
-            .map(|c| c.tree())
-            .transpose()
-            .map_err(git("read tree"))?;
-        let previous = Self::blob_at(tree.as_ref(), &req.doc.version_path());
+        let (_, root) = self.root_of(MAIN)?;
+        let previous = self.blob_in(root, &req.doc.version_path())?;
         let blob_id =
             Oid::hash_object(ObjectType::Blob, req.text.as_bytes()).map_err(git("hash version"))?;
         if previous == Some(blob_id) {
@@ -95,18 +90,13 @@ impl Archive {
         old_text: Option<&[u8]>,
         confirmed: Option<&Hold>,
     ) -> Result<VersionResult, ArchiveError> {
-        let tip = self.tip(MAIN)?;
-        let tree = tip
-            .as_ref()
-            .map(|c| c.tree())
-            .transpose()
-            .map_err(git("read tree"))?;
+        let (tip, root) = self.root_of(MAIN)?;
         let blob = self
             .repo
             .blob(req.text.as_bytes())
             .map_err(git("write version blob"))?;
         let tree_id = self.tree_with(
-            tree.as_ref(),
+            root,
             req.doc.platform(),
             &format!("{}.md", req.doc.kind()),
             blob,
