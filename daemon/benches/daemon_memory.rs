@@ -12,7 +12,8 @@
 //! per cycle over those cycles.
 //!
 //! Idle: 200 documents (`TERMTRAIL_BENCH_IDLE_DOCS`), an interval of an hour (the first checks
-//! are then spread over 30 s); 5 s after the first cycle ended, VmRSS and its split from /proc/PID/smaps_rollup: anonymous memory (heap,
+//! are then spread over 30 s); 5 s (`TERMTRAIL_BENCH_IDLE_WAIT`) after the first cycle ended
+//! (`TERMTRAIL_BENCH_IDLE_SMAPS=FILE` keeps a copy of its /proc/PID/smaps then), VmRSS and its split from /proc/PID/smaps_rollup: anonymous memory (heap,
 //! stacks) and file-backed pages, of which the termtrail executable's own mappings (its code and
 //! read-only data) from /proc/PID/smaps.
 //!
@@ -326,7 +327,8 @@ fn main() {
         );
     }
 
-    println!("\nidle: termtrail run, {idle_docs} documents, interval 1 h, 5 s after the first cycle ended\n");
+    let idle_wait = env_or("TERMTRAIL_BENCH_IDLE_WAIT", 5);
+    println!("\nidle: termtrail run, {idle_docs} documents, interval 1 h, {idle_wait} s after the first cycle ended\n");
     let head = "[schedule]\ninterval = \"1h\"\n";
     let mut daemon = Daemon::start(
         documents::config(head, &hosts, &ports, idle_docs),
@@ -334,7 +336,10 @@ fn main() {
     );
     let pid = daemon.pid();
     daemon.wait_cycle(1, Instant::now() + timeout);
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(idle_wait));
+    if let Some(out) = std::env::var_os("TERMTRAIL_BENCH_IDLE_SMAPS") {
+        std::fs::copy(format!("/proc/{pid}/smaps"), out).expect("copy smaps");
+    }
     let rollup = PathBuf::from(format!("/proc/{pid}/smaps_rollup"));
     let rss = proc_kb(&rollup, "Rss");
     let anon = proc_kb(&rollup, "Anonymous");

@@ -5,8 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // First, before any thread: libgit2's process-wide settings (archive/libgit2.rs).
+    // First, before any thread: libgit2's process-wide set-up (archive/libgit2.rs) and the
+    // allocator's arenas (memory.rs).
     termtrail::archive::libgit2::start();
+    termtrail::memory::limit_arenas();
     let cli = termtrail::cli::Cli::parse();
     match termtrail::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -72,6 +72,8 @@ pub async fn run(
     };
     tracing::info!(documents = docs.len(), "daemon started");
     let mut running: JoinSet<(usize, Result<DocReport, String>)> = JoinSet::new();
+    // When to give freed heap back: once no check has run for a moment (see `memory.rs`).
+    let mut trim_at: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
         // `None` marks a document in flight.
@@ -83,6 +85,7 @@ pub async fn run(
                 for (i, slot) in due.iter_mut().enumerate() {
                     if slot.is_some_and(|t| t <= now) {
                         *slot = None;
+                        trim_at = None;
                         let engine = engine.clone();
                         let doc = docs[i].clone();
                         running.spawn(async move {
@@ -108,8 +111,12 @@ pub async fn run(
                 }
                 if running.is_empty() {
                     engine.archive.save_state().await;
-                    crate::memory::release_freed();
+                    trim_at = Some(Instant::now() + crate::memory::SETTLE);
                 }
+            }
+            _ = async { match trim_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                trim_at = None;
+                crate::memory::release_freed();
             }
         }
     }
