@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::check::{DocReport, Engine};
+use crate::check::{DocReport, Engine, IN_FLIGHT};
 use crate::document::Document;
 
 pub mod settings;
@@ -74,13 +74,22 @@ pub async fn run(
     let mut running: JoinSet<(usize, Result<DocReport, String>)> = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
-        // `None` marks a document in flight.
-        let next = due.iter().flatten().min().copied();
+        // `None` marks a document in flight. At most IN_FLIGHT checks are spawned at once: a
+        // spawned check waits for its in-flight slot holding its document and its whole future
+        // (a few KB), so a due document waits here instead, as its due time, until one ends.
+        let next = if running.len() < IN_FLIGHT {
+            due.iter().flatten().min().copied()
+        } else {
+            None
+        };
         tokio::select! {
             _ = &mut shutdown => break,
             _ = async { match next { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                 let now = Instant::now();
                 for (i, slot) in due.iter_mut().enumerate() {
+                    if running.len() >= IN_FLIGHT {
+                        break;
+                    }
                     if slot.is_some_and(|t| t <= now) {
                         *slot = None;
                         let engine = engine.clone();
