@@ -10,21 +10,23 @@ use termtrail_extract::{Extractor, RuleError, RuleSpec};
 
 use super::rules_id;
 
+/// `select` and `remove` as written.
+type Rules = (Vec<RuleSpec>, Vec<RuleSpec>);
+
+/// A compiled rule set and its rules id.
+type Compiled = (Arc<Extractor>, String);
+
 /// The rule sets compiled so far, keyed by the rules as written.
 #[derive(Default)]
 pub struct RuleSets {
-    compiled: HashMap<(Vec<RuleSpec>, Vec<RuleSpec>), (Arc<Extractor>, String)>,
+    compiled: HashMap<Rules, Compiled>,
 }
 
 impl RuleSets {
     /// The extractor of `select` and `remove` and their rules id ([`rules_id`]), compiled on
     /// first use. A rule set that does not compile is not kept: each document that uses it gets
     /// its error.
-    pub fn get(
-        &mut self,
-        select: &[RuleSpec],
-        remove: &[RuleSpec],
-    ) -> Result<(Arc<Extractor>, String), RuleError> {
+    pub fn get(&mut self, select: &[RuleSpec], remove: &[RuleSpec]) -> Result<Compiled, RuleError> {
         // Looked up by a borrowed key would need a second map type; the rules of one document are
         // a few short strings, cloned once per document.
         let key = (select.to_vec(), remove.to_vec());
