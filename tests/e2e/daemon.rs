@@ -199,7 +199,9 @@ fn more_documents_due_than_in_flight_are_all_checked() {
         f.server
             .set(&format!("/p{i}"), Page::html(policy_page(i, 1, 1, 2_000)));
     }
-    let mut child = spawn_run(&f);
+    // Warnings only: nobody reads its stderr pipe until it exits, and 150 documents' debug lines
+    // could fill it.
+    let mut child = spawn_run_env(&f, &[("RUST_LOG", "warn")]);
     wait_for(
         "a version of every document",
         Duration::from_secs(60),
