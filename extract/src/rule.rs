@@ -12,7 +12,7 @@ use crate::{dom, fragment, ExtractError};
 
 /// A rule as written in a config or an OTA declaration: a CSS selector, or a range between two
 /// elements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum RuleSpec {
     /// Every element the selector matches.
@@ -23,7 +23,7 @@ pub enum RuleSpec {
 
 /// An OTA range: `{ startBefore|startAfter = "CSS", endBefore|endAfter = "CSS" }`.
 /// Exactly one start and one end key must be given; [`CompiledRule::compile`] checks it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RangeSpec {
     /// The range starts just before the first element this selector matches.

@@ -381,3 +381,29 @@ fn compressed_bodies_are_decoded() {
         "Compressed policy.\n"
     );
 }
+
+/// A cycle spawns at most `check::IN_FLIGHT` (64) checks at a time and the next as one ends: a
+/// cycle of more documents than that still checks every one of them, once, and records each
+/// (a version on `main` per document, every id in the report).
+#[test]
+fn a_cycle_of_more_documents_than_in_flight_checks_every_one() {
+    const N: usize = 150;
+    let f = setup(N, false);
+    let r = f.check();
+    assert_eq!(
+        (
+            r["checked"].as_u64(),
+            r["new"].as_u64(),
+            r["errors"].as_u64()
+        ),
+        (Some(N as u64), Some(N as u64), Some(0)),
+        "{r}"
+    );
+    let ids = r["new_ids"].as_array().expect("new_ids");
+    let distinct: std::collections::BTreeSet<_> = ids.iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(distinct.len(), N, "{r}");
+    assert!((0..N).all(|i| f.server.hits(&format!("/p{i}")) == 1));
+    assert_eq!(f.count("main"), N);
+    let r = f.check();
+    assert_eq!(r["unchanged"].as_u64(), Some(N as u64), "{r}");
+}

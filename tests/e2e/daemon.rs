@@ -173,3 +173,43 @@ fn a_panicking_check_is_reported_and_its_document_checked_again() {
         "{r}"
     );
 }
+
+/// The daemon spawns at most `check::IN_FLIGHT` (64) checks at once; documents due meanwhile
+/// wait for a check to end. With 150 documents due within the first second (interval 10s: the
+/// first checks are spread over a tenth of it), every one is still checked and recorded.
+#[test]
+fn more_documents_due_than_in_flight_are_all_checked() {
+    const N: usize = 150;
+    let f = Fixture::new();
+    let docs: Vec<(String, String)> = (0..N)
+        .map(|i| (format!("p{i}"), format!("/p{i}")))
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = docs
+        .iter()
+        .map(|(p, u)| (p.as_str(), "privacy-policy", u.as_str()))
+        .collect();
+    f.write_config(&refs, "");
+    let toml = std::fs::read_to_string(f.config_path()).expect("read");
+    std::fs::write(
+        f.config_path(),
+        format!("[schedule]\ninterval = \"10s\"\njitter = 0.0\n{toml}"),
+    )
+    .expect("write");
+    for i in 0..N {
+        f.server
+            .set(&format!("/p{i}"), Page::html(policy_page(i, 1, 1, 2_000)));
+    }
+    // Warnings only: nobody reads its stderr pipe until it exits, and 150 documents' debug lines
+    // could fill it.
+    let mut child = spawn_run_env(&f, &[("RUST_LOG", "warn")]);
+    wait_for(
+        "a version of every document",
+        Duration::from_secs(60),
+        || f.archive().exists() && f.count("main") == N,
+    );
+    assert!((0..N).all(|i| f.server.hits(&format!("/p{i}")) >= 1));
+    signal(&child, libc::SIGTERM);
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0), "SIGTERM gives a clean exit 0");
+    f.fsck();
+}

@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use super::runtime;
 use crate::check::{CycleReport, Engine};
 use crate::config::Config;
-use crate::document::DocumentFilter;
+use crate::document::{Document, DocumentFilter};
 use crate::plugin::Registry;
 use crate::scheduler;
 use crate::terminal::escape_controls;
@@ -26,11 +26,11 @@ pub(super) fn check(
         .iter()
         .map(|s| DocumentFilter::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let docs: Vec<_> = config
+    // Borrowed: a copy of every document would be held for the whole cycle.
+    let docs: Vec<&Document> = config
         .documents
         .iter()
         .filter(|d| filters.is_empty() || filters.iter().any(|f| f.matches(&d.id)))
-        .cloned()
         .collect();
     if docs.is_empty() && only.is_empty() {
         bail!(
@@ -65,7 +65,7 @@ pub(super) fn check(
         });
         let mut failures = Vec::new();
         let mut refused = Vec::new();
-        let cycle = engine.cycle(&docs, |r| {
+        let cycle = engine.cycle(docs.iter().copied(), |r| {
             if let Some(bar) = &bar {
                 bar.inc(1);
                 bar.set_message(r.id.to_string());

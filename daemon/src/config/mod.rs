@@ -1,16 +1,15 @@
 //! Configuration: parse the TOML, check every key and value type against the components' key
-//! tables (unknown keys refused), deserialise (serde), then hand each section to the component
+//! tables (unknown keys refused), deserialise (serde; `read.rs`, a long file in pieces), then hand each section to the component
 //! that owns it for validation into typed values. Every problem of a file is collected and
 //! reported at once, each naming the file, the line and the key, and saying what to write
 //! instead. Only the command layer and the daemon loop use this module.
 
 mod error;
 mod raw;
+mod read;
 mod schema;
 
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 
 use crate::archive::settings::ArchiveSettings;
 use crate::browser::BrowserSettings;
@@ -26,7 +25,6 @@ use crate::sinks::SinkConfig;
 use crate::summary::Taxonomy;
 use crate::web::WebSettings;
 pub use error::{ConfigError, SyntaxError};
-use raw::RawConfig;
 
 /// The default configuration: the main policy documents of the major AI platforms. Compiled in so
 /// that `termtrail run` works from any folder, and written out by `termtrail init`.
@@ -95,41 +93,40 @@ impl Config {
 
     /// Parses and validates config text; `file` names it in errors.
     pub fn parse(src: &str, file: &str) -> Result<Self, ConfigError> {
-        let (mut table, errors) = toml::de::DeTable::parse_recoverable(src);
-        if !errors.is_empty() {
-            let mut errors: Vec<SyntaxError> = errors
-                .iter()
-                .map(|e| {
-                    let start = e.span().map_or(0, |s| s.start.min(src.len()));
-                    // Back to a character boundary, for the column.
-                    let start = (0..=start)
-                        .rev()
-                        .find(|&i| src.is_char_boundary(i))
-                        .unwrap_or(0);
-                    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-                    SyntaxError {
-                        line: line_of(src, start),
-                        column: src[line_start..start].chars().count() + 1,
-                        message: e.message().to_owned(),
-                    }
-                })
-                .collect();
-            errors.sort_by_key(|e| (e.line, e.column));
-            return Err(ConfigError::Syntax {
-                file: file.to_owned(),
-                errors,
-            });
-        }
-        // Every unknown key and wrong type at once; the keys in question are taken out, so that
-        // serde (which would stop at the first) sees a table it accepts, and validation can
-        // report the problems of every other value too.
-        let mut problems = Vec::new();
-        schema::check(table.get_mut(), schema::ROOT, &mut problems);
+        let read = match read::read(src) {
+            Ok(read) => read,
+            Err(errors) => {
+                let mut errors: Vec<SyntaxError> = errors
+                    .iter()
+                    .map(|e| {
+                        let start = e.span().map_or(0, |s| s.start.min(src.len()));
+                        // Back to a character boundary, for the column.
+                        let start = (0..=start)
+                            .rev()
+                            .find(|&i| src.is_char_boundary(i))
+                            .unwrap_or(0);
+                        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+                        SyntaxError {
+                            line: line_of(src, start),
+                            column: src[line_start..start].chars().count() + 1,
+                            message: e.message().to_owned(),
+                        }
+                    })
+                    .collect();
+                errors.sort_by_key(|e| (e.line, e.column));
+                return Err(ConfigError::Syntax {
+                    file: file.to_owned(),
+                    errors,
+                });
+            }
+        };
+        // Every unknown key and wrong type at once, so that validation can report the problems
+        // of every other value too.
         let mut d = Diagnostics::new(src);
-        for p in problems {
+        for p in read.problems {
             d.push(Some(p.span), p.key, p.message);
         }
-        let raw = match RawConfig::deserialize(toml::de::Deserializer::from(table)) {
+        let raw = match read.raw {
             Ok(raw) => raw,
             // Only if the key tables and the serde structs disagree (a test checks they do not).
             Err(e) => {

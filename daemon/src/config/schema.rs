@@ -56,6 +56,24 @@ pub(super) fn check(table: &mut DeTable<'_>, keys: &'static [Key], out: &mut Vec
     check_table(table, keys, "", out);
 }
 
+/// Checks the `[[document]]` tables of one piece of the file (`read.rs`), numbered from
+/// `first + 1` as in the whole file, as [`check`] checks them there; `false` when one of them is
+/// not a table (the piece is then read with the whole file).
+pub(super) fn check_documents(
+    items: &mut [Spanned<DeValue<'_>>],
+    first: usize,
+    out: &mut Vec<Problem>,
+) -> bool {
+    for (i, x) in items.iter_mut().enumerate() {
+        let DeValue::Table(inner) = x.get_mut() else {
+            return false;
+        };
+        let path = format!("document[{}]", first + i + 1);
+        check_table(inner, document::settings::KEYS, &path, out);
+    }
+    true
+}
+
 fn check_table(
     table: &mut DeTable<'_>,
     keys: &'static [Key],

@@ -92,10 +92,18 @@ pub struct PendingDocument {
 impl Source {
     /// A page without rules: zero-config extraction (or a plugin's, for plugin documents).
     pub fn plain(url: Url, fetch: FetchMode) -> Self {
+        // One for every plain page of the process, as `RuleSets` does for equal rules.
+        static PLAIN: std::sync::OnceLock<(Arc<Extractor>, String)> = std::sync::OnceLock::new();
+        let (extractor, extractor_id) = PLAIN.get_or_init(|| {
+            (
+                Arc::new(Extractor::new(&[], &[]).expect("no rules always compile")),
+                rules_id(&[], &[]),
+            )
+        });
         Self {
             url,
-            extractor: Arc::new(Extractor::new(&[], &[]).expect("no rules always compile")),
-            extractor_id: rules_id(&[], &[]),
+            extractor: extractor.clone(),
+            extractor_id: extractor_id.clone(),
             fetch,
         }
     }

@@ -3,7 +3,6 @@
 //! ids unique) and [`PendingDocument`]s (plugin documents waiting for their manifest's URL).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -11,8 +10,8 @@ use termtrail_extract::{Extractor, RuleList};
 use toml::Spanned;
 
 use super::{
-    is_slug, plugin_id, rules_id, sources_id, Document, DocumentId, Extraction, FetchMode,
-    PendingDocument, Source, OTA_TERMS_TYPES,
+    is_slug, plugin_id, sources_id, Document, DocumentId, Extraction, FetchMode, PendingDocument,
+    RuleSets, Source, OTA_TERMS_TYPES,
 };
 use crate::diagnostics::keys::{Key, Shape as S};
 use crate::diagnostics::Diagnostics;
@@ -100,6 +99,7 @@ pub fn validate(
     let mut pending = Vec::new();
     let mut warnings = Vec::new();
     let mut seen: BTreeMap<DocumentId, usize> = BTreeMap::new();
+    let mut rule_sets = RuleSets::default();
     for (i, entry) in raw.iter().enumerate() {
         let key = |k: &str| format!("document[{}].{k}", i + 1);
         let line = diag.line(entry.span().start);
@@ -208,12 +208,21 @@ pub fn validate(
                             );
                             return None;
                         };
-                        source(diag, url, s.select.as_ref(), s.remove.as_ref(), fetch, &k)
+                        source(
+                            diag,
+                            &mut rule_sets,
+                            url,
+                            s.select.as_ref(),
+                            s.remove.as_ref(),
+                            fetch,
+                            &k,
+                        )
                     })
                     .collect()
             }
             (None, Some(url)) => source(
                 diag,
+                &mut rule_sets,
                 url,
                 d.select.as_ref(),
                 d.remove.as_ref(),
@@ -329,6 +338,7 @@ fn fetch_mode(
 /// Validates one page: its URL and rules. `prefix` is the key prefix (`document[1].`).
 fn source(
     diag: &mut Diagnostics<'_>,
+    rule_sets: &mut RuleSets,
     url: &Spanned<String>,
     select: Option<&Spanned<termtrail_extract::RuleList>>,
     remove: Option<&Spanned<termtrail_extract::RuleList>>,
@@ -337,13 +347,13 @@ fn source(
 ) -> Option<Source> {
     let key = |k: &str| format!("{prefix}{k}");
     let parsed = diag.http_url(url, &key("url"));
-    let sel = select.map(|s| s.get_ref().0.clone()).unwrap_or_default();
-    let rem = remove.map(|s| s.get_ref().0.clone()).unwrap_or_default();
-    let extractor = match Extractor::new(&sel, &rem) {
-        Ok(e) => Some(e),
+    let sel = select.map_or(&[][..], |s| &s.get_ref().0);
+    let rem = remove.map_or(&[][..], |s| &s.get_ref().0);
+    let compiled = match rule_sets.get(sel, rem) {
+        Ok(c) => Some(c),
         Err(e) => {
             // Name the list in error: try the select rules alone to find which one failed.
-            let (name, span) = if Extractor::new(&sel, &[]).is_err() {
+            let (name, span) = if Extractor::new(sel, &[]).is_err() {
                 ("select", select.map(|s| s.span()))
             } else {
                 ("remove", remove.map(|s| s.span()))
@@ -352,10 +362,11 @@ fn source(
             None
         }
     };
+    let (extractor, extractor_id) = compiled?;
     Some(Source {
         url: parsed?,
-        extractor_id: rules_id(&sel, &rem),
-        extractor: Arc::new(extractor?),
+        extractor_id,
+        extractor,
         fetch,
     })
 }

@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::check::{DocReport, Engine};
+use crate::check::{DocReport, Engine, IN_FLIGHT};
 use crate::document::Document;
 
 pub mod settings;
@@ -41,6 +41,27 @@ pub fn first_delay(
             window.mul_f64(index as f64 / count.max(1) as f64)
         }
     }
+}
+
+/// The documents due at `now` (`due[i]` at or before it), at most `room`, those due longest
+/// first: the order the in-flight semaphore served them in when every due check was spawned at
+/// once, so that a document checked often cannot starve one waiting since longer. In linear
+/// time, as the loop's other scans of `due`.
+fn longest_due(due: &[Option<Instant>], now: Instant, room: usize) -> Vec<usize> {
+    let mut ready: Vec<(Instant, usize)> = due
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.filter(|t| *t <= now).map(|t| (t, i)))
+        .collect();
+    if ready.len() > room {
+        if room == 0 {
+            return Vec::new();
+        }
+        ready.select_nth_unstable(room - 1);
+        ready.truncate(room);
+    }
+    ready.sort_unstable();
+    ready.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Checks `docs` each at its interval (with `[schedule]` jitter) until `shutdown` completes.
@@ -76,28 +97,32 @@ pub async fn run(
     let mut trim_at: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
-        // `None` marks a document in flight.
-        let next = due.iter().flatten().min().copied();
+        // `None` marks a document in flight. At most IN_FLIGHT checks are spawned at once: a
+        // spawned check waits for its in-flight slot holding its document and its whole future
+        // (a few KB), so a due document waits here instead, as its due time, until one ends.
+        let next = if running.len() < IN_FLIGHT {
+            due.iter().flatten().min().copied()
+        } else {
+            None
+        };
         tokio::select! {
             _ = &mut shutdown => break,
             _ = async { match next { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                 let now = Instant::now();
-                for (i, slot) in due.iter_mut().enumerate() {
-                    if slot.is_some_and(|t| t <= now) {
-                        *slot = None;
-                        trim_at = None;
-                        let engine = engine.clone();
-                        let doc = docs[i].clone();
-                        running.spawn(async move {
-                            // `Engine::check` turns a panic of the check into its failure; this
-                            // catches one in its bookkeeping, so the document is never dropped.
-                            let report = std::panic::AssertUnwindSafe(engine.check(&doc))
-                                .catch_unwind()
-                                .await
-                                .map_err(|p| crate::check::panic_message(p.as_ref()));
-                            (i, report)
-                        });
-                    }
+                for i in longest_due(&due, now, IN_FLIGHT.saturating_sub(running.len())) {
+                    due[i] = None;
+                    trim_at = None;
+                    let engine = engine.clone();
+                    let doc = docs[i].clone();
+                    running.spawn(async move {
+                        // `Engine::check` turns a panic of the check into its failure; this
+                        // catches one in its bookkeeping, so the document is never dropped.
+                        let report = std::panic::AssertUnwindSafe(engine.check(&doc))
+                            .catch_unwind()
+                            .await
+                            .map_err(|p| crate::check::panic_message(p.as_ref()));
+                        (i, report)
+                    });
                 }
             }
             Some(done) = running.join_next(), if !running.is_empty() => {
@@ -181,6 +206,26 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documents_due_longest_go_first_within_the_room() {
+        let now = Instant::now();
+        let ago = |s: u64| Some(now - Duration::from_secs(s));
+        let later = Some(now + Duration::from_secs(5));
+        // Index: 0 due 1 s ago, 1 in flight, 2 due 9 s ago, 3 not yet due, 4 due 5 s ago, 5 due
+        // 9 s ago (a tie with 2: the lower index first).
+        let due = [ago(1), None, ago(9), later, ago(5), ago(9)];
+        let cases: [(usize, &[usize]); 5] = [
+            (0, &[]),
+            (1, &[2]),
+            (2, &[2, 5]),
+            (3, &[2, 5, 4]),
+            (64, &[2, 5, 4, 0]),
+        ];
+        for (room, want) in cases {
+            assert_eq!(longest_due(&due, now, room), want, "room {room}");
+        }
+    }
 
     #[test]
     fn jitter_stays_within_bounds() {

@@ -383,3 +383,35 @@ fn the_extraction_timeout_has_a_default_and_must_be_positive() {
         assert!(err.contains(want), "{value}: {err}");
     }
 }
+
+/// Documents written with the same rules share one compiled extractor (and its rules id); other
+/// rules get their own; an invalid rule shared by two documents is reported for each.
+#[test]
+fn documents_with_equal_rules_share_one_compiled_extractor() {
+    let doc = |platform: &str, select: &str| {
+        format!("[[document]]\nplatform = \"{platform}\"\nkind = \"privacy-policy\"\nurl = \"https://{platform}.org/\"\nselect = [\"{select}\"]\nremove = [\".ad\"]\n")
+    };
+    let src = [doc("a", "main"), doc("b", "main"), doc("c", "article")].concat();
+    let c = parse(&src).expect("valid");
+    let extractor = |i: usize| match &c.documents[i].extraction {
+        Extraction::Declarative(e) => e.clone(),
+        Extraction::Plugin(p) => panic!("a declarative document, not plugin {p}"),
+    };
+    assert!(std::sync::Arc::ptr_eq(&extractor(0), &extractor(1)));
+    assert!(std::sync::Arc::ptr_eq(
+        &extractor(1),
+        &c.documents[1].sources[0].extractor
+    ));
+    assert!(!std::sync::Arc::ptr_eq(&extractor(0), &extractor(2)));
+    assert_eq!(c.documents[0].extractor_id, c.documents[1].extractor_id);
+    assert_ne!(c.documents[0].extractor_id, c.documents[2].extractor_id);
+
+    let bad = [doc("a", "main["), doc("b", "main[")].concat();
+    check(
+        &bad,
+        "
+2 error(s) in config t.toml:
+  t.toml:5: document[1].select: invalid CSS selector \"main[\": the selector ends too early: a [, ( or quote is not closed
+  t.toml:11: document[2].select: invalid CSS selector \"main[\": the selector ends too early: a [, ( or quote is not closed",
+    );
+}
