@@ -124,9 +124,19 @@ impl State {
 
     /// Writes the state atomically (temporary file, then rename).
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        Self::write_file(dir, &self.file_bytes()?)
+    }
+
+    /// The bytes of the state file.
+    pub fn file_bytes(&self) -> std::io::Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self).map_err(std::io::Error::other)
+    }
+
+    /// Replaces the state file in `dir` with `bytes` (see [`State::file_bytes`]): written beside
+    /// it, then renamed over it, so a crash leaves the old file or the new one.
+    pub fn write_file(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let path = Self::path(dir);
         let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, &path)
     }
