@@ -7,17 +7,40 @@
 //! idle daemon of 200 documents held 15.4 MB of anonymous memory over eight arenas; with one
 //! arena per core, 10.3 MB (`daemon_memory` bench, docs/benchmarks.md).
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-/// How long the daemon must have been idle (no check running) before it trims: the last check's
-/// writes and state save are done by then, and a trim is not repeated between two close checks.
+/// How long the daemon must have been idle (no check running) before the trim that ends a cycle:
+/// the last check's writes and state save are done by then.
 pub const SETTLE: Duration = Duration::from_secs(2);
 
+/// A daemon busy enough never to stay idle for [`SETTLE`] still trims when its checks are all
+/// done, at most this often (a trim walks every arena).
+const EVERY: Duration = Duration::from_secs(10);
+
+/// When the last trim was.
+static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+
 /// Returns the free memory of each of glibc's arenas to the system (`malloc_trim`). The scheduler
-/// calls it once per idle spell, [`SETTLE`] after its last check ended. Elsewhere than glibc,
-/// does nothing.
+/// calls it [`SETTLE`] after the last check of an idle spell ended. Elsewhere than glibc, does
+/// nothing.
 pub fn release_freed() {
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some(Instant::now());
+    }
     trim();
+}
+
+/// [`release_freed`] unless it ran in the last [`EVERY`]: for the moments a busy daemon has no
+/// check running.
+pub fn release_freed_now_and_then() {
+    let recent = LAST
+        .lock()
+        .map(|last| last.is_some_and(|t| t.elapsed() < EVERY))
+        .unwrap_or(true);
+    if !recent {
+        release_freed();
+    }
 }
 
 /// Bounds glibc's arenas to one per core (the fetch and extraction threads are bounded by the

@@ -136,6 +136,7 @@ pub async fn run(
                 }
                 if running.is_empty() {
                     engine.archive.save_state().await;
+                    crate::memory::release_freed_now_and_then();
                     trim_at = Some(Instant::now() + crate::memory::SETTLE);
                 }
             }
