@@ -10,8 +10,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long the daemon must have been idle (no check running) before the trim that ends a cycle:
-/// the last check's writes and state save are done by then.
+/// How long the daemon must have been idle (no check running) before the trim that ends a cycle
+/// when the one at its end was skipped for being too close to the last.
 pub const SETTLE: Duration = Duration::from_secs(2);
 
 /// A daemon busy enough never to stay idle for [`SETTLE`] still trims when its checks are all
@@ -22,8 +22,8 @@ const EVERY: Duration = Duration::from_secs(10);
 static LAST: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// Returns the free memory of each of glibc's arenas to the system (`malloc_trim`). The scheduler
-/// calls it [`SETTLE`] after the last check of an idle spell ended. Elsewhere than glibc, does
-/// nothing.
+/// calls it [`SETTLE`] after the last check of an idle spell ended, when the rate limit of
+/// [`release_freed_now_and_then`] kept it from trimming then. Elsewhere than glibc, does nothing.
 pub fn release_freed() {
     if let Ok(mut last) = LAST.lock() {
         *last = Some(Instant::now());
@@ -32,8 +32,8 @@ pub fn release_freed() {
 }
 
 /// [`release_freed`] unless it ran in the last [`EVERY`]: for the moments a busy daemon has no
-/// check running.
-pub fn release_freed_now_and_then() {
+/// check running. Whether it trimmed.
+pub fn release_freed_now_and_then() -> bool {
     let recent = LAST
         .lock()
         .map(|last| last.is_some_and(|t| t.elapsed() < EVERY))
@@ -41,6 +41,7 @@ pub fn release_freed_now_and_then() {
     if !recent {
         release_freed();
     }
+    !recent
 }
 
 /// Bounds glibc's arenas to one per core (the fetch and extraction threads are bounded by the

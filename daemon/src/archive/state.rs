@@ -122,11 +122,6 @@ impl State {
         }
     }
 
-    /// Writes the state atomically (temporary file, then rename).
-    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        Self::write_file(dir, &self.file_bytes()?)
-    }
-
     /// The bytes of the state file.
     pub fn file_bytes(&self) -> std::io::Result<Vec<u8>> {
         serde_json::to_vec_pretty(self).map_err(std::io::Error::other)

@@ -64,6 +64,14 @@ fn longest_due(due: &[Option<Instant>], now: Instant, room: usize) -> Vec<usize>
     ready.into_iter().map(|(_, i)| i).collect()
 }
 
+/// Resolves at `at`, or never when there is none.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Checks `docs` each at its interval (with `[schedule]` jitter) until `shutdown` completes.
 pub async fn run(
     engine: Engine,
@@ -107,7 +115,7 @@ pub async fn run(
         };
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = async { match next { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+            _ = sleep_until(next) => {
                 let now = Instant::now();
                 for i in longest_due(&due, now, IN_FLIGHT.saturating_sub(running.len())) {
                     due[i] = None;
@@ -136,11 +144,13 @@ pub async fn run(
                 }
                 if running.is_empty() {
                     engine.archive.save_state().await;
-                    crate::memory::release_freed_now_and_then();
-                    trim_at = Some(Instant::now() + crate::memory::SETTLE);
+                    // Trimmed now, or, if a trim was too recent, once this idle spell has lasted.
+                    if !crate::memory::release_freed_now_and_then() {
+                        trim_at = Some(Instant::now() + crate::memory::SETTLE);
+                    }
                 }
             }
-            _ = async { match trim_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+            _ = sleep_until(trim_at) => {
                 trim_at = None;
                 crate::memory::release_freed();
             }
