@@ -18,18 +18,17 @@
 //! be read together; its element lists are in `tables.rs`, the selectors in `css.rs`, the tests
 //! in `tests.rs`.)
 
+mod byte_tokenizer;
 mod css;
 mod fields;
 mod tables;
+mod token_check;
+mod tokens;
 
-use std::cell::RefCell;
 use std::fmt;
 
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
 use html5ever::LocalName;
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -37,6 +36,7 @@ use url::Url;
 use crate::rule::{CompiledRule, RuleSpec};
 use css::{Mode, SelectorList};
 use fields::Fields;
+pub use token_check::byte_tokenizer_agrees;
 // Start tags that close an open `p`: the same list the nesting scan follows.
 use crate::nesting::kinds::CLOSES_P;
 use tables::{BREAKS_OUT, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
@@ -126,42 +126,31 @@ impl FingerprintRules {
         ) {
             return None;
         }
-        let mut hasher = Fields::new();
-        hasher.put(&self.id);
-        let walk = Walk {
-            rules: self,
-            stack: Vec::new(),
-            hasher,
-            run: String::new(),
-            run_hashed: false,
-            run_watched: false,
-            run_blank: true,
-            in_run: false,
-            links: Vec::new(),
-            base_href: None,
-            unsure: false,
-            any_selected: false,
-            started: false,
-            head_seen: false,
-            body_seen: false,
-            implied_body: false,
-            body_closed: None,
-        };
-        let tokenizer = Tokenizer::new(
-            Sink {
-                walk: RefCell::new(walk),
-            },
-            TokenizerOpts::default(),
-        );
-        let input = BufferQueue::default();
-        input.push_back(StrTendril::from_slice(html));
-        let _ = tokenizer.feed(&input);
-        if tokenizer.sink.walk.borrow().unsure {
-            return None;
+        let mut walk = Walk::new(self);
+        if byte_tokenizer::tokenize(html, &mut walk).is_err() {
+            // Markup the byte tokenizer does not read for sure: html5ever's reads it.
+            walk = Walk::new(self);
+            tokens::html5ever(html, &mut walk);
         }
-        tokenizer.end();
-        let walk = tokenizer.sink.walk.into_inner();
         walk.finish(base)
+    }
+
+    /// The fingerprint through html5ever's tokenizer alone (`Err` where the byte tokenizer
+    /// gave up), for tests that compare the two.
+    #[cfg(test)]
+    fn fingerprint_by_each(
+        &self,
+        html: &str,
+        base: &Url,
+    ) -> (
+        Option<Fingerprint>,
+        Result<Option<Fingerprint>, byte_tokenizer::GaveUp>,
+    ) {
+        let mut theirs = Walk::new(self);
+        tokens::html5ever(html, &mut theirs);
+        let mut ours = Walk::new(self);
+        let ours = byte_tokenizer::tokenize(html, &mut ours).map(|()| ours.finish(base));
+        (theirs.finish(base), ours)
     }
 }
 
@@ -243,61 +232,36 @@ struct Walk<'r> {
     body_closed: Option<bool>,
 }
 
-struct Sink<'r> {
-    walk: RefCell<Walk<'r>>,
-}
-
-impl TokenSink for Sink<'_> {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut w = self.walk.borrow_mut();
-        if w.unsure {
-            // Pauses the tokenizer at the next tag (the only tokens it may pause at): the rest of
-            // the page cannot make a fingerprint.
-            return match token {
-                Token::TagToken(_) => TokenSinkResult::Script(()),
-                _ => TokenSinkResult::Continue,
-            };
-        }
-        match token {
-            Token::CharacterTokens(t) => w.text(&t),
-            Token::NullCharacterToken => w.text("\0"),
-            Token::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => return w.start(&tag),
-                TagKind::EndTag => w.end(&tag),
-            },
-            Token::DoctypeToken(d) => {
-                w.end_run();
-                w.put(b"D");
-                for part in [&d.name, &d.public_id, &d.system_id] {
-                    w.put(&[u8::from(part.is_some())]);
-                    w.put(part.as_deref().unwrap_or_default().as_bytes());
-                }
-                w.put(&[u8::from(d.force_quirks)]);
-            }
-            // Comments are never written, and split no text the extraction writes.
-            Token::CommentToken(_) | Token::ParseError(_) => {}
-            Token::EOFToken => w.end_run(),
-        }
-        TokenSinkResult::Continue
-    }
-
-    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
-        self.walk
-            .borrow()
-            .stack
-            .last()
-            .is_some_and(|f| f.ns != Namespace::Html)
-    }
-}
-
 fn is_blank(s: &str) -> bool {
     s.bytes()
         .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
 }
 
-impl Walk<'_> {
+impl<'r> Walk<'r> {
+    fn new(rules: &'r FingerprintRules) -> Self {
+        let mut hasher = Fields::new();
+        hasher.put(&rules.id);
+        Walk {
+            rules,
+            stack: Vec::new(),
+            hasher,
+            run: String::new(),
+            run_hashed: false,
+            run_watched: false,
+            run_blank: true,
+            in_run: false,
+            links: Vec::new(),
+            base_href: None,
+            unsure: false,
+            any_selected: false,
+            started: false,
+            head_seen: false,
+            body_seen: false,
+            implied_body: false,
+            body_closed: None,
+        }
+    }
+
     fn put(&mut self, bytes: &[u8]) {
         self.hasher.put(bytes);
     }
@@ -466,12 +430,15 @@ impl Walk<'_> {
         CLOSES_P.contains(&name) && self.open("p")
     }
 
-    fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+    fn start<'a, A>(&mut self, tag_name: &str, self_closing: bool, attrs: A) -> Option<RawKind>
+    where
+        A: Iterator<Item = (&'a str, &'a str)> + Clone,
+    {
         self.end_run();
-        let name: &str = &tag.name;
+        let name = tag_name;
         if self.body_closed.is_some() {
             self.bail();
-            return TokenSinkResult::Continue;
+            return None;
         }
         let parent_ns = self.stack.last().map_or(Namespace::Html, |f| f.ns);
         let parent_integration = self.stack.last().is_some_and(|f| f.integration);
@@ -484,11 +451,11 @@ impl Walk<'_> {
             _ if parent_integration => {
                 // HTML content inside SVG or MathML: not followed.
                 self.bail();
-                return TokenSinkResult::Continue;
+                return None;
             }
             _ if BREAKS_OUT.contains(&name) => {
                 self.bail();
-                return TokenSinkResult::Continue;
+                return None;
             }
             Namespace::Math if name == "svg" => Namespace::Svg,
             ns => ns,
@@ -503,11 +470,11 @@ impl Walk<'_> {
             }
             if self.rearranged(name) {
                 self.bail();
-                return TokenSinkResult::Continue;
+                return None;
             }
             if name == "html" && !self.stack.is_empty() {
                 self.bail();
-                return TokenSinkResult::Continue;
+                return None;
             }
             if matches!(self.top(), Some("html") | None)
                 && !self.body_seen
@@ -518,7 +485,7 @@ impl Walk<'_> {
             }
         } else if self.stack.len() >= MAX_STACK {
             self.bail();
-            return TokenSinkResult::Continue;
+            return None;
         }
         self.started = true;
         self.head_seen |= name == "head";
@@ -533,29 +500,27 @@ impl Walk<'_> {
         if name == "base" && ns != Namespace::Html {
             // Whether scraper takes it for the page's base is not known.
             self.bail();
-            return TokenSinkResult::Continue;
+            return None;
         }
         if name == "base" && self.base_href.is_none() {
-            self.base_href = tag
-                .attrs
-                .iter()
-                .find(|a| &*a.name.local == "href")
-                .map(|a| a.value.to_string());
+            self.base_href = attrs
+                .clone()
+                .find(|(n, _)| *n == "href")
+                .map(|(_, v)| v.to_owned());
         }
-        let attrs = tag
-            .attrs
-            .iter()
-            .filter(|a| self.rules.attributes.iter().any(|n| *n == *a.name.local))
-            .map(|a| (a.name.local.clone(), a.value.clone()))
+        let watched = attrs
+            .clone()
+            .filter(|(a, _)| self.rules.attributes.iter().any(|n| n == a))
+            .map(|(a, v)| (LocalName::from(a), StrTendril::from_slice(v)))
             .collect();
         let parent = self.stack.last();
         let (parent_removed, parent_hashed) =
             parent.map_or((false, false), |p| (p.removed, p.hashed));
         self.stack.push(Frame {
-            name: tag.name.clone(),
+            name: LocalName::from(name),
             ns,
             integration,
-            attrs,
+            attrs: watched,
             removed: parent_removed,
             hashed: false,
         });
@@ -575,7 +540,7 @@ impl Walk<'_> {
                 .any(|r| r.matches(&self.stack, Mode::Loose));
             if strict != loose {
                 self.bail();
-                return TokenSinkResult::Continue;
+                return None;
             }
             removed = strict;
         }
@@ -585,7 +550,7 @@ impl Walk<'_> {
                 let strict = r.matches(&self.stack, Mode::Strict);
                 if strict != r.matches(&self.stack, Mode::Loose) {
                     self.bail();
-                    return TokenSinkResult::Continue;
+                    return None;
                 }
                 selected |= u64::from(strict) << i;
             }
@@ -597,11 +562,10 @@ impl Walk<'_> {
         frame.hashed = hashed;
         self.put(b"S");
         self.put(name.as_bytes());
-        self.put(&[u8::from(tag.self_closing), u8::from(removed)]);
+        self.put(&[u8::from(self_closing), u8::from(removed)]);
         self.put(&selected.to_le_bytes());
         if hashed {
-            for a in &tag.attrs {
-                let attr: &str = &a.name.local;
+            for (attr, value) in attrs {
                 let Some(&kept) = KEPT_ATTRS.iter().find(|&&k| k == attr) else {
                     continue;
                 };
@@ -611,38 +575,30 @@ impl Walk<'_> {
                     self.links.push(Link {
                         anchor: name == "a" && kept == "href",
                         attr: kept,
-                        value: a.value.to_string(),
+                        value: value.to_owned(),
                     });
                 } else {
-                    self.put(a.value.as_bytes());
+                    self.put(value.as_bytes());
                 }
             }
         }
         let stays_open = match ns {
             Namespace::Html => !VOID.contains(&name),
             // `<path/>` closes itself in SVG and MathML.
-            _ => !tag.self_closing,
+            _ => !self_closing,
         };
         if !stays_open {
             self.stack.pop();
-            return TokenSinkResult::Continue;
+            return None;
         }
         if ns != Namespace::Html {
-            return TokenSinkResult::Continue;
+            return None;
         }
-        match name {
-            "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
-            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                TokenSinkResult::RawData(RawKind::Rawtext)
-            }
-            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
-            _ => TokenSinkResult::Continue,
-        }
+        tokens::raw_kind(name)
     }
 
-    fn end(&mut self, tag: &Tag) {
+    fn end(&mut self, name: &str) {
         self.end_run();
-        let name: &str = &tag.name;
         if self.top() != Some(name) {
             // An end tag the tree builder resolves its own way (implied or misnested).
             return self.bail();

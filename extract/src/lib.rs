@@ -36,6 +36,9 @@ mod selector_error;
 mod tracking;
 
 pub use dom::MAX_DEPTH;
+/// For the corpus replay: see `fingerprint/token_check.rs`.
+#[doc(hidden)]
+pub use fingerprint::byte_tokenizer_agrees;
 pub use fingerprint::Fingerprint;
 pub use markdown::html_to_markdown;
 pub use normalise::normalise_text;

@@ -16,6 +16,7 @@ mod archive;
 mod corpus;
 mod labels;
 mod ota_shaped;
+mod tokens;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -47,6 +48,10 @@ struct Args {
     /// config at DIR/termtrail.toml, for trying termtrail's reading commands on it; then exit.
     #[arg(long, value_name = "DIR")]
     archive: Option<PathBuf>,
+    /// Instead, compare the fingerprint's byte tokenizer with html5ever's on every corpus page;
+    /// with --check, exit non-zero when they read a page differently.
+    #[arg(long)]
+    tokens: bool,
     /// Score change summaries against the labelled changes instead (see docs/fidelity.md).
     #[arg(long)]
     labels: bool,
@@ -315,6 +320,25 @@ fn main() -> Result<()> {
 config:  {}",
             path.display(),
             dir.join("termtrail.toml").display()
+        );
+        return Ok(());
+    }
+    if args.tokens {
+        let t = tokens::run(&corpus)?;
+        println!(
+            "byte tokenizer on {} corpus pages: {} read with html5ever's tokens, {} left to html5ever, {} read differently",
+            t.read + t.gave_up + t.differ.len(),
+            t.read,
+            t.gave_up,
+            t.differ.len()
+        );
+        for page in &t.differ {
+            eprintln!("  read differently: {page}");
+        }
+        anyhow::ensure!(
+            !args.check || t.differ.is_empty(),
+            "the byte tokenizer read {} corpus pages differently from html5ever",
+            t.differ.len()
         );
         return Ok(());
     }

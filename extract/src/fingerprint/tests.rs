@@ -111,6 +111,23 @@ fn page(noise: u32, edit: Edit) -> String {
     )
 }
 
+#[test]
+fn both_tokenizers_give_the_same_fingerprints() {
+    for ex in rule_sets() {
+        let rules = ex.fingerprint.as_ref().expect("in the subset");
+        for noise in [0, 7, 123_456] {
+            for edit in std::iter::once(Edit::None).chain(EDITS) {
+                let html = page(noise, edit);
+                let (theirs, ours) = rules.fingerprint_by_each(&html, &base());
+                let ours =
+                    ours.unwrap_or_else(|_| panic!("the byte tokenizer gave up on {edit:?}"));
+                assert!(theirs.is_some(), "{edit:?} is fingerprinted");
+                assert_eq!(ours, theirs, "{edit:?}, noise {noise}");
+            }
+        }
+    }
+}
+
 fn fp_and_text(ex: &Extractor, html: &str) -> (Option<Fingerprint>, String) {
     let text = ex.extract(html, &base()).expect("the page extracts");
     (ex.fingerprint(html, &base()), text)
