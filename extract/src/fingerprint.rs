@@ -1,18 +1,20 @@
-//! A cheap fingerprint of the text a page's CSS `select` / `remove` rules extract, taken while
-//! html5ever's tokenizer streams the page (no DOM, no Markdown): two pages with the same
-//! fingerprint give the same text, so a fetch whose bytes changed only outside the policy region
-//! (nonces, tracking parameters, ads, timestamps) need not be extracted.
+//! A cheap fingerprint of the text a page's CSS `select` / `remove` rules extract, taken from the
+//! page's tokens (no DOM, no Markdown): two pages with the same fingerprint give the same text, so
+//! a fetch whose bytes changed only outside the policy region (nonces, tracking parameters, ads,
+//! timestamps) need not be extracted.
 //!
 //! What is hashed: the structure of the whole page (every tag's name, which rules match it,
 //! whether each run of text outside the region is blank), and, inside the region, the text and the
 //! attributes the extraction keeps (link targets as the extraction writes them, after the same
 //! clean-up). Scripts, comments, and the text and other attributes outside the region are not.
 //!
-//! The tokens are the ones html5ever's tree builder sees (same tokenizer, same raw-text switches),
-//! and the stack of open elements is followed as the markup writes it; wherever the tree builder
-//! could build something else (implied end tags, misnesting, foster parenting in tables, content
-//! after `</body>`, nesting near [`crate::MAX_DEPTH`], ...) there is no fingerprint (`None`), and
-//! neither for rules outside the subset of [`css`] or ranges: the caller extracts then.
+//! The tokens are the ones html5ever's tree builder sees, with the same raw-text switches: read by
+//! the byte tokenizer (`byte_tokenizer.rs`), or by html5ever's tokenizer where it gives up
+//! (`tokens.rs`); the stack of open elements is followed as the markup writes it; wherever the
+//! tree builder could build something else (implied end tags, misnesting, foster parenting in
+//! tables, content after `</body>`, nesting near [`crate::MAX_DEPTH`], ...) there is no
+//! fingerprint (`None`), and neither for rules outside the subset of [`css`] or ranges: the caller
+//! extracts then.
 //!
 //! (Over 600 lines on purpose: the walk is one state machine whose tree-construction cases must
 //! be read together; its element lists are in `tables.rs`, the selectors in `css.rs`, the tests
@@ -43,7 +45,7 @@ use tables::{BREAKS_OUT, DROPPED, HEAD_CONTENT, KEPT_ATTRS, REFUSED, VOID};
 
 /// Names the hashing scheme: a change to what is hashed must change it, so that no fingerprint
 /// stored by an older build is ever compared with a newer one.
-const SCHEME: &str = "termtrail-fingerprint/1";
+const SCHEME: &str = "termtrail-fingerprint/2";
 
 /// Deeper than this the parse may be bounded (see [`crate::MAX_DEPTH`]); real pages stay far
 /// below.
@@ -205,10 +207,19 @@ struct Link {
     value: String,
 }
 
+/// The elements the walk asks whether one is open.
+const COUNTED: [&str; 6] = ["select", "a", "nobr", "button", "form", "p"];
+
+fn counted(name: &str) -> Option<usize> {
+    COUNTED.iter().position(|c| *c == name)
+}
+
 /// The walk over the tokens.
 struct Walk<'r> {
     rules: &'r FingerprintRules,
     stack: Vec<Frame>,
+    /// How many elements of each of [`COUNTED`] are on the stack (asked at every start tag).
+    open_counts: [u32; COUNTED.len()],
     hasher: Fields,
     /// The run of text being read (only when it is hashed).
     run: String,
@@ -244,6 +255,7 @@ impl<'r> Walk<'r> {
         Walk {
             rules,
             stack: Vec::new(),
+            open_counts: [0; COUNTED.len()],
             hasher,
             run: String::new(),
             run_hashed: false,
@@ -274,8 +286,24 @@ impl<'r> Walk<'r> {
         self.stack.last().map(|f| &*f.name)
     }
 
+    /// Whether an element `name` (one of [`COUNTED`]) is open.
     fn open(&self, name: &str) -> bool {
-        self.stack.iter().any(|f| &*f.name == name)
+        counted(name).is_some_and(|i| self.open_counts[i] > 0)
+    }
+
+    fn push(&mut self, frame: Frame) {
+        if let Some(i) = counted(&frame.name) {
+            self.open_counts[i] += 1;
+        }
+        self.stack.push(frame);
+    }
+
+    fn pop(&mut self) -> Option<Frame> {
+        let frame = self.stack.pop()?;
+        if let Some(i) = counted(&frame.name) {
+            self.open_counts[i] -= 1;
+        }
+        Some(frame)
     }
 
     fn text(&mut self, t: &str) {
@@ -463,7 +491,7 @@ impl<'r> Walk<'r> {
         if parent_ns == Namespace::Html {
             if self.top() == Some("head") && !HEAD_CONTENT.contains(&name) && name != "head" {
                 // The tree builder closes the head.
-                self.stack.pop();
+                self.pop();
                 if name != "body" {
                     self.implied_body = true;
                 }
@@ -516,7 +544,7 @@ impl<'r> Walk<'r> {
         let parent = self.stack.last();
         let (parent_removed, parent_hashed) =
             parent.map_or((false, false), |p| (p.removed, p.hashed));
-        self.stack.push(Frame {
+        self.push(Frame {
             name: LocalName::from(name),
             ns,
             integration,
@@ -560,10 +588,11 @@ impl<'r> Walk<'r> {
         let frame = self.stack.last_mut().expect("pushed above");
         frame.removed = removed;
         frame.hashed = hashed;
-        self.put(b"S");
+        self.put(&[b'S', u8::from(self_closing), u8::from(removed)]);
         self.put(name.as_bytes());
-        self.put(&[u8::from(self_closing), u8::from(removed)]);
-        self.put(&selected.to_le_bytes());
+        // The bytes up to the last rule that matched.
+        let used = (64 - selected.leading_zeros() as usize).div_ceil(8);
+        self.put(&selected.to_le_bytes()[..used]);
         if hashed {
             for (attr, value) in attrs {
                 let Some(&kept) = KEPT_ATTRS.iter().find(|&&k| k == attr) else {
@@ -588,7 +617,7 @@ impl<'r> Walk<'r> {
             _ => !self_closing,
         };
         if !stays_open {
-            self.stack.pop();
+            self.pop();
             return None;
         }
         if ns != Namespace::Html {
@@ -603,7 +632,7 @@ impl<'r> Walk<'r> {
             // An end tag the tree builder resolves its own way (implied or misnested).
             return self.bail();
         }
-        let frame = self.stack.pop().expect("top exists");
+        let frame = self.pop().expect("top exists");
         if matches!(name, "body" | "html") {
             self.body_closed = Some(self.body_closed.unwrap_or(false) || frame.hashed);
         }

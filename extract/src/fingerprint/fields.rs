@@ -1,7 +1,7 @@
 //! The fingerprint's hash input: length-prefixed fields, gathered in a buffer and handed to
 //! SHA-256 in large pieces. A page gives thousands of fields of a few bytes (a tag name, a flag);
-//! updating the hasher with each cost more than its compression. The bytes hashed are the same
-//! as field-by-field updates, so the fingerprints do not change.
+//! updating the hasher with each cost more than its compression. The length is a LEB128 varint
+//! (one byte below 128): a fixed 8-byte length made most of the bytes hashed.
 
 use sha2::{Digest, Sha256};
 
@@ -23,8 +23,7 @@ impl Fields {
 
     /// Writes one field, prefixed with its length, so that no two sequences of fields hash alike.
     pub(super) fn put(&mut self, bytes: &[u8]) {
-        self.buf
-            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        put_len(&mut self.buf, bytes.len());
         if bytes.len() >= FLUSH_AT {
             self.flush();
             self.hasher.update(bytes);
@@ -47,6 +46,15 @@ impl Fields {
     }
 }
 
+/// Appends `len` as a LEB128 varint: self-delimiting, so the fields stay unambiguous.
+fn put_len(buf: &mut Vec<u8>, mut len: usize) {
+    while len >= 0x80 {
+        buf.push((len as u8) | 0x80);
+        len >>= 7;
+    }
+    buf.push(len as u8);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,11 +75,29 @@ mod tests {
         let mut direct = Sha256::new();
         let mut buffered = Fields::new();
         for f in &fields {
-            direct.update((f.len() as u64).to_le_bytes());
+            let mut len = Vec::new();
+            put_len(&mut len, f.len());
+            direct.update(&len);
             direct.update(f);
             buffered.put(f);
         }
         let want: [u8; 32] = direct.finalize().into();
         assert_eq!(buffered.finish(), want);
+    }
+
+    #[test]
+    fn lengths_are_leb128() {
+        for (len, want) in [
+            (0, &[0u8][..]),
+            (1, &[1]),
+            (127, &[0x7f]),
+            (128, &[0x80, 0x01]),
+            (300, &[0xac, 0x02]),
+            (16_384, &[0x80, 0x80, 0x01]),
+        ] {
+            let mut buf = Vec::new();
+            put_len(&mut buf, len);
+            assert_eq!(buf, want, "{len}");
+        }
     }
 }
