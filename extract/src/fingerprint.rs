@@ -121,13 +121,12 @@ impl FingerprintRules {
     /// The fingerprint of `html` fetched from `base`, or `None` when the page's markup leaves
     /// the part of HTML where the fingerprint is sure (see the module documentation).
     pub(crate) fn fingerprint(&self, html: &str, base: &Url) -> Option<Fingerprint> {
-        // The extraction parses this scan's output: it must be the page itself.
-        if matches!(
-            crate::nesting::bound_nesting(html, crate::MAX_DEPTH),
-            std::borrow::Cow::Owned(_)
-        ) {
-            return None;
-        }
+        // The extraction parses the nesting scan's output (`nesting.rs`), which must then be the
+        // page itself. It is, for every page the walk vouches for: the walk gives up at half the
+        // scan's cap and wherever the tree builder would not open an element where the markup
+        // does, and the scan's stack is never deeper than the walk's there
+        // (`tests::pages_the_walk_vouches_for_are_never_cut_by_the_nesting_scan`): the scan is
+        // not run again here.
         let mut walk = Walk::new(self);
         if byte_tokenizer::tokenize(html, &mut walk).is_err() {
             // Markup the byte tokenizer does not read for sure: html5ever's reads it.

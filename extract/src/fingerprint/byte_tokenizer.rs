@@ -405,11 +405,16 @@ impl<'h> Scanner<'h> {
             if body.starts_with(b"->") {
                 return Ok(body_at + 2);
             }
-            let close = memmem::find(body, b"-->").map(|k| (k, 3));
-            let bang = memmem::find(body, b"--!>").map(|k| (k, 4));
+            let close = memmem::find(body, b"-->");
+            // A `--!>` closes it too when it comes first; searched only that far, so that a page
+            // of many comments is not read once per comment.
+            let bang_within = close.map_or(body.len(), |k| k + 3);
+            let bang = memmem::find(&body[..bang_within], b"--!>");
             let (k, len) = match (close, bang) {
-                (Some(c), Some(b)) => c.min(b),
-                (c, b) => c.or(b).ok_or(GaveUp)?,
+                (Some(c), Some(b)) if b < c => (b, 4),
+                (Some(c), _) => (c, 3),
+                (None, Some(b)) => (b, 4),
+                (None, None) => return Err(GaveUp),
             };
             // Nested `<!--` has states of its own in html5ever.
             if memmem::find(&body[..k], b"<!-").is_some() {

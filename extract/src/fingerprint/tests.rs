@@ -381,6 +381,130 @@ fn render(n: &Node, noise: u32, out: &mut String) {
     }
 }
 
+/// Runs of elements to nest: containers, list and table parts in their parents, voids, raw text,
+/// and SVG, where a `link` is void to the nesting scan but open to the walk.
+const NESTED: &[&[&str]] = &[
+    &["div"],
+    &["div"],
+    &["div"],
+    &["section"],
+    &["article"],
+    &["span"],
+    &["span"],
+    &["b"],
+    &["em"],
+    &["strong"],
+    &["i"],
+    &["div", "span"],
+    &["section", "div"],
+    &["ul", "li"],
+    &["table", "tbody", "tr", "td"],
+    &["br"],
+    &["img"],
+    &["title"],
+    &["p"],
+    &["a"],
+    &["svg", "g", "link"],
+];
+
+/// Random nestings of [`NESTED`]'s runs, each element closed or not.
+fn nesting() -> impl Strategy<Value = Vec<(&'static str, bool)>> {
+    prop::collection::vec(
+        (prop::sample::select(NESTED), prop::bool::weighted(0.9)),
+        0..crate::MAX_DEPTH / 2,
+    )
+    .prop_map(|runs| {
+        runs.into_iter()
+            .flat_map(|(run, close)| run.iter().map(move |t| (*t, close)))
+            .collect()
+    })
+}
+
+/// A page nesting `open` elements (each closed or not), with text and noise at each level.
+fn nested_page(open: &[(&str, bool)]) -> String {
+    let mut s = String::from("<!DOCTYPE html><html><head></head><body><main>");
+    for (i, (tag, _)) in open.iter().enumerate() {
+        s.push_str(&format!("<{tag} class=\"l{i}\">t{i} "));
+    }
+    for (tag, close) in open.iter().rev() {
+        if *close {
+            s.push_str(&format!("</{tag}>"));
+        }
+    }
+    s.push_str("</main></body></html>");
+    s
+}
+
+#[test]
+fn pages_the_walk_vouches_for_are_never_cut_by_the_nesting_scan() {
+    let ex = rules(&["main"], &[".ad"]);
+    let deep = |n: usize| nested_page(&vec![("div", true); n]);
+    // Just under the walk's bound, fingerprinted and left whole; far over it, neither.
+    let under = deep(crate::MAX_DEPTH / 2 - 6);
+    assert!(ex.fingerprint(&under, &base()).is_some());
+    assert!(matches!(
+        crate::nesting::bound_nesting(&under, crate::MAX_DEPTH),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    let over = deep(crate::MAX_DEPTH + 10);
+    assert!(ex.fingerprint(&over, &base()).is_none());
+    assert!(matches!(
+        crate::nesting::bound_nesting(&over, crate::MAX_DEPTH),
+        std::borrow::Cow::Owned(_)
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Whatever the nesting, a page the walk vouches for is one the nesting scan leaves whole.
+    #[test]
+    fn vouched_pages_pass_the_nesting_scan_whole(open in nesting()) {
+        let ex = rules(&["main"], &[".ad"]);
+        let html = nested_page(&open);
+        if ex.fingerprint(&html, &base()).is_some() {
+            // The scan's stack is never deeper than the elements the page opens (`main` and the
+            // chain, less voids and raw text): even a cap just above that leaves the page whole.
+            let opened = 1 + open
+                .iter()
+                .filter(|(t, _)| !matches!(*t, "br" | "img" | "title"))
+                .count();
+            for cap in [crate::MAX_DEPTH, opened + 3] {
+                prop_assert!(
+                    matches!(
+                        crate::nesting::bound_nesting(&html, cap),
+                        std::borrow::Cow::Borrowed(_)
+                    ),
+                    "cap {}: {}",
+                    cap,
+                    html
+                );
+            }
+        }
+    }
+}
+
+/// The property above is not vacuous: many random nestings are vouched for, some of them deep.
+#[test]
+fn random_nestings_are_often_vouched_for_some_deep() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let ex = rules(&["main"], &[".ad"]);
+    let strategy = nesting();
+    let (mut vouched, mut deep) = (0, 0);
+    for _ in 0..1000 {
+        let open = strategy.new_tree(&mut runner).expect("tree").current();
+        if ex.fingerprint(&nested_page(&open), &base()).is_some() {
+            vouched += 1;
+            deep += usize::from(open.len() >= 40);
+        }
+    }
+    assert!(
+        vouched >= 50 && deep >= 5,
+        "{vouched} vouched, {deep} of them deep"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
