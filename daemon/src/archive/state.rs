@@ -134,7 +134,7 @@ impl State {
 
     /// The same state in fewer pages: a map deserialized entry by entry leaves its nodes a
     /// little over half full (each split at the end keeps 6 of 11 entries), while one built
-    /// from sorted entries fills them. At 10,000 documents of about 350 bytes each, some 3 MB.
+    /// from sorted entries fills them (massif at 10,000 documents: 5.7 MB of nodes before).
     fn compacted(self) -> Self {
         Self {
             documents: self.documents.into_iter().collect(),
@@ -278,12 +278,13 @@ mod tests {
         assert_eq!(new, old);
     }
 
-    /// A longer temporary file left by a crash is overwritten whole, not patched.
+    /// A longer temporary file left by a crash is overwritten whole, not patched (its tail
+    /// would make the JSON unreadable).
     #[test]
     fn a_leftover_temporary_file_is_replaced() {
         let dir = tempfile::tempdir().expect("temp dir");
         let tmp = State::path(dir.path()).with_extension("json.tmp");
-        std::fs::write(&tmp, vec![b' '; 1 << 20]).expect("leftover");
+        std::fs::write(&tmp, vec![b'x'; 1 << 20]).expect("leftover");
         let state = sample();
         save(&state, dir.path()).expect("save");
         assert_eq!(State::load(dir.path()), state);
