@@ -7,11 +7,23 @@
 //!
 //! libgit2's object cache keeps its defaults (no tree over 4 KiB): the large trees, the branches'
 //! root trees, are indexed by the archive itself (`archive/roots.rs`).
+//!
+//! Pack files are mapped in windows of [`PACK_WINDOW`], at most [`PACK_MAPPED`] at a time
+//! ([`bound_pack_windows`]). libgit2's defaults on 64-bit (1 GiB windows, 8 GiB in all) map a whole
+//! pack, and every page a check reads stays resident: 14–16 MB of a 24 MB pack after a no-change
+//! check of 10,000 documents. Reads past the bound unmap the least recently used window.
 
 use std::sync::OnceLock;
 
 /// The variable OpenSSL reads for its default CA bundle.
 const CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// The size of one mapped window of a pack file (libgit2 aligns windows to half of it).
+pub const PACK_WINDOW: usize = 1 << 20;
+
+/// The most of all pack files mapped at once (windows in use are never unmapped, so a read that
+/// needs more maps it all the same).
+pub const PACK_MAPPED: usize = 4 << 20;
 
 /// Starts libgit2 with the CA bundle deferred. Call it first in `main`, before any thread exists: it
 /// sets an environment variable for the span of libgit2's one-time set-up, then puts back what
@@ -27,6 +39,20 @@ pub fn start() {
     match user_choice {
         Some(value) => std::env::set_var(CERT_FILE, value),
         None => std::env::remove_var(CERT_FILE),
+    }
+    if let Err(e) = bound_pack_windows() {
+        // Only memory is at stake: libgit2's defaults work.
+        eprintln!("warning: cannot bound libgit2's pack windows: {e}");
+    }
+}
+
+/// Sets libgit2's pack windows to [`PACK_WINDOW`] and [`PACK_MAPPED`] (see the module's notes).
+pub fn bound_pack_windows() -> Result<(), git2::Error> {
+    // SAFETY: process-wide options, read by libgit2 when it maps a window (under its own lock);
+    // `start` sets them before any thread exists.
+    unsafe {
+        git2::opts::set_mwindow_size(PACK_WINDOW)?;
+        git2::opts::set_mwindow_mapped_limit(PACK_MAPPED)
     }
 }
 
@@ -52,6 +78,20 @@ pub fn load_ca_bundle() -> Result<(), git2::Error> {
 
 #[cfg(test)]
 mod tests {
+    /// libgit2 takes the bounds (its own defaults are 1 GiB and 8 GiB on 64-bit).
+    #[test]
+    fn pack_windows_are_bounded() {
+        super::bound_pack_windows().expect("set");
+        // SAFETY: reads of process-wide options.
+        let (size, mapped) = unsafe {
+            (
+                git2::opts::get_mwindow_size().expect("size"),
+                git2::opts::get_mwindow_mapped_limit().expect("limit"),
+            )
+        };
+        assert_eq!((size, mapped), (super::PACK_WINDOW, super::PACK_MAPPED));
+    }
+
     /// The bundle found on this machine loads into libgit2, and asking again is answered by the
     /// first load.
     #[test]

@@ -519,12 +519,12 @@ mod tests {
             last_success: Some(1_700_000_000),
             failures: 3,
             failing_since: Some(1_700_000_300),
-            hold: Some(Hold {
+            hold: Some(Box::new(Hold {
                 text_sha256: "00".into(),
                 reason: "text shrank to 10% of the previous version".into(),
                 since: 1_700_000_500,
                 snapshot: "abc".into(),
-            }),
+            })),
             ..DocState::default()
         };
         let s = CheckStatus::of(&failing);
