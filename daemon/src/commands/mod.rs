@@ -91,7 +91,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         .unwrap_or_default()
                 };
                 let attached = crate::plugin::attach(
-                    &config.documents,
+                    std::mem::take(&mut config.documents),
                     &config.pending,
                     &config.plugins,
                     config.schedule.interval,
