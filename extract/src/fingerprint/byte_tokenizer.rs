@@ -16,7 +16,7 @@ use html5ever::data::NAMED_ENTITIES;
 use html5ever::tokenizer::states::RawKind;
 use memchr::{memchr, memchr2, memmem};
 
-use super::tokens::Tokens;
+use super::tokens::{Doctype, Tokens};
 
 /// The page holds markup the byte tokenizer does not read for sure.
 #[derive(Debug, PartialEq, Eq)]
@@ -445,7 +445,12 @@ impl<'h> Scanner<'h> {
         if !name.is_ascii() {
             return Err(GaveUp);
         }
-        out.doctype(Some(&name.to_ascii_lowercase()), None, None, false);
+        out.doctype(Doctype {
+            name: Some(&name.to_ascii_lowercase()),
+            public_id: None,
+            system_id: None,
+            force_quirks: false,
+        });
         Ok(close + 1)
     }
 }

@@ -5,7 +5,7 @@
 use html5ever::tokenizer::states::RawKind;
 
 use super::byte_tokenizer;
-use super::tokens::{self, Tokens};
+use super::tokens::{self, Doctype, Tokens};
 
 /// One token as the walk reads it (text runs joined).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,19 +52,13 @@ impl Tokens for Log {
         self.tokens.push(Token::End(name.to_owned()));
     }
 
-    fn doctype(
-        &mut self,
-        name: Option<&str>,
-        public_id: Option<&str>,
-        system_id: Option<&str>,
-        force_quirks: bool,
-    ) {
+    fn doctype(&mut self, d: Doctype<'_>) {
         let own = |s: Option<&str>| s.map(str::to_owned);
         self.tokens.push(Token::Doctype(
-            own(name),
-            own(public_id),
-            own(system_id),
-            force_quirks,
+            own(d.name),
+            own(d.public_id),
+            own(d.system_id),
+            d.force_quirks,
         ));
     }
 

@@ -12,6 +12,14 @@ use html5ever::tokenizer::{
 
 use super::{Namespace, Walk};
 
+/// A doctype token's parts.
+pub(super) struct Doctype<'a> {
+    pub(super) name: Option<&'a str>,
+    pub(super) public_id: Option<&'a str>,
+    pub(super) system_id: Option<&'a str>,
+    pub(super) force_quirks: bool,
+}
+
 /// What reads a page's tokens.
 pub(super) trait Tokens {
     /// Text; one run of text may come in several pieces, never an empty one.
@@ -22,13 +30,7 @@ pub(super) trait Tokens {
     where
         A: Iterator<Item = (&'a str, &'a str)> + Clone;
     fn end(&mut self, name: &str);
-    fn doctype(
-        &mut self,
-        name: Option<&str>,
-        public_id: Option<&str>,
-        system_id: Option<&str>,
-        force_quirks: bool,
-    );
+    fn doctype(&mut self, doctype: Doctype<'_>);
     /// The end of the page.
     fn eof(&mut self);
     /// Nothing more is needed: the tokenizer may stop.
@@ -53,20 +55,14 @@ impl Tokens for Walk<'_> {
         Walk::end(self, name);
     }
 
-    fn doctype(
-        &mut self,
-        name: Option<&str>,
-        public_id: Option<&str>,
-        system_id: Option<&str>,
-        force_quirks: bool,
-    ) {
+    fn doctype(&mut self, d: Doctype<'_>) {
         self.end_run();
         self.put(b"D");
-        for part in [name, public_id, system_id] {
+        for part in [d.name, d.public_id, d.system_id] {
             self.put(&[u8::from(part.is_some())]);
             self.put(part.unwrap_or_default().as_bytes());
         }
-        self.put(&[u8::from(force_quirks)]);
+        self.put(&[u8::from(d.force_quirks)]);
     }
 
     fn eof(&mut self) {
@@ -139,12 +135,12 @@ impl<T: Tokens> TokenSink for Sink<'_, T> {
                 }
                 TagKind::EndTag => out.end(&tag.name),
             },
-            Token::DoctypeToken(d) => out.doctype(
-                d.name.as_deref(),
-                d.public_id.as_deref(),
-                d.system_id.as_deref(),
-                d.force_quirks,
-            ),
+            Token::DoctypeToken(d) => out.doctype(Doctype {
+                name: d.name.as_deref(),
+                public_id: d.public_id.as_deref(),
+                system_id: d.system_id.as_deref(),
+                force_quirks: d.force_quirks,
+            }),
             // Comments are never written, and split no text the extraction writes.
             Token::CommentToken(_) | Token::ParseError(_) => {}
             Token::EOFToken => out.eof(),
