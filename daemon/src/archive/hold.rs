@@ -203,6 +203,8 @@ pub struct Prior<'a> {
     pub hold: Option<&'a Hold>,
     /// The language declared by the page the recorded version was extracted from.
     pub page_language: Option<&'a str>,
+    /// The state's memo of the pages kept on `snapshots` (see [`super::kept`]).
+    pub kept: Option<&'a super::kept::KeptPages>,
 }
 
 /// Why `new` is suspicious after `old`, if it is.

@@ -5,8 +5,12 @@
 //! no-change `check` of 200 pages, though only an HTTPS push ever uses it. So libgit2 starts with
 //! the bundle deferred, and a push to an `https://` remote loads it first ([`load_ca_bundle`]).
 //!
-//! libgit2's object cache keeps its defaults (no tree over 4 KiB): the large trees, the branches'
-//! root trees, are indexed by the archive itself (`archive/roots.rs`).
+//! libgit2's object cache (no tree over 4 KiB) is bounded to [`OBJECT_CACHE`] of object data
+//! instead of 256 MiB: the large trees, the branches' root trees, are indexed by the archive
+//! itself (`archive/roots.rs`), and a check needs a platform's small folder tree only while its
+//! few documents are in flight. With the default, a check of 10,000 documents (1,667 platforms)
+//! kept every folder tree it read, both branches, to the end: 4-5 MB of its peak RSS, for no
+//! saving in CPU against this bound (`docs/benchmarks.md`, fifth pass).
 //!
 //! Pack files are mapped in windows of [`PACK_WINDOW`], at most [`PACK_MAPPED`] at a time
 //! ([`bound_pack_windows`]). libgit2's defaults on 64-bit (1 GiB windows, 8 GiB in all) map a whole
@@ -25,6 +29,10 @@ pub const PACK_WINDOW: usize = 1 << 20;
 /// needs more maps it all the same).
 pub const PACK_MAPPED: usize = 4 << 20;
 
+/// The most object data (as stored, before parsing) libgit2 keeps in its object cache; libgit2
+/// evicts at random past it.
+pub const OBJECT_CACHE: usize = 64 << 10;
+
 /// Starts libgit2 with the CA bundle deferred. Call it first in `main`, before any thread exists: it
 /// sets an environment variable for the span of libgit2's one-time set-up, then puts back what
 /// was there, so a user's own `SSL_CERT_FILE` is the one [`load_ca_bundle`] loads.
@@ -40,6 +48,9 @@ pub fn start() {
         Some(value) => std::env::set_var(CERT_FILE, value),
         None => std::env::remove_var(CERT_FILE),
     }
+    if let Err(e) = bound_object_cache() {
+        eprintln!("warning: cannot bound libgit2's object cache: {e}");
+    }
     if let Err(e) = bound_pack_windows() {
         // Only memory is at stake: libgit2's defaults work.
         eprintln!("warning: cannot bound libgit2's pack windows: {e}");
@@ -54,6 +65,23 @@ pub fn bound_pack_windows() -> Result<(), git2::Error> {
         git2::opts::set_mwindow_size(PACK_WINDOW)?;
         git2::opts::set_mwindow_mapped_limit(PACK_MAPPED)
     }
+}
+
+/// Bounds libgit2's object cache to [`OBJECT_CACHE`] (see the module's notes).
+pub fn bound_object_cache() -> Result<(), git2::Error> {
+    let bytes = libc::ssize_t::try_from(OBJECT_CACHE).unwrap_or(libc::ssize_t::MAX);
+    // SAFETY: a process-wide option taking one `ssize_t`, as libgit2's documentation gives it;
+    // `start` sets it before any thread exists.
+    let code = unsafe {
+        libgit2_sys::git_libgit2_opts(
+            libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as libc::c_int,
+            bytes,
+        )
+    };
+    if code < 0 {
+        return Err(git2::Error::last_error(code));
+    }
+    Ok(())
 }
 
 /// Loads the system CA bundle into libgit2, once per process: before an HTTPS push. Idempotent
@@ -90,6 +118,23 @@ mod tests {
             )
         };
         assert_eq!((size, mapped), (super::PACK_WINDOW, super::PACK_MAPPED));
+    }
+
+    /// libgit2 takes the bound on its object cache (its own default is 256 MiB).
+    #[test]
+    fn the_object_cache_is_bounded() {
+        super::bound_object_cache().expect("set");
+        let (mut current, mut allowed): (libc::ssize_t, libc::ssize_t) = (0, 0);
+        // SAFETY: reads a process-wide option into two `ssize_t`, as libgit2 documents it.
+        let code = unsafe {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_GET_CACHED_MEMORY as libc::c_int,
+                &mut current as *mut libc::ssize_t,
+                &mut allowed as *mut libc::ssize_t,
+            )
+        };
+        assert_eq!(code, 0);
+        assert_eq!(usize::try_from(allowed), Ok(super::OBJECT_CACHE));
     }
 
     /// The bundle found on this machine loads into libgit2, and asking again is answered by the

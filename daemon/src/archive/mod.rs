@@ -19,6 +19,7 @@
 
 mod history;
 mod hold;
+pub mod kept;
 pub mod libgit2;
 mod lock;
 pub mod message;
@@ -137,12 +138,32 @@ pub struct SnapshotPage {
     pub ext: String,
     /// The raw bytes.
     pub bytes: Vec<u8>,
-    /// Their git blob id, computed once (the probe, the noise note and the record all ask for
-    /// it; SHA-1 with collision detection is the writer's largest cost on a noise-only fetch).
-    pub blob_id: std::sync::OnceLock<Oid>,
+    /// Their git blob id, computed once, when asked for: SHA-1 with collision detection costs
+    /// several times the SHA-256 below, which is enough to tell new bytes (see [`kept`]).
+    blob_id: std::sync::OnceLock<Oid>,
+    /// Their SHA-256, computed once (the probe, the noise note and the record all ask for it).
+    sha256: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl SnapshotPage {
+    /// The page `bytes` fetched as `meta`, stored under extension `ext`.
+    pub fn new(meta: SnapshotMeta, ext: String, bytes: Vec<u8>) -> Self {
+        Self {
+            meta,
+            ext,
+            bytes,
+            blob_id: Default::default(),
+            sha256: Default::default(),
+        }
+    }
+
+    /// The SHA-256 of the bytes.
+    pub fn sha256(&self) -> &[u8; 32] {
+        use sha2::Digest;
+        self.sha256
+            .get_or_init(|| sha2::Sha256::digest(&self.bytes).into())
+    }
+
     /// The git blob id of the bytes (`git hash-object`).
     pub fn blob_id(&self) -> Result<Oid, git2::Error> {
         if let Some(id) = self.blob_id.get() {

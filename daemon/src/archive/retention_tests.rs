@@ -21,8 +21,8 @@ fn settings(dir: &Path, snapshots: Retention) -> ArchiveSettings {
 }
 
 fn page(t: u64, bytes: &str) -> SnapshotPage {
-    SnapshotPage {
-        meta: SnapshotMeta {
+    SnapshotPage::new(
+        SnapshotMeta {
             source_url: "https://example.org/p".into(),
             final_url: "https://example.org/p".into(),
             fetched_at: SystemTime::UNIX_EPOCH + Duration::from_secs(t),
@@ -30,10 +30,9 @@ fn page(t: u64, bytes: &str) -> SnapshotPage {
             status: 200,
             fetcher: None,
         },
-        ext: "html".into(),
-        bytes: bytes.as_bytes().to_vec(),
-        blob_id: Default::default(),
-    }
+        "html".into(),
+        bytes.as_bytes().to_vec(),
+    )
 }
 
 fn text_of(doc: &DocumentId, t: u64, text: &str) -> VersionRequest {

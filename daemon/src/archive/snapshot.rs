@@ -4,7 +4,9 @@
 //! `snapshots` ref (see the module comment of `archive`).
 
 use git2::{Oid, Tree};
+use sha2::{Digest, Sha256};
 
+use super::kept::{short_hash, KeptPages};
 use super::settings::Retention;
 use super::version::Judged;
 use super::{
@@ -37,6 +39,8 @@ struct Layout<'r> {
     expected_entries: Vec<String>,
     /// The pages are the bytes already stored.
     unchanged: bool,
+    /// The blobs now at the pages' places, where there are any.
+    kept_blobs: Vec<Oid>,
 }
 
 /// What the check knows of the text of a fetch it hands to [`Archive::record`].
@@ -52,14 +56,68 @@ pub enum FetchText {
 
 impl Archive {
     /// Whether `pages` are the bytes of the last snapshot of `doc`, and whether it has a version:
-    /// what a check needs to know before extracting. Writes nothing.
-    pub fn probe(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Probe, ArchiveError> {
+    /// what a check needs to know before extracting. Writes nothing. `kept` is the state's memo
+    /// of the kept pages (see [`kept`](super::kept)); the memo of the pages kept now is returned
+    /// when `kept` did not know them all.
+    pub fn probe(
+        &self,
+        doc: &DocumentId,
+        pages: &[SnapshotPage],
+        kept: &KeptPages,
+    ) -> Result<(Probe, Option<KeptPages>), ArchiveError> {
         let version = self.version_blob(doc)?;
-        Ok(Probe {
-            unchanged: self.layout(doc, pages)?.unchanged,
+        let layout = self.layout(doc, pages, Some(kept))?;
+        let learned = (!kept.covers(&layout.kept_blobs))
+            .then(|| self.learn_kept(&layout.kept_blobs, pages, kept))
+            .flatten();
+        let probe = Probe {
+            unchanged: layout.unchanged,
             has_version: version.is_some(),
             version,
-        })
+        };
+        Ok((probe, learned))
+    }
+
+    /// The memo of the kept pages `blobs`: from `known`, from the fetched pages that are those
+    /// bytes, or else from the blobs themselves (once per document and kept page). `None` if a
+    /// blob cannot be read: the memo is only a saving.
+    fn learn_kept(
+        &self,
+        blobs: &[Oid],
+        pages: &[SnapshotPage],
+        known: &KeptPages,
+    ) -> Option<KeptPages> {
+        let hash_of = |blob: Oid| {
+            if let Some(h) = known.hash_of(blob) {
+                return Some(h);
+            }
+            if let Some(p) = pages.iter().find(|p| p.blob_id.get() == Some(&blob)) {
+                return Some(short_hash(p.sha256()));
+            }
+            let found = self.repo.find_blob(blob).ok()?;
+            Some(short_hash(&Sha256::digest(found.content()).into()))
+        };
+        let learned = blobs
+            .iter()
+            .map(|b| hash_of(*b).map(|h| (*b, h)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(KeptPages::new(learned))
+    }
+
+    /// Whether `page` is the bytes of the kept blob `blob`. The memo `kept` answers "no" without
+    /// a SHA-1 when it knows `blob` and the page's hash differs; "yes" is always the blob id's.
+    fn same_bytes(
+        page: &SnapshotPage,
+        blob: Oid,
+        kept: Option<&KeptPages>,
+    ) -> Result<bool, ArchiveError> {
+        if kept
+            .and_then(|k| k.hash_of(blob))
+            .is_some_and(|h| h != short_hash(page.sha256()))
+        {
+            return Ok(false);
+        }
+        Ok(page.blob_id().map_err(git("hash snapshot"))? == blob)
     }
 
     /// Records the raw bytes of a fetch on `snapshots` if they differ from the last ones.
@@ -74,17 +132,22 @@ impl Archive {
         self.record_pages(
             doc,
             title,
-            &[SnapshotPage {
-                meta: meta.clone(),
-                ext: ext.to_owned(),
-                bytes: bytes.to_vec(),
-                blob_id: Default::default(),
-            }],
+            &[SnapshotPage::new(
+                meta.clone(),
+                ext.to_owned(),
+                bytes.to_vec(),
+            )],
         )
     }
 
     /// Where the pages of `doc` go in the tip of `snapshots`, and whether they are already there.
-    fn layout(&self, doc: &DocumentId, pages: &[SnapshotPage]) -> Result<Layout<'_>, ArchiveError> {
+    /// `kept`: the state's memo of the kept pages; without it every page is hashed.
+    fn layout(
+        &self,
+        doc: &DocumentId,
+        pages: &[SnapshotPage],
+        kept: Option<&KeptPages>,
+    ) -> Result<Layout<'_>, ArchiveError> {
         let (tip, root) = self.root_of(SNAPSHOTS)?;
         let single = pages.len() == 1;
         let name_of = |i: usize, ext: &str| {
@@ -112,10 +175,15 @@ impl Archive {
             .filter(|n| mine(n))
             .collect();
         let mut unchanged = true;
+        let mut kept_blobs = Vec::with_capacity(pages.len());
         for (i, p) in pages.iter().enumerate() {
-            let name = name_of(i, &p.ext);
-            let id = p.blob_id().map_err(git("hash snapshot"))?;
-            unchanged &= Self::blob_at(platform_tree.as_ref(), &name) == Some(id);
+            let blob = Self::blob_at(platform_tree.as_ref(), &name_of(i, &p.ext));
+            kept_blobs.extend(blob);
+            unchanged = unchanged
+                && match blob {
+                    Some(blob) => Self::same_bytes(p, blob, kept)?,
+                    None => false,
+                };
         }
         // The same file names as before (a page more or less, or a new extension, is a change).
         let expected_entries: Vec<String> = if single {
@@ -140,6 +208,7 @@ impl Archive {
             old_entries,
             expected_entries,
             unchanged,
+            kept_blobs,
         })
     }
 
@@ -162,7 +231,8 @@ impl Archive {
             old_entries,
             expected_entries,
             unchanged,
-        } = self.layout(doc, pages)?;
+            ..
+        } = self.layout(doc, pages, None)?;
         if unchanged {
             return Ok(None);
         }
@@ -293,7 +363,7 @@ impl Archive {
             if let Some(pending) = self.unpublished.take() {
                 self.publish_snapshot(pending)?;
             }
-            (None, !self.layout(doc, pages)?.unchanged)
+            (None, !self.layout(doc, pages, prior.kept)?.unchanged)
         } else {
             (self.prepare_snapshot(doc, title, pages)?, false)
         };

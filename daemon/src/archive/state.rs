@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::kept::KeptPages;
+
 use crate::document::DocumentId;
 use crate::validators::Validators;
 
@@ -59,6 +61,10 @@ pub struct DocState {
     /// one, with that text's blob: see `check/fingerprint.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<TextFingerprint>,
+    /// The memo of the pages on `snapshots` (their blob ids and hashes): a fetch whose bytes
+    /// differ is told so without hashing it as git does (see `archive/kept.rs`).
+    #[serde(default, skip_serializing_if = "KeptPages::is_empty")]
+    pub kept: KeptPages,
 }
 
 /// A fetch whose text was the recorded version's, not kept on `snapshots`.
@@ -66,23 +72,46 @@ pub struct DocState {
 pub struct NoiseFetch {
     /// Unix time of the fetch.
     pub fetched_at: i64,
-    /// Each page's git blob id (`git hash-object`) and the extension it would be stored under.
+    /// Each page's SHA-256, hex, and the extension it would be stored under: `SHA256.EXT`.
+    /// (Earlier builds noted git blob ids, `BLOB-ID.EXT`: such a note matches no fetch, and the
+    /// next noise fetch replaces it.)
     pub pages: Vec<String>,
 }
 
 impl NoiseFetch {
-    /// The page hashes of `pages`, as [`NoiseFetch::pages`] holds them: `BLOB-ID.EXT` (`None`
-    /// if libgit2 cannot hash, which then matches nothing).
-    pub fn hashes(pages: &[super::SnapshotPage]) -> Option<Vec<String>> {
-        pages
-            .iter()
-            .map(|p| p.blob_id().ok().map(|id| format!("{id}.{}", p.ext)))
-            .collect()
+    /// Makes this the note of the fetch of `pages` at `fetched_at` (Unix time), reusing its
+    /// strings.
+    pub fn note(&mut self, fetched_at: i64, pages: &[super::SnapshotPage]) {
+        self.fetched_at = fetched_at;
+        self.pages.truncate(pages.len());
+        self.pages.resize_with(pages.len(), String::new);
+        for (noted, p) in self.pages.iter_mut().zip(pages) {
+            noted.clear();
+            Self::hash_into(noted, p);
+        }
     }
 
     /// Whether `pages` are the bytes of this fetch.
     pub fn matches(&self, pages: &[super::SnapshotPage]) -> bool {
-        Self::hashes(pages).is_some_and(|h| h == self.pages)
+        let mut hash = String::new();
+        self.pages.len() == pages.len()
+            && self.pages.iter().zip(pages).all(|(noted, p)| {
+                hash.clear();
+                Self::hash_into(&mut hash, p);
+                *noted == hash
+            })
+    }
+
+    /// Appends the hash of `page` as [`NoiseFetch::pages`] holds it.
+    fn hash_into(out: &mut String, page: &super::SnapshotPage) {
+        out.reserve(65 + page.ext.len());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in page.sha256() {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out.push('.');
+        out.push_str(&page.ext);
     }
 }
 

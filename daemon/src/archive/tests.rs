@@ -1,8 +1,10 @@
 //! The archive writer against the real `git` CLI: commits only on change, the ref order of a
 //! fetch, start-up repairs, and values that cannot forge a trailer.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::kept::{short_hash, KeptPages};
 use super::message::Trailers;
 use super::*;
 use crate::archive::testing::git_cli;
@@ -212,12 +214,7 @@ fn open_moves_snapshots_to_the_snapshot_of_a_version_left_ahead_of_it() {
     let s = settings(tmp.path());
     let repo = tmp.path().join("archive");
     let doc = DocumentId::parse("openai/privacy-policy").expect("id");
-    let page = |t: u64, body: &[u8]| SnapshotPage {
-        meta: meta(t),
-        ext: "html".into(),
-        bytes: body.to_vec(),
-        blob_id: Default::default(),
-    };
+    let page = |t: u64, body: &[u8]| SnapshotPage::new(meta(t), "html".into(), body.to_vec());
     let mut a = Archive::open(&s).expect("created");
     let s1 = a
         .record_pages(&doc, "P", &[page(1, b"<p>v1</p>")])
@@ -334,13 +331,7 @@ async fn a_page_declaring_another_language_is_held_when_its_text_cannot_tell() {
         RecordRequest {
             doc: doc.clone(),
             title: doc.default_title(),
-            pages: vec![SnapshotPage {
-                meta: meta(t),
-                ext: "html".into(),
-                bytes: page.into_bytes(),
-                blob_id: Default::default(),
-            }]
-            .into(),
+            pages: vec![SnapshotPage::new(meta(t), "html".into(), page.into_bytes())].into(),
             validators: Default::default(),
             version: Some(v),
             vouched: false,
@@ -405,11 +396,12 @@ fn indexed_root_trees_agree_with_git() {
             .success()
             .then(|| Oid::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("oid"))
     };
-    let page = |round: u64, i: usize| SnapshotPage {
-        meta: meta(1_700_000_000 + round),
-        ext: "html".into(),
-        bytes: format!("<p>{i} in round {round}</p>").into_bytes(),
-        blob_id: Default::default(),
+    let page = |round: u64, i: usize| {
+        SnapshotPage::new(
+            meta(1_700_000_000 + round),
+            "html".into(),
+            format!("<p>{i} in round {round}</p>").into_bytes(),
+        )
     };
     let mut latest: Vec<Option<u64>> = vec![None; docs.len()];
     for round in 0..4u64 {
@@ -447,13 +439,154 @@ fn indexed_root_trees_agree_with_git() {
                     "{other} on snapshots"
                 );
                 if let Some(r) = latest[j] {
-                    let probe = a.probe(other, &[page(r, j)]).expect("probe");
+                    let no_memo = KeptPages::default();
+                    let (probe, _) = a.probe(other, &[page(r, j)], &no_memo).expect("probe");
                     assert!(probe.unchanged, "{other}: its last bytes are on record");
                     assert_eq!(probe.version, on_main);
-                    assert!(!a.probe(other, &[page(r + 1, j)]).expect("probe").unchanged);
+                    let (next, _) = a.probe(other, &[page(r + 1, j)], &no_memo).expect("probe");
+                    assert!(!next.unchanged);
                 }
             }
         }
     }
     git_cli(&s.path, &["fsck", "--strict"]);
+}
+
+/// The state's memo of the kept pages (`kept.rs`): new bytes are told by their SHA-256 without
+/// git's SHA-1, equal hashes are confirmed by the blob id, and a memo bound to another blob is
+/// ignored and learned again.
+#[test]
+fn the_kept_memo_spares_the_git_hash_of_new_bytes_and_never_hides_a_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let doc = DocumentId::parse("openai/privacy-policy").expect("id");
+    let page = |t: u64, body: &str| SnapshotPage::new(meta(t), "html".into(), body.into());
+    let mut a = Archive::open(&s).expect("created");
+    a.record_pages(&doc, "P", &[page(1, "<p>v1</p>")])
+        .expect("recorded");
+    let kept_blob = Oid::from_str(
+        git_cli(
+            &s.path,
+            &["rev-parse", "snapshots:openai/privacy-policy.html"],
+        )
+        .trim(),
+    )
+    .expect("blob id");
+    let v1_hash = short_hash(page(9, "<p>v1</p>").sha256());
+
+    // No memo: the page is hashed as git does, and the memo is learned from it.
+    let (probe, learned) = a
+        .probe(&doc, &[page(2, "<p>v1</p>")], &KeptPages::default())
+        .expect("probe");
+    assert!(probe.unchanged);
+    let memo = learned.expect("learned from the page");
+    assert_eq!(memo, KeptPages::new([(kept_blob, v1_hash)]));
+
+    // With it, new bytes are new without a SHA-1, and nothing more is learned.
+    let new = [page(3, "<p>v1</p><!-- nonce 3 -->")];
+    let (probe, learned) = a.probe(&doc, &new, &memo).expect("probe");
+    assert!(!probe.unchanged);
+    assert!(new[0].blob_id.get().is_none(), "no git hash of new bytes");
+    assert_eq!(learned, None);
+    // The same bytes again are confirmed by their blob id.
+    let same = [page(4, "<p>v1</p>")];
+    assert!(a.probe(&doc, &same, &memo).expect("probe").0.unchanged);
+    assert!(same[0].blob_id.get().is_some());
+
+    // A wrong memo (the kept blob with the hash of other bytes) never makes those bytes
+    // "unchanged": an equal hash is confirmed by the blob id.
+    let other = [page(5, "<p>v2</p>")];
+    let wrong = KeptPages::new([(kept_blob, short_hash(other[0].sha256()))]);
+    assert!(!a.probe(&doc, &other, &wrong).expect("probe").0.unchanged);
+
+    // A memo of another blob is ignored; the kept blob's hash is learned from its bytes, even
+    // when the fetch is new bytes.
+    let stale = KeptPages::new([(Oid::zero(), v1_hash)]);
+    let (probe, learned) = a
+        .probe(&doc, &[page(6, "<p>v1</p><!-- nonce 6 -->")], &stale)
+        .expect("probe");
+    assert!(!probe.unchanged);
+    assert_eq!(learned, Some(memo.clone()));
+    assert!(a.probe(&doc, &same, &stale).expect("probe").0.unchanged);
+}
+
+/// The writer keeps the memo of the pages it records (`kept.rs`) in the state, and saves it: a
+/// later fetch of new bytes, and a noise fetch seen again, are told without git's SHA-1.
+#[tokio::test]
+async fn the_writer_notes_the_kept_pages_and_spares_the_git_hash_of_noise() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let s = settings(tmp.path());
+    let (handle, writer) = ArchiveHandle::start(Archive::open(&s).expect("opens"));
+    let doc = DocumentId::parse("acme/privacy").expect("id");
+    let pages = |t: u64, body: &str| -> Arc<[SnapshotPage]> {
+        vec![SnapshotPage::new(meta(t), "html".into(), body.into())].into()
+    };
+    let first = pages(1, "<p>text</p>");
+    let recorded = handle
+        .record(RecordRequest {
+            doc: doc.clone(),
+            title: "Privacy".into(),
+            pages: first.clone(),
+            validators: Default::default(),
+            version: Some(version(&doc, Oid::zero(), 1, "text\n")),
+            vouched: false,
+        })
+        .await
+        .expect("recorded");
+    assert!(recorded.snapshot.changed);
+    let kept_blob =
+        Oid::from_str(git_cli(&s.path, &["rev-parse", "snapshots:acme/privacy.html"]).trim())
+            .expect("blob id");
+    let memo = KeptPages::new([(kept_blob, short_hash(first[0].sha256()))]);
+    let kept_now = || {
+        handle.state().lock().expect("state").documents["acme/privacy"]
+            .kept
+            .clone()
+    };
+    assert_eq!(kept_now(), memo);
+
+    // New bytes, same text: told new without a SHA-1, then noted as noise by their SHA-256.
+    let noisy = pages(2, "<p>text</p><!-- nonce 2 -->");
+    let probe = handle
+        .probe(&doc, noisy.clone(), Default::default())
+        .await
+        .expect("probe");
+    assert!(!probe.unchanged);
+    let recorded = handle
+        .record(RecordRequest {
+            doc: doc.clone(),
+            title: "Privacy".into(),
+            pages: noisy.clone(),
+            validators: Default::default(),
+            version: None,
+            vouched: true,
+        })
+        .await
+        .expect("recorded");
+    assert!(recorded.noise && !recorded.snapshot.changed);
+    assert!(noisy[0].blob_id.get().is_none(), "no git hash of noise");
+    // The same noise again stops at the probe, still without a SHA-1.
+    let again = pages(3, "<p>text</p><!-- nonce 2 -->");
+    assert!(
+        handle
+            .probe(&doc, again.clone(), Default::default())
+            .await
+            .expect("probe")
+            .unchanged
+    );
+    assert!(again[0].blob_id.get().is_none());
+    assert_eq!(kept_now(), memo);
+
+    // Saved with the state, and read back.
+    handle.save_state().await;
+    drop(handle);
+    writer.close();
+    let saved = State::load(&s.path);
+    assert_eq!(saved.documents["acme/privacy"].kept, memo);
+    let noted = &saved.documents["acme/privacy"]
+        .noise
+        .as_ref()
+        .expect("noted")
+        .pages;
+    assert_eq!(noted, &[format!("{}.html", hex::encode(noisy[0].sha256()))]);
 }

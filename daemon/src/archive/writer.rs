@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use git2::Oid;
 use tokio::sync::oneshot;
 
+use super::kept::{short_hash, KeptPages};
 use super::pack::Packer;
 use super::{
     Archive, ArchiveError, FetchText, Hold, NoiseFetch, Prior, Probe, Recorded, SnapshotPage,
@@ -194,16 +195,44 @@ fn save_to(dir: &std::path::Path, state: &Mutex<State>) {
     }
 }
 
-/// The hold pending for `doc` and the language of its recorded version's page.
-fn prior_of(state: &Mutex<State>, doc: &DocumentId) -> (Option<Hold>, Option<String>) {
+/// What the state knows of `doc` for recording a fetch (see [`Prior`]), owned.
+#[derive(Default)]
+struct OwnedPrior {
+    hold: Option<Hold>,
+    page_language: Option<String>,
+    kept: KeptPages,
+}
+
+impl OwnedPrior {
+    fn of(state: &Mutex<State>, doc: &DocumentId) -> Self {
+        state
+            .lock()
+            .ok()
+            .and_then(|s| {
+                s.documents.get(&doc.to_string()).map(|d| Self {
+                    hold: d.hold.as_deref().cloned(),
+                    page_language: d.page_language.clone(),
+                    kept: d.kept.clone(),
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    fn borrow(&self) -> Prior<'_> {
+        Prior {
+            hold: self.hold.as_ref(),
+            page_language: self.page_language.as_deref(),
+            kept: Some(&self.kept),
+        }
+    }
+}
+
+/// The state's memo of the pages `doc` keeps on `snapshots`.
+fn kept_of(state: &Mutex<State>, doc: &DocumentId) -> KeptPages {
     state
         .lock()
         .ok()
-        .and_then(|s| {
-            s.documents
-                .get(&doc.to_string())
-                .map(|d| (d.hold.as_deref().cloned(), d.page_language.clone()))
-        })
+        .and_then(|s| s.documents.get(&doc.to_string()).map(|d| d.kept.clone()))
         .unwrap_or_default()
 }
 
@@ -213,14 +242,21 @@ fn store_validators(
     pages: &[SnapshotPage],
     validators: &Validators,
 ) {
+    // Assigned only when they differ: a string replaced at every fetch is a new allocation among
+    // the cycle's page buffers, and those pinned the heap's pages (the peak of a check of
+    // 10,000 documents grew through the cycle).
     if let Ok(mut s) = state.lock() {
         let d = s.doc_mut(doc);
-        d.url = pages
-            .first()
-            .map(|p| p.meta.source_url.clone())
-            .unwrap_or_default();
-        d.etag = validators.etag.clone();
-        d.last_modified = validators.last_modified.clone();
+        let url = pages.first().map_or("", |p| p.meta.source_url.as_str());
+        if d.url != url {
+            d.url = url.to_owned();
+        }
+        if d.etag != validators.etag {
+            d.etag = validators.etag.clone();
+        }
+        if d.last_modified != validators.last_modified {
+            d.last_modified = validators.last_modified.clone();
+        }
     }
 }
 
@@ -268,14 +304,27 @@ fn is_last_noise(state: &Mutex<State>, doc: &DocumentId, pages: &[SnapshotPage])
 /// recorded something.
 fn note_noise(state: &Mutex<State>, doc: &DocumentId, pages: &[SnapshotPage], noise: bool) {
     if let Ok(mut s) = state.lock() {
-        s.doc_mut(doc).noise = if noise {
-            pages.first().map(|p| NoiseFetch {
-                fetched_at: crate::time_fmt::unix(p.meta.fetched_at),
-                pages: NoiseFetch::hashes(pages).unwrap_or_default(),
-            })
-        } else {
-            None
-        };
+        let d = s.doc_mut(doc);
+        match pages.first() {
+            // Written over the last note, in its own strings (see `store_validators`).
+            Some(first) if noise => d
+                .noise
+                .get_or_insert_with(NoiseFetch::default)
+                .note(crate::time_fmt::unix(first.meta.fetched_at), pages),
+            _ => d.noise = None,
+        }
+    }
+}
+
+/// Notes in the state's memo that `pages` are now the kept pages of `doc` (their blob ids were
+/// computed to write them): otherwise the next probe learns them by reading the blobs back.
+fn note_kept(state: &Mutex<State>, doc: &DocumentId, pages: &[SnapshotPage]) {
+    let memo = pages
+        .iter()
+        .map(|p| Some((p.blob_id().ok()?, short_hash(p.sha256()))))
+        .collect::<Option<Vec<_>>>();
+    if let Ok(mut s) = state.lock() {
+        s.doc_mut(doc).kept = memo.map(KeptPages::new).unwrap_or_default();
     }
 }
 
@@ -323,10 +372,19 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
         };
         match req {
             Request::Probe(req, reply) => {
-                let result = archive.probe(&req.doc, &req.pages).map(|mut p| {
-                    p.unchanged = p.unchanged || is_last_noise(&state, &req.doc, &req.pages);
-                    p
-                });
+                let kept = kept_of(&state, &req.doc);
+                let result = archive
+                    .probe(&req.doc, &req.pages, &kept)
+                    .map(|(mut p, learned)| {
+                        if let Some(learned) = learned {
+                            if let Ok(mut s) = state.lock() {
+                                s.doc_mut(&req.doc).kept = learned;
+                                dirty = true;
+                            }
+                        }
+                        p.unchanged = p.unchanged || is_last_noise(&state, &req.doc, &req.pages);
+                        p
+                    });
                 if let Ok(Probe {
                     unchanged: true, ..
                 }) = &result
@@ -337,11 +395,8 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let _ = reply.send(result);
             }
             Request::Record(req, reply) => {
-                let (hold, page_language) = prior_of(&state, &req.doc);
-                let prior = Prior {
-                    hold: hold.as_ref(),
-                    page_language: page_language.as_deref(),
-                };
+                let owned = OwnedPrior::of(&state, &req.doc);
+                let prior = owned.borrow();
                 let dir = archive.dir().to_path_buf();
                 let RecordRequest {
                     doc,
@@ -370,6 +425,9 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                     // for a text the archive does not hold.
                     store_validators(&state, &doc, &pages, &validators);
                     note_noise(&state, &doc, &pages, recorded.noise);
+                    if recorded.snapshot.changed {
+                        note_kept(&state, &doc, &pages);
+                    }
                     if wrote_objects(recorded) {
                         packer.wrote();
                     }
@@ -379,11 +437,8 @@ fn run(mut archive: Archive, rx: mpsc::Receiver<Request>, state: Arc<Mutex<State
                 let _ = reply.send(result);
             }
             Request::Version(req, reply) => {
-                let (hold, page_language) = prior_of(&state, &req.doc);
-                let prior = Prior {
-                    hold: hold.as_ref(),
-                    page_language: page_language.as_deref(),
-                };
+                let owned = OwnedPrior::of(&state, &req.doc);
+                let prior = owned.borrow();
                 let result = archive.record_version(&req, prior);
                 if let Ok(r) = &result {
                     note_version(&state, &req, r);

@@ -40,18 +40,19 @@ impl Engine {
         let snapshot_pages: Arc<[SnapshotPage]> = pages
             .iter_mut()
             .zip(&doc.sources)
-            .map(|(f, s)| SnapshotPage {
-                meta: SnapshotMeta {
-                    source_url: s.url.to_string(),
-                    final_url: f.final_url.to_string(),
-                    fetched_at: f.fetched_at,
-                    content_type: f.content_type.clone(),
-                    status: f.status,
-                    fetcher: f.fetcher.clone(),
-                },
-                ext: snapshot_extension(f.content_type.as_deref()).to_owned(),
-                bytes: std::mem::take(&mut f.body),
-                blob_id: Default::default(),
+            .map(|(f, s)| {
+                SnapshotPage::new(
+                    SnapshotMeta {
+                        source_url: s.url.to_string(),
+                        final_url: f.final_url.to_string(),
+                        fetched_at: f.fetched_at,
+                        content_type: f.content_type.clone(),
+                        status: f.status,
+                        fetcher: f.fetcher.clone(),
+                    },
+                    snapshot_extension(f.content_type.as_deref()).to_owned(),
+                    std::mem::take(&mut f.body),
+                )
             })
             .collect();
         // Conditional requests are made for single-page documents only.

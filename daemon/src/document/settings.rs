@@ -95,7 +95,7 @@ pub fn validate(
     file: &str,
     diag: &mut Diagnostics<'_>,
 ) -> Documents {
-    let mut documents = Vec::new();
+    let mut documents = Vec::with_capacity(raw.len());
     let mut pending = Vec::new();
     let mut warnings = Vec::new();
     let mut seen: BTreeMap<DocumentId, usize> = BTreeMap::new();

@@ -17,8 +17,8 @@ fn record_round(a: &mut Archive, docs: usize, round: u64) {
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + round * 100);
     for i in 0..docs {
         let doc = DocumentId::parse(&format!("p{i}/privacy-policy")).expect("id");
-        let page = SnapshotPage {
-            meta: SnapshotMeta {
+        let page = SnapshotPage::new(
+            SnapshotMeta {
                 source_url: "https://example.org/p".into(),
                 final_url: "https://example.org/p".into(),
                 fetched_at: at,
@@ -26,10 +26,9 @@ fn record_round(a: &mut Archive, docs: usize, round: u64) {
                 status: 200,
                 fetcher: None,
             },
-            ext: "html".into(),
-            bytes: format!("<main>policy {i} revision {round}</main>").into_bytes(),
-            blob_id: Default::default(),
-        };
+            "html".into(),
+            format!("<main>policy {i} revision {round}</main>").into_bytes(),
+        );
         let version = VersionRequest {
             doc: doc.clone(),
             title: doc.default_title(),
