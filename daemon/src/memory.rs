@@ -10,6 +10,22 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod code;
+
+pub use code::release_code;
+
+/// How long the daemon must have nothing due before it gives up its code pages
+/// ([`release_idle_code`]): they come back, by page faults, at the next check.
+pub const LONG_IDLE: Duration = Duration::from_secs(60);
+
+/// [`release_code`], logged: for the scheduler when nothing is due for [`LONG_IDLE`].
+pub fn release_idle_code() {
+    match release_code() {
+        Ok(bytes) => tracing::debug!(bytes, "idle: code pages released"),
+        Err(e) => tracing::debug!(error = %e, "idle: cannot read this process's mappings"),
+    }
+}
+
 /// How long the daemon must have been idle (no check running) before the trim that ends a cycle
 /// when the one at its end was skipped for being too close to the last.
 pub const SETTLE: Duration = Duration::from_secs(2);
