@@ -43,7 +43,30 @@ pub(crate) fn document_base_of(href: Option<&str>, fetched_from: &Url) -> Url {
 
 /// The `href` of an `<a>` as the extraction writes it: made absolute by the page's preparation
 /// (email-protection tokens dropped there too), then cleaned here.
+///
+/// The fingerprint asks this of every link of every fetch, so the common case parses the `href`
+/// once: the extraction's two steps (the preparation joins it to the page, the writing joins that
+/// again and cleans it) give the same as cleaning the first join, since a web URL parsed from
+/// its own serialization is itself. [`written_anchor_href_in_two_steps`] is the two steps, kept
+/// as the test's reference (`fragment::tests`).
 pub(crate) fn written_anchor_href(base: &Url, href: &str) -> String {
+    if href.is_empty() || href.starts_with('#') {
+        return written_anchor_href_in_two_steps(base, href);
+    }
+    let Ok(mut joined) = base.join(href) else {
+        return written_anchor_href_in_two_steps(base, href);
+    };
+    if crate::prepare::email_protection_target(joined.as_str()).is_some() {
+        return written_anchor_href_in_two_steps(base, href);
+    }
+    if matches!(joined.scheme(), "http" | "https") {
+        crate::links::clean_url(&mut joined);
+    }
+    joined.into()
+}
+
+/// [`written_anchor_href`] as the extraction's two steps do it.
+fn written_anchor_href_in_two_steps(base: &Url, href: &str) -> String {
     let prepared = crate::prepare::prepared_href(base, href).unwrap_or_else(|| href.to_owned());
     let prepared = match crate::prepare::email_protection_target(&prepared) {
         Some(kept) => kept.to_owned(),
@@ -220,6 +243,85 @@ pub(crate) fn write_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of `href`s, ordinary and odd: schemes, hosts, paths with dots, spaces, escapes and
+    /// session parameters, tracking queries, fragments, email protection, blanks around.
+    const PIECES: &[&str] = &[
+        "http://",
+        "https://",
+        "HTTPS://",
+        "mailto:",
+        "tel:+1",
+        "javascript:",
+        "ftp://",
+        "//",
+        "e.org",
+        "E.Org",
+        "bücher.example",
+        "xn--bcher-kva.example",
+        "127.0.0.1",
+        "0x7f.1",
+        "[::1]",
+        "e.org:80",
+        "e.org:443",
+        "e.org:8080",
+        "/",
+        "/a/../b",
+        "/./c/",
+        "..",
+        ".",
+        "a b",
+        "%7e",
+        "%zz",
+        "/é",
+        "\\x",
+        ";jsessionid=AbC1",
+        ";JSESSIONID=x",
+        "/p;q=1",
+        "?utm_source=x",
+        "?lang=en&fbclid=IwAR0",
+        "?a=1&a=2",
+        "?",
+        "?q=a+b",
+        "&t=5f1d4a7e9c55",
+        "#",
+        "#sec-1",
+        "#a=1&utm_x=2",
+        "#:~:text=x",
+        "#/email-protection",
+        "/cdn-cgi/l/email-protection#3f5a",
+        " ",
+        "\t",
+        "\n",
+        "x.pdf",
+        "?v=3",
+    ];
+
+    const BASES: &[&str] = &[
+        "https://example.org/dir/page?x=1#f",
+        "http://e.org",
+        "https://e.org/a/b/",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// One parse of the `href` gives what the extraction's two steps give.
+        #[test]
+        fn one_parse_writes_links_as_the_two_steps_do(
+            base in proptest::sample::select(BASES),
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..6),
+        ) {
+            let base = Url::parse(base).expect("valid base");
+            let href: String = pieces.concat();
+            prop_assert_eq!(
+                written_anchor_href(&base, &href),
+                written_anchor_href_in_two_steps(&base, &href),
+                "href {:?}", href
+            );
+        }
+    }
 
     #[test]
     fn drops_presentation_attributes_and_rewrites_links() {

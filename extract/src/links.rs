@@ -265,8 +265,18 @@ pub fn clean_fragment_link(target: &str) -> String {
     }
 }
 
+/// The path parameter of Java servlet sessions, lowercase.
+const JSESSIONID: &[u8] = b";jsessionid=";
+
 fn clean(url: &mut Url, asset: bool) {
-    if let Some(i) = url.path().to_ascii_lowercase().find(";jsessionid=") {
+    // Searched for without a lowercase copy of every path (this runs for every link of every
+    // fetch): `;` then the name, in any case.
+    let session = memchr::memchr_iter(b';', url.path().as_bytes()).find(|&i| {
+        url.path().as_bytes()[i..]
+            .get(..JSESSIONID.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(JSESSIONID))
+    });
+    if let Some(i) = session {
         let path = url.path()[..i].to_owned();
         url.set_path(&path);
     }
@@ -344,6 +354,16 @@ mod tests {
                 "session path parameter",
                 "https://e.org/p;jsessionid=A1B2C3?lang=en",
                 "https://e.org/p?lang=en",
+            ),
+            (
+                "session path parameter in capitals, after another parameter",
+                "https://e.org/a;v=1/p;JSessionID=Z9?lang=en",
+                "https://e.org/a;v=1/p?lang=en",
+            ),
+            (
+                "a parameter that only starts like a session",
+                "https://e.org/p;jsession=1",
+                "https://e.org/p;jsession=1",
             ),
             // Asset links: revision, size and cache keys go; a value naming a file stays.
             (

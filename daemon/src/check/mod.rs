@@ -71,8 +71,11 @@ pub struct Engine {
 }
 
 /// How many documents at most are checked at once, fetched pages included (their pages are in
-/// memory until recorded); the per-host limits apply within it.
-pub const IN_FLIGHT: usize = 64;
+/// memory until recorded); the per-host limits apply within it. 48, not 64: once the fingerprint
+/// parsed each link once instead of three times, more pages waited for the writer at once, and
+/// 48 gave back the 1–2 MB that cost at 10,000 documents, with no loss of speed (fifth pass,
+/// `docs/benchmarks.md`).
+pub const IN_FLIGHT: usize = 48;
 
 /// What the engine is built from: the settings of the parts it drives.
 #[derive(Debug, Clone)]
