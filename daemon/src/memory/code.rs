@@ -75,7 +75,7 @@ fn droppable(smaps: &str, exe: Option<&Path>) -> Vec<Mapping> {
     };
     let mut current: Option<Reading> = None;
     for line in smaps.lines() {
-        if let Some((range, perms, path)) = header(line) {
+        if let Some(Header { range, perms, path }) = header(line) {
             finish(current.take());
             current = range.map(|(start, end)| Reading {
                 mapping: Mapping {
@@ -113,9 +113,18 @@ fn is_code_file(path: &str, exe: Option<&Path>) -> bool {
             || name.contains(".so."))
 }
 
-/// A mapping's header line: its range, permissions and path (`None` for anonymous memory).
-#[allow(clippy::type_complexity)]
-fn header(line: &str) -> Option<(Option<(usize, usize)>, &str, Option<&str>)> {
+/// A mapping's header line in smaps.
+struct Header<'a> {
+    /// Start and end addresses (`None` if unreadable).
+    range: Option<(usize, usize)>,
+    /// Permissions, as `r-xp`.
+    perms: &'a str,
+    /// The file mapped (`None` for anonymous memory).
+    path: Option<&'a str>,
+}
+
+/// The header of a mapping, if `line` is one.
+fn header(line: &str) -> Option<Header<'_>> {
     let mut parts = line.split_whitespace();
     let range = parts.next()?;
     let (start, end) = range.split_once('-')?;
@@ -129,7 +138,7 @@ fn header(line: &str) -> Option<(Option<(usize, usize)>, &str, Option<&str>)> {
         .ok()
         .zip(usize::from_str_radix(end, 16).ok())
         .filter(|(s, e)| e > s);
-    Some((range, perms, path))
+    Some(Header { range, perms, path })
 }
 
 /// A size line of a mapping: `Key:   N kB`.

@@ -131,8 +131,8 @@ fn resident_code() -> usize {
     let mut total = 0;
     let mut ours = false;
     for line in smaps.lines() {
-        if let Some((_, perms, path)) = header(line) {
-            ours = perms == "r-xp" && path == Some(exe);
+        if let Some(h) = header(line) {
+            ours = h.perms == "r-xp" && h.path == Some(exe);
         } else if let (true, Some(("Rss", kb))) = (ours, field(line)) {
             total += kb * 1024;
         }
