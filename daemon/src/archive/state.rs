@@ -104,11 +104,9 @@ impl NoiseFetch {
 
     /// Appends the hash of `page` as [`NoiseFetch::pages`] holds it.
     fn hash_into(out: &mut String, page: &super::SnapshotPage) {
-        out.reserve(65 + page.ext.len());
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for b in page.sha256() {
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+        let mut hex = [0u8; 64];
+        if hex::encode_to_slice(page.sha256(), &mut hex).is_ok() {
+            out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
         }
         out.push('.');
         out.push_str(&page.ext);
