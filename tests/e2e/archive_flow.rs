@@ -208,19 +208,28 @@ fn check_without_extraction(f: &Fixture) -> serde_json::Value {
     })
 }
 
+/// At both sizes of fingerprint work: pages fingerprinted on the check's own thread, and pages
+/// over `INLINE_FINGERPRINT_BYTES` (256 KiB) handed to a blocking thread.
 #[test]
 fn noise_only_fetches_skip_extraction_and_nothing_else_does() {
+    for size in [4_000, 400_000] {
+        noise_only_fetches_skip_extraction_at(size);
+    }
+}
+
+fn noise_only_fetches_skip_extraction_at(size: usize) {
     let f = setup(2, false);
+    let serve = |noise: usize, p1_revision: usize| {
+        f.server
+            .set("/p0", Page::html(policy_page(0, 1, noise, size)));
+        f.server
+            .set("/p1", Page::html(policy_page(1, p1_revision, noise, size)));
+    };
+    serve(1, 1);
     f.check();
     let state = f.archive().join("termtrail-state.json");
     let first_state = std::fs::read(&state).expect("state file");
     let snap0 = f.count("snapshots");
-    let serve = |noise: usize, p1_revision: usize| {
-        f.server
-            .set("/p0", Page::html(policy_page(0, 1, noise, 4_000)));
-        f.server
-            .set("/p1", Page::html(policy_page(1, p1_revision, noise, 4_000)));
-    };
     // New bytes outside <main>: the fingerprint vouches for the recorded text; a noise-only
     // fetch, so under the default retention (`snapshots = "versions"`) no snapshot is kept.
     serve(77, 1);
@@ -228,7 +237,7 @@ fn noise_only_fetches_skip_extraction_and_nothing_else_does() {
     assert_eq!(
         (r["unchanged"].as_u64(), r["errors"].as_u64()),
         (Some(2), Some(0)),
-        "{r}"
+        "{size} bytes: {r}"
     );
     assert_eq!(f.count("snapshots"), snap0);
     // A policy edit is extracted (and fails here); the noise-only page is not.

@@ -71,11 +71,12 @@ pub struct Engine {
 }
 
 /// How many documents at most are checked at once, fetched pages included (their pages are in
-/// memory until recorded); the per-host limits apply within it. 48, not 64: once the fingerprint
-/// parsed each link once instead of three times, more pages waited for the writer at once, and
-/// 48 gave back the 1–2 MB that cost at 10,000 documents, with no loss of speed (fifth pass,
+/// memory until recorded); the per-host limits apply within it. Each time the fingerprint got
+/// faster, more pages waited for the writer at once: 64 became 48 when links were parsed once,
+/// and 32 when small pages were fingerprinted on the task's own thread, each giving back 2-3 MB
+/// at 10,000 documents with no loss of speed on loopback (fifth and sixth passes,
 /// `docs/benchmarks.md`).
-pub const IN_FLIGHT: usize = 48;
+pub const IN_FLIGHT: usize = 32;
 
 /// What the engine is built from: the settings of the parts it drives.
 #[derive(Debug, Clone)]
