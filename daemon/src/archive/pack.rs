@@ -1,16 +1,25 @@
-//! Background packing: once more than `archive.pack_after` objects are loose, every object the
-//! refs reach is written into one new pack (libgit2's pack builder and indexer) on a thread of
-//! its own, while the writer goes on writing loose objects; then only the loose objects and old
-//! packs that the new pack's index lists are deleted.
+//! Background packing: once more than `archive.pack_after` objects are loose, they are written
+//! into a new pack (libgit2's pack builder and indexer) on a thread of its own, while the writer
+//! goes on writing loose objects; then only the loose objects and old packs that the new pack's
+//! index lists are deleted.
 //!
-//! Nothing a ref or the state names can be lost: the pack and its index are complete and flushed
-//! before anything is deleted, and an object is deleted only when the new index lists it (read
-//! back from the file). An object the refs do not reach (a snapshot written but not yet
-//! published, the leftovers of a killed run) is never in the pack, so it stays loose. A reader
-//! that misses an object it had seen loose finds it in the new pack (libgit2 rescans the packs
-//! on a miss). The emptied fan-out folders (`objects/ab/`, a file-system block each) are removed
-//! afterwards on the writer's own thread ([`Packer::join`]), the only thread that writes loose
-//! objects, so it cannot be about to write into one.
+//! Packs are merged geometrically, as `git repack --geometric=2` does: a packing takes the loose
+//! objects and the smallest packs, for as long as the next pack holds fewer than twice the
+//! objects taken so far, and rewrites them as one. Each pack kept is then at least twice as
+//! large as all smaller ones together, so an archive has a logarithmic number of packs, and a
+//! packing reads what is new plus small packs instead of the whole history each time. When every
+//! pack is merged, the objects are taken through the history of every ref first, so that the
+//! pack builder knows each object's path and makes the best deltas.
+//!
+//! Nothing can be lost: the pack and its index are complete and flushed before anything is
+//! deleted, and a file (loose object or old pack) is deleted only when the new index lists every
+//! object it holds (read back from the file). Loose objects no ref reaches (a snapshot written
+//! but not yet published, the leftovers of a killed run) are packed like the others, and objects
+//! written while packing stay loose. A reader that misses an object it had seen loose, or in a
+//! merged pack, finds it in the new pack (libgit2 rescans the packs on a miss). The emptied
+//! fan-out folders (`objects/ab/`, a file-system block each) are removed afterwards on the
+//! writer's own thread ([`Packer::join`]), the only thread that writes loose objects, so it
+//! cannot be about to write into one.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -166,26 +175,67 @@ fn size_of(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-/// Packs every object the refs of the bare repository at `dir` reach into one new pack, then
-/// deletes the loose objects and the older packs it provably holds (see the module comment).
+/// A pack is merged when it holds fewer than this many times the objects merged before it.
+const GEOMETRIC: usize = 2;
+
+/// How many of the packs (their object counts, smallest first) a packing of `loose` loose
+/// objects merges: the smallest, for as long as the next holds fewer than [`GEOMETRIC`] times
+/// the objects taken so far.
+fn merged_count(loose: usize, ascending: &[usize]) -> usize {
+    let mut taken = loose;
+    ascending
+        .iter()
+        .take_while(|&&n| {
+            let merge = n < GEOMETRIC.saturating_mul(taken);
+            if merge {
+                taken += n;
+            }
+            merge
+        })
+        .count()
+}
+
+/// Packs the loose objects of the bare repository at `dir`, with the smallest packs (see the
+/// module comment), into one new pack, then deletes the loose objects and the packs it provably
+/// holds.
 pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     let started = Instant::now();
     let objects = dir.join("objects");
     let pack_dir = objects.join("pack");
-    // Taken before the walk: whatever is written after it is not in the pack, and stays.
+    // Taken first: whatever is written after it is not in the pack, and stays.
     let loose = loose_objects(&objects);
-    let old_packs = pack_indexes(&pack_dir);
+    let mut old_packs = pack_indexes(&pack_dir)
+        .into_iter()
+        .map(|idx| index_ids(&idx).map(|ids| (idx, ids)))
+        .collect::<Result<Vec<_>, _>>()?;
+    old_packs.sort_by_key(|(_, ids)| ids.len());
+    let sizes: Vec<usize> = old_packs.iter().map(|(_, ids)| ids.len()).collect();
+    let merged = merged_count(loose.len(), &sizes);
 
     let repo = Repository::open_bare(dir).map_err(git("open the archive"))?;
-    let mut walk = repo.revwalk().map_err(git("walk history"))?;
-    // Every ref: the branches and the sink cursors.
-    walk.push_glob("*").map_err(git("walk history"))?;
     let mut builder = repo.packbuilder().map_err(git("start a pack"))?;
     // One thread: packing must not take the cores the checks need.
     builder.set_threads(1);
-    builder
-        .insert_walk(&mut walk)
-        .map_err(git("list objects"))?;
+    if merged == old_packs.len() {
+        // Everything is rewritten: through the history of every ref (the branches and the
+        // sink cursors) first, which gives the builder each object's path for its deltas.
+        let mut walk = repo.revwalk().map_err(git("walk history"))?;
+        walk.push_glob("*").map_err(git("walk history"))?;
+        builder
+            .insert_walk(&mut walk)
+            .map_err(git("list objects"))?;
+    }
+    // Then every object of the merged packs and every loose one (the builder skips an object
+    // it already has): nothing they hold is left out, reachable or not.
+    for id in old_packs[..merged]
+        .iter()
+        .flat_map(|(_, ids)| ids)
+        .chain(loose.iter().map(|(id, _)| id))
+    {
+        builder
+            .insert_object(*id, None)
+            .map_err(git("list objects"))?;
+    }
     let count = builder.object_count();
     std::fs::create_dir_all(&pack_dir).map_err(io("create", &pack_dir))?;
     builder.write(&pack_dir, 0).map_err(git("write the pack"))?;
@@ -204,8 +254,10 @@ pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     failpoint::hit("archive.pack-written");
 
     let mut packs_removed = 0;
-    for old in old_packs.iter().filter(|p| **p != idx) {
-        if index_ids(old)?.is_subset(&held) {
+    // Any pack the new one holds whole goes (the merged ones; the same index read again from
+    // its file would be the new pack itself, which git names by its content).
+    for (old, ids) in old_packs.iter().filter(|(p, _)| *p != idx) {
+        if ids.is_subset(&held) {
             // The index first: without it the pack is no longer looked at.
             std::fs::remove_file(old).map_err(io("delete", old))?;
             let old_pack = old.with_extension("pack");

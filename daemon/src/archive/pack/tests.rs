@@ -1,6 +1,6 @@
-//! Packing against the real `git` CLI: every object the refs reach ends in one pack, the loose
-//! copies and superseded packs are deleted, an object no ref reaches stays loose, and git finds
-//! the archive whole.
+//! Packing against the real `git` CLI: the loose objects end in a pack with the smallest packs
+//! (geometric merging), the loose copies and merged packs are deleted, a larger pack is left
+//! alone, an object no ref reaches is kept, and git finds the archive whole.
 
 use std::time::{Duration, SystemTime};
 
@@ -64,12 +64,9 @@ fn count_objects(repo: &Path) -> (usize, usize) {
     (field("count:"), field("packs:"))
 }
 
-#[test]
-fn a_pack_holds_what_the_refs_reach_and_only_what_it_holds_is_deleted() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let repo = tmp.path().join("archive");
-    let mut a = Archive::open(&ArchiveSettings {
-        path: repo.clone(),
+fn open(repo: &Path) -> Archive {
+    Archive::open(&ArchiveSettings {
+        path: repo.to_path_buf(),
         author_name: "termtrail".into(),
         author_email: "termtrail@localhost".into(),
         fsync: false,
@@ -77,7 +74,47 @@ fn a_pack_holds_what_the_refs_reach_and_only_what_it_holds_is_deleted() {
         snapshots: Retention::Versions,
         pack_after: 0,
     })
-    .expect("created");
+    .expect("created")
+}
+
+/// The object counts of the packs of `repo`, smallest first.
+fn pack_sizes(repo: &Path) -> Vec<usize> {
+    let mut sizes: Vec<usize> = pack_indexes(&repo.join("objects/pack"))
+        .iter()
+        .map(|idx| index_ids(idx).expect("index").len())
+        .collect();
+    sizes.sort_unstable();
+    sizes
+}
+
+#[test]
+fn packs_are_merged_while_the_next_is_under_twice_what_is_taken() {
+    // (loose objects, packs smallest first, how many are merged)
+    for (loose, packs, merged) in [
+        (10, vec![], 0),
+        (10, vec![19], 1),
+        (10, vec![20], 0),
+        (10, vec![5, 20], 2),
+        (10, vec![10, 20, 1000], 2),
+        (10, vec![10, 40, 1000], 1),
+        (40, vec![40, 80, 161], 3),
+        (40, vec![40, 80, 400], 2),
+        (0, vec![3, 3], 0),
+        (usize::MAX / 2, vec![usize::MAX / 2], 1),
+    ] {
+        assert_eq!(
+            merged_count(loose, &packs),
+            merged,
+            "{loose} loose, packs {packs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_pack_holds_the_loose_objects_and_only_what_it_holds_is_deleted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("archive");
+    let mut a = open(&repo);
     record_round(&mut a, 5, 1);
     // An object no ref reaches (a run killed before its ref moved leaves such objects).
     let stray = git2::Repository::open_bare(&repo)
@@ -86,25 +123,30 @@ fn a_pack_holds_what_the_refs_reach_and_only_what_it_holds_is_deleted() {
         .expect("blob");
     let loose = loose_objects(&repo.join("objects")).len();
     let first = pack(&repo).expect("packed");
-    // Per document: 2 blobs, 2 platform trees, 2 root trees, 2 commits; the stray is left.
-    assert_eq!((first.objects, first.loose_removed), (40, 40), "{first:?}");
-    assert_eq!((loose, first.loose_left), (41, 1));
+    // Per document: 2 blobs, 2 platform trees, 2 root trees, 2 commits; and the stray.
+    assert_eq!(loose, 41);
+    assert_eq!(
+        (first.objects, first.loose_removed, first.loose_left),
+        (41, 41, 0),
+        "{first:?}"
+    );
     assert_eq!(first.packs_removed, 0);
-    assert_eq!(count_objects(&repo), (1, 1));
+    assert_eq!(count_objects(&repo), (0, 1));
     git_cli(&repo, &["cat-file", "-e", &stray.to_string()]);
 
-    // More writes, loose beside the pack; the next pack holds all and replaces the first.
+    // As many new objects: the first pack holds fewer than twice them, so both become one.
     record_round(&mut a, 5, 2);
     let second = pack(&repo).expect("packed");
     assert_eq!(
         (second.objects, second.packs_removed),
-        (80, 1),
+        (81, 1),
         "{second:?}"
     );
-    assert_eq!(count_objects(&repo), (1, 1));
+    assert_eq!(count_objects(&repo), (0, 1));
     assert!(!repo
         .join(format!("objects/pack/pack-{}.pack", first.name))
         .exists());
+    git_cli(&repo, &["cat-file", "-e", &stray.to_string()]);
     drop(a);
     git_cli(&repo, &["fsck", "--strict", "--no-progress"]);
     assert_eq!(
@@ -118,6 +160,52 @@ fn a_pack_holds_what_the_refs_reach_and_only_what_it_holds_is_deleted() {
     assert_eq!(
         git_cli(&repo, &["show", "snapshots~5:p4/privacy-policy.html"]),
         "<main>policy 4 revision 1</main>"
+    );
+}
+
+#[test]
+fn a_large_pack_is_left_alone_and_small_ones_are_merged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("archive");
+    let mut a = open(&repo);
+    record_round(&mut a, 20, 1);
+    let big = pack(&repo).expect("packed");
+    assert_eq!(big.objects, 160, "{big:?}");
+    let big_pack = repo.join(format!("objects/pack/pack-{}.pack", big.name));
+    let big_bytes = std::fs::read(&big_pack).expect("pack");
+    // 40 new objects each round: (sizes after) [40, 160], [80, 160], [40, 80, 160]: the first
+    // pack holds at least twice what is taken, and stays; then 40 + 40 + 80 = 160 new and small
+    // objects, and the first pack holds fewer than twice them: all become one.
+    let mut sizes = Vec::new();
+    for round in 2..=5 {
+        record_round(&mut a, 5, round);
+        let r = pack(&repo).expect("packed");
+        assert_eq!(r.loose_left, 0, "{r:?}");
+        sizes.push(pack_sizes(&repo));
+        assert_eq!(count_objects(&repo).0, 0);
+        if round == 4 {
+            // Never rewritten meanwhile: the same file, byte for byte.
+            assert_eq!(std::fs::read(&big_pack).expect("pack"), big_bytes);
+        }
+    }
+    assert_eq!(
+        sizes,
+        [vec![40, 160], vec![80, 160], vec![40, 80, 160], vec![320]]
+    );
+    assert!(!big_pack.exists());
+    drop(a);
+    git_cli(&repo, &["fsck", "--strict", "--no-progress"]);
+    assert_eq!(
+        git_cli(&repo, &["rev-list", "--count", "main"]).trim(),
+        "40"
+    );
+    assert_eq!(
+        git_cli(&repo, &["show", "main:p3/privacy-policy.md"]),
+        "Policy 3, revision 5.\n"
+    );
+    assert_eq!(
+        git_cli(&repo, &["show", "main:p17/privacy-policy.md"]),
+        "Policy 17, revision 1.\n"
     );
 }
 
