@@ -120,31 +120,57 @@ fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The object ids a version 2 pack index lists (git's `Documentation/gitformat-pack.txt`:
-/// magic, version, 256 fan-out counts, then the sorted names), its size checked against them.
-pub fn index_ids(path: &Path) -> Result<HashSet<Oid>, PackError> {
-    let data = std::fs::read(path).map_err(io("read", path))?;
+/// The fan-out table's end in a pack index: magic, version, then 256 counts.
+const NAMES: usize = 8 + 256 * 4;
+
+/// The number of objects a version 2 pack index lists (git's `Documentation/gitformat-pack.txt`:
+/// magic, version, 256 fan-out counts, then the sorted names), from its first `NAMES` bytes
+/// `head`, checked against the index's size `len`.
+fn checked_count(head: &[u8], len: u64, path: &Path) -> Result<usize, PackError> {
     let bad = || PackError::BadIndex {
         path: path.to_path_buf(),
     };
     let word = |at: usize| -> Result<u32, PackError> {
-        let b = data.get(at..at + 4).ok_or_else(bad)?;
+        let b = head.get(at..at + 4).ok_or_else(bad)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
-    if data.get(..4) != Some(b"\xfftOc".as_slice()) || word(4)? != 2 {
+    if head.get(..4) != Some(b"\xfftOc".as_slice()) || word(4)? != 2 {
         return Err(bad());
     }
     let count = usize::try_from(word(8 + 255 * 4)?).map_err(|_| bad())?;
-    let names = 8 + 256 * 4;
     // Names, CRCs and 4-byte offsets, then 8-byte offsets (packs over 2 GiB), then two hashes.
-    let minimum = names + count * (20 + 4 + 4) + 40;
-    if data.len() < minimum || (data.len() - minimum) % 8 != 0 {
+    let minimum = (NAMES + count * (20 + 4 + 4) + 40) as u64;
+    if len < minimum || !(len - minimum).is_multiple_of(8) {
         return Err(bad());
     }
+    Ok(count)
+}
+
+/// The number of objects the pack index at `path` lists, read from its header alone.
+fn index_count(path: &Path) -> Result<usize, PackError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(io("read", path))?;
+    let len = file.metadata().map_err(io("read", path))?.len();
+    let mut head = Vec::with_capacity(NAMES);
+    (&mut file)
+        .take(NAMES as u64)
+        .read_to_end(&mut head)
+        .map_err(io("read", path))?;
+    checked_count(&head, len, path)
+}
+
+/// The object ids the version 2 pack index at `path` lists (see [`checked_count`]).
+pub fn index_ids(path: &Path) -> Result<HashSet<Oid>, PackError> {
+    let data = std::fs::read(path).map_err(io("read", path))?;
+    let count = checked_count(&data, data.len() as u64, path)?;
     let mut ids = HashSet::with_capacity(count);
     for i in 0..count {
-        let at = names + i * 20;
-        ids.insert(Oid::from_bytes(&data[at..at + 20]).map_err(|_| bad())?);
+        let at = NAMES + i * 20;
+        ids.insert(
+            Oid::from_bytes(&data[at..at + 20]).map_err(|_| PackError::BadIndex {
+                path: path.to_path_buf(),
+            })?,
+        );
     }
     Ok(ids)
 }
@@ -204,13 +230,18 @@ pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     let pack_dir = objects.join("pack");
     // Taken first: whatever is written after it is not in the pack, and stays.
     let loose = loose_objects(&objects);
+    // Only the counts of the packs kept are read; the ids of the ones merged.
     let mut old_packs = pack_indexes(&pack_dir)
         .into_iter()
-        .map(|idx| index_ids(&idx).map(|ids| (idx, ids)))
+        .map(|idx| index_count(&idx).map(|n| (idx, n)))
         .collect::<Result<Vec<_>, _>>()?;
-    old_packs.sort_by_key(|(_, ids)| ids.len());
-    let sizes: Vec<usize> = old_packs.iter().map(|(_, ids)| ids.len()).collect();
+    old_packs.sort_by_key(|(_, n)| *n);
+    let sizes: Vec<usize> = old_packs.iter().map(|(_, n)| *n).collect();
     let merged = merged_count(loose.len(), &sizes);
+    let merging = old_packs[..merged]
+        .iter()
+        .map(|(idx, _)| index_ids(idx).map(|ids| (idx.clone(), ids)))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let repo = Repository::open_bare(dir).map_err(git("open the archive"))?;
     let mut builder = repo.packbuilder().map_err(git("start a pack"))?;
@@ -227,7 +258,7 @@ pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     }
     // Then every object of the merged packs and every loose one (the builder skips an object
     // it already has): nothing they hold is left out, reachable or not.
-    for id in old_packs[..merged]
+    for id in merging
         .iter()
         .flat_map(|(_, ids)| ids)
         .chain(loose.iter().map(|(id, _)| id))
@@ -254,9 +285,9 @@ pub fn pack(dir: &Path) -> Result<PackReport, PackError> {
     failpoint::hit("archive.pack-written");
 
     let mut packs_removed = 0;
-    // Any pack the new one holds whole goes (the merged ones; the same index read again from
-    // its file would be the new pack itself, which git names by its content).
-    for (old, ids) in old_packs.iter().filter(|(p, _)| *p != idx) {
+    // A merged pack goes once the new one holds it whole (one written again with the same
+    // objects has the same name: it is the new pack itself).
+    for (old, ids) in merging.iter().filter(|(p, _)| *p != idx) {
         if ids.is_subset(&held) {
             // The index first: without it the pack is no longer looked at.
             std::fs::remove_file(old).map_err(io("delete", old))?;

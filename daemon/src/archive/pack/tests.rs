@@ -225,12 +225,15 @@ fn a_damaged_index_is_refused_and_nothing_is_read_from_it() {
         index_ids(&idx).expect("read"),
         std::iter::once(blob).collect::<HashSet<_>>()
     );
+    assert_eq!(index_count(&idx).expect("read"), 1);
     let data = std::fs::read(&idx).expect("read");
     let cut = tmp.path().join("cut.idx");
-    std::fs::write(&cut, &data[..data.len() - 7]).expect("write");
-    assert!(matches!(index_ids(&cut), Err(PackError::BadIndex { .. })));
-    let mut wrong = data.clone();
-    wrong[3] = b'X';
-    std::fs::write(&cut, &wrong).expect("write");
-    assert!(matches!(index_ids(&cut), Err(PackError::BadIndex { .. })));
+    let mut wrong_magic = data.clone();
+    wrong_magic[3] = b'X';
+    // Cut short, cut within the fan-out table, a wrong magic number.
+    for bad in [&data[..data.len() - 7], &data[..500], &wrong_magic[..]] {
+        std::fs::write(&cut, bad).expect("write");
+        assert!(matches!(index_ids(&cut), Err(PackError::BadIndex { .. })));
+        assert!(matches!(index_count(&cut), Err(PackError::BadIndex { .. })));
+    }
 }
