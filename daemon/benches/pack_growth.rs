@@ -11,12 +11,12 @@
 //!
 //! Run: `cargo bench -p termtrail --bench pack_growth`.
 
+#[path = "../../tests/e2e/audit.rs"]
+mod audit;
 #[path = "../../tests/e2e/server.rs"]
 #[allow(dead_code)]
 mod server;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use termtrail::archive::{
@@ -90,21 +90,6 @@ fn record(a: &mut Archive, i: usize, rev: usize) {
     .expect("recorded");
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn main() {
     let docs = env("TERMTRAIL_BENCH_DOCS", 2_000);
     let rounds = env("TERMTRAIL_BENCH_ROUNDS", 12);
@@ -170,7 +155,7 @@ fn main() {
         total_wall.as_secs_f64(),
         total_cpu.as_secs_f64()
     );
-    let counted = git(&dir, &["count-objects", "-v"]);
+    let counted = audit::git(&dir, &["count-objects", "-v"]);
     let field = |k: &str| {
         counted
             .lines()
@@ -184,6 +169,6 @@ fn main() {
         field("packs:"),
         field("size-pack:")
     );
-    git(&dir, &["fsck", "--strict", "--no-progress"]);
+    audit::fsck(&dir).expect("git fsck --strict accepts the archive");
     println!("git fsck --strict: clean");
 }

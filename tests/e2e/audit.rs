@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn git(archive: &Path, args: &[&str]) -> String {
+/// `git -C ARCHIVE ARGS...`: its output (panics, with git's message, if git fails).
+pub fn git(archive: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(archive)
