@@ -120,6 +120,12 @@ fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+fn bad_index(path: &Path) -> PackError {
+    PackError::BadIndex {
+        path: path.to_path_buf(),
+    }
+}
+
 /// The fan-out table's end in a pack index: magic, version, then 256 counts.
 const NAMES: usize = 8 + 256 * 4;
 
@@ -127,9 +133,7 @@ const NAMES: usize = 8 + 256 * 4;
 /// magic, version, 256 fan-out counts, then the sorted names), from its first `NAMES` bytes
 /// `head`, checked against the index's size `len`.
 fn checked_count(head: &[u8], len: u64, path: &Path) -> Result<usize, PackError> {
-    let bad = || PackError::BadIndex {
-        path: path.to_path_buf(),
-    };
+    let bad = || bad_index(path);
     let word = |at: usize| -> Result<u32, PackError> {
         let b = head.get(at..at + 4).ok_or_else(bad)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -166,11 +170,7 @@ pub fn index_ids(path: &Path) -> Result<HashSet<Oid>, PackError> {
     let mut ids = HashSet::with_capacity(count);
     for i in 0..count {
         let at = NAMES + i * 20;
-        ids.insert(
-            Oid::from_bytes(&data[at..at + 20]).map_err(|_| PackError::BadIndex {
-                path: path.to_path_buf(),
-            })?,
-        );
+        ids.insert(Oid::from_bytes(&data[at..at + 20]).map_err(|_| bad_index(path))?);
     }
     Ok(ids)
 }

@@ -87,6 +87,19 @@ fn pack_sizes(repo: &Path) -> Vec<usize> {
     sizes
 }
 
+/// What git says of the packed archive at `repo`: `fsck --strict` clean, `commits` commits on
+/// `main`, and each `(REV:PATH, content)` shown as given.
+fn assert_whole(repo: &Path, commits: usize, files: &[(&str, &str)]) {
+    git_cli(repo, &["fsck", "--strict", "--no-progress"]);
+    assert_eq!(
+        git_cli(repo, &["rev-list", "--count", "main"]).trim(),
+        commits.to_string()
+    );
+    for (object, content) in files {
+        assert_eq!(git_cli(repo, &["show", object]), *content, "{object}");
+    }
+}
+
 #[test]
 fn packs_are_merged_while_the_next_is_under_twice_what_is_taken() {
     // (loose objects, packs smallest first, how many are merged)
@@ -148,18 +161,16 @@ fn a_pack_holds_the_loose_objects_and_only_what_it_holds_is_deleted() {
         .exists());
     git_cli(&repo, &["cat-file", "-e", &stray.to_string()]);
     drop(a);
-    git_cli(&repo, &["fsck", "--strict", "--no-progress"]);
-    assert_eq!(
-        git_cli(&repo, &["rev-list", "--count", "main"]).trim(),
-        "10"
-    );
-    assert_eq!(
-        git_cli(&repo, &["show", "main:p3/privacy-policy.md"]),
-        "Policy 3, revision 2.\n"
-    );
-    assert_eq!(
-        git_cli(&repo, &["show", "snapshots~5:p4/privacy-policy.html"]),
-        "<main>policy 4 revision 1</main>"
+    assert_whole(
+        &repo,
+        10,
+        &[
+            ("main:p3/privacy-policy.md", "Policy 3, revision 2.\n"),
+            (
+                "snapshots~5:p4/privacy-policy.html",
+                "<main>policy 4 revision 1</main>",
+            ),
+        ],
     );
 }
 
@@ -194,18 +205,13 @@ fn a_large_pack_is_left_alone_and_small_ones_are_merged() {
     );
     assert!(!big_pack.exists());
     drop(a);
-    git_cli(&repo, &["fsck", "--strict", "--no-progress"]);
-    assert_eq!(
-        git_cli(&repo, &["rev-list", "--count", "main"]).trim(),
-        "40"
-    );
-    assert_eq!(
-        git_cli(&repo, &["show", "main:p3/privacy-policy.md"]),
-        "Policy 3, revision 5.\n"
-    );
-    assert_eq!(
-        git_cli(&repo, &["show", "main:p17/privacy-policy.md"]),
-        "Policy 17, revision 1.\n"
+    assert_whole(
+        &repo,
+        40,
+        &[
+            ("main:p3/privacy-policy.md", "Policy 3, revision 5.\n"),
+            ("main:p17/privacy-policy.md", "Policy 17, revision 1.\n"),
+        ],
     );
 }
 
